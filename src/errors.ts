@@ -1,0 +1,71 @@
+/**
+ * Typed errors. Every failure pushgate reports carries a stable `code`, a message that names what
+ * was being done ("pull manifest team/app@sha256:…: …"), and whether retrying can help.
+ * Match on `code`, not `instanceof`: errors cross process boundaries in the workers.
+ */
+export const ERROR_CODES = {
+  USAGE: 'bad command-line usage',
+  CONFIG_INVALID: 'configuration is invalid',
+  REFERENCE_INVALID: 'image reference cannot be parsed',
+  REGISTRY_UNREACHABLE: 'registry could not be reached',
+  REGISTRY_AUTH: 'registry refused the credentials',
+  REGISTRY_DENIED: 'registry denied access',
+  REGISTRY_NOT_FOUND: 'registry has no such repository, manifest or blob',
+  REGISTRY_TOO_MANY_REQUESTS: 'registry rate limit hit',
+  REGISTRY_ERROR: 'registry answered with an unexpected error',
+  SSRF_BLOCKED: 'host is not one pushgate was configured to talk to',
+  MANIFEST_UNSUPPORTED: 'manifest media type is not supported',
+  MANIFEST_INVALID: 'manifest or config is malformed',
+  DIGEST_MISMATCH: 'content does not match its digest',
+  SIZE_MISMATCH: 'content does not match its declared size',
+  BODY_TOO_LARGE: 'response body exceeds its cap',
+  PLATFORM_NOT_FOUND: 'no image matches the requested platform',
+  LAYER_CORRUPT: 'layer cannot be decompressed or parsed',
+  LAYER_LIMIT: 'layer exceeds a configured limit',
+  LAYER_UNSUPPORTED: 'layer media type is not a filesystem layer pushgate can read',
+  ARCHIVE_INVALID: 'image archive or layout is malformed',
+  DOCKER_ENGINE: 'Docker engine request failed',
+  INTERNAL: 'internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface PushgateErrorOptions {
+  cause?: unknown;
+  /** True when retrying the same operation later may succeed (5xx, 429, connection reset). */
+  transient?: boolean;
+  /** Machine-readable context, never secret values. */
+  details?: Record<string, unknown>;
+}
+
+export class PushgateError extends Error {
+  readonly code: ErrorCode;
+  readonly transient: boolean;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: PushgateErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PushgateError';
+    this.code = code;
+    this.transient = options.transient ?? false;
+    this.details = options.details;
+  }
+}
+
+export function isPushgateError(err: unknown): err is PushgateError {
+  return err instanceof Error && (err as { name?: string }).name === 'PushgateError' && 'code' in err;
+}
+
+/** Prefix an error with what was being done, keeping its code (INTERNAL for foreign errors). */
+export function withContext(context: string, err: unknown): PushgateError {
+  if (isPushgateError(err)) {
+    const wrapped = new PushgateError(err.code, `${context}: ${err.message}`, {
+      cause: err,
+      transient: err.transient,
+      details: err.details,
+    });
+    return wrapped;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new PushgateError('INTERNAL', `${context}: ${message}`, { cause: err });
+}

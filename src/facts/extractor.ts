@@ -1,0 +1,32 @@
+import type { ImageConfig } from '../image/types.js';
+import type { LayerEntry, LayerInfo, Want } from '../inspect/types.js';
+export type { Want };
+import type { LayerStack } from '../inspect/layer-stack.js';
+import type { ImageFacts } from './image-facts.js';
+
+
+/** Collects one layer's findings. Its result must be plain JSON: it is cached per layer digest. */
+export interface LayerCollector<R> {
+  onEntry(entry: LayerEntry, content?: Buffer): void | Promise<void>;
+  finish(): R;
+}
+
+export interface AssembleInput<R> {
+  config: ImageConfig;
+  layers: Array<{ info: LayerInfo; result: R }>;
+  /** The merged filesystem view: which layer added a path, whether a later layer deleted it. */
+  stack: LayerStack;
+}
+
+/**
+ * One detector. The walker unions every extractor's `wants` into one predicate, so each layer is
+ * read once whatever the number of extractors. Bump `version` when results change: it is part of
+ * the layer cache key.
+ */
+export interface FactExtractor<R = unknown> {
+  readonly id: string;
+  readonly version: number;
+  wants(entry: LayerEntry): Want;
+  collect(layer: LayerInfo): LayerCollector<R>;
+  assemble(input: AssembleInput<R>): Partial<ImageFacts>;
+}

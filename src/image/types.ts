@@ -1,0 +1,117 @@
+import type { Readable } from 'node:stream';
+
+/** An OCI content descriptor (image-spec descriptor.md). */
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  urls?: string[];
+  annotations?: Record<string, string>;
+  platform?: Platform;
+  artifactType?: string;
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+  'os.version'?: string;
+}
+
+export interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  author?: string;
+  comment?: string;
+  empty_layer?: boolean;
+}
+
+/** The runtime part of an image config (`config` key), Docker/OCI spelling. */
+export interface ContainerConfig {
+  User?: string;
+  Env?: string[] | null;
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  ExposedPorts?: Record<string, unknown> | null;
+  Volumes?: Record<string, unknown> | null;
+  WorkingDir?: string;
+  Labels?: Record<string, string> | null;
+  StopSignal?: string;
+  Healthcheck?: {
+    Test?: string[];
+    Interval?: number;
+    Timeout?: number;
+    StartPeriod?: number;
+    Retries?: number;
+  } | null;
+}
+
+/** The image config blob (image-spec config.md). */
+export interface ImageConfig {
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  created?: string;
+  author?: string;
+  config?: ContainerConfig;
+  rootfs?: { type: string; diff_ids: string[] };
+  history?: HistoryEntry[];
+}
+
+export interface LayerRef {
+  /** The blob as the source stores it (compressed for registries, plain tar for docker save). */
+  descriptor: Descriptor;
+  /** Uncompressed digest from the config's rootfs.diff_ids, when present. */
+  diffId?: string;
+}
+
+/** One runnable image (one platform) as every source presents it. */
+export interface PlatformImage {
+  platform: Platform;
+  /** Digest of the image manifest; absent for sources that have none (docker save archives). */
+  manifestDigest?: string;
+  manifestMediaType?: string;
+  /** Manifest annotations, when the source has a manifest. */
+  annotations?: Record<string, string>;
+  configDigest: string;
+  config: ImageConfig;
+  layers: LayerRef[];
+  /**
+   * The raw bytes of layer `i` exactly as described by `layers[i].descriptor`. The caller verifies
+   * digest and size while it streams; a source may verify too.
+   */
+  openLayer(index: number): Promise<Readable>;
+}
+
+export type SourceKind = 'registry' | 'docker' | 'docker-archive' | 'oci';
+
+export interface ResolvedImage {
+  /** Normalised reference, e.g. `localhost:5000/team/app:1.0` or `docker-archive:/tmp/a.tar`. */
+  reference: string;
+  source: SourceKind;
+  /** Digest of the top-level index when the reference named a multi-platform index. */
+  indexDigest?: string;
+  platforms: PlatformImage[];
+  /** What was left out and why, so nothing is skipped silently. */
+  skipped: {
+    /** BuildKit attestation manifests (`vnd.docker.reference.type: attestation-manifest`). */
+    attestations: number;
+    /** Platforms excluded by `--platform`. */
+    otherPlatforms: number;
+    /** Index children whose media type is not an image manifest. */
+    unknownManifests: number;
+  };
+}
+
+export interface PlatformFilter {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface ImageSource {
+  readonly kind: SourceKind;
+  resolve(filter?: PlatformFilter): Promise<ResolvedImage>;
+  /** Releases temp files and connections. Safe to call twice. */
+  close(): Promise<void>;
+}

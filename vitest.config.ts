@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // Integration files each start their own registry/redis/dockerd; two at a time fits 2 cores.
+    maxWorkers: 2,
+  },
+});

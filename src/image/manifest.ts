@@ -1,0 +1,122 @@
+import { PushgateError } from '../errors.js';
+import type { Descriptor, ImageConfig, Platform } from './types.js';
+import { isImageManifestMediaType, isIndexMediaType, isSchema1MediaType } from './media-types.js';
+
+export interface ImageManifest {
+  kind: 'manifest';
+  mediaType: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+  subject?: Descriptor;
+  artifactType?: string;
+}
+
+export interface ImageIndex {
+  kind: 'index';
+  mediaType: string;
+  manifests: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseDescriptor(value: unknown, where: string): Descriptor {
+  if (!isRecord(value)) throw invalid(`${where} is not an object`);
+  const { mediaType, digest, size } = value;
+  if (typeof mediaType !== 'string' || mediaType === '') throw invalid(`${where}.mediaType is missing`);
+  if (typeof digest !== 'string' || !DIGEST.test(digest)) throw invalid(`${where}.digest is not a digest`);
+  if (digest.startsWith('sha256:') && !SHA256.test(digest)) throw invalid(`${where}.digest is not a sha256 digest`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw invalid(`${where}.size is not a non-negative integer`);
+  }
+  return value as unknown as Descriptor;
+}
+
+function invalid(message: string): PushgateError {
+  return new PushgateError('MANIFEST_INVALID', message);
+}
+
+/**
+ * Parses manifest bytes into an index or an image manifest. `contentType` is what the transport
+ * said (HTTP Content-Type, descriptor mediaType); the body's own `mediaType` wins when present.
+ * Docker schema1 is refused with a clear error.
+ */
+export function parseManifest(body: Buffer, contentType?: string): ImageManifest | ImageIndex {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new PushgateError('MANIFEST_INVALID', `manifest is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isRecord(json)) throw invalid('manifest is not a JSON object');
+  const declared = typeof json.mediaType === 'string' ? json.mediaType : undefined;
+  const transport = contentType?.split(';')[0].trim();
+  if (json.schemaVersion === 1 || isSchema1MediaType(declared) || isSchema1MediaType(transport)) {
+    throw new PushgateError(
+      'MANIFEST_UNSUPPORTED',
+      'Docker schema1 manifests are not supported (deprecated since 2017); push the image again with a current client',
+    );
+  }
+  const mediaType =
+    declared ??
+    (transport && (isIndexMediaType(transport) || isImageManifestMediaType(transport)) ? transport : undefined) ??
+    (Array.isArray(json.manifests) ? 'application/vnd.oci.image.index.v1+json' : undefined) ??
+    (isRecord(json.config) ? 'application/vnd.oci.image.manifest.v1+json' : undefined);
+  if (mediaType === undefined) throw invalid('manifest has no mediaType and no recognisable shape');
+  const annotations = isRecord(json.annotations) ? (json.annotations as Record<string, string>) : undefined;
+
+  if (isIndexMediaType(mediaType)) {
+    if (!Array.isArray(json.manifests)) throw invalid('index has no manifests array');
+    const manifests = json.manifests.map((m, i) => parseDescriptor(m, `manifests[${i}]`));
+    return { kind: 'index', mediaType, manifests, annotations };
+  }
+  if (isImageManifestMediaType(mediaType)) {
+    const config = parseDescriptor(json.config, 'config');
+    if (!Array.isArray(json.layers)) throw invalid('manifest has no layers array');
+    const layers = json.layers.map((l, i) => parseDescriptor(l, `layers[${i}]`));
+    const subject = json.subject === undefined ? undefined : parseDescriptor(json.subject, 'subject');
+    const artifactType = typeof json.artifactType === 'string' ? json.artifactType : undefined;
+    return { kind: 'manifest', mediaType, config, layers, annotations, subject, artifactType };
+  }
+  throw new PushgateError('MANIFEST_UNSUPPORTED', `manifest media type ${mediaType} is not an image or an index`);
+}
+
+/** Parses and sanity-checks an image config blob. */
+export function parseImageConfig(body: Buffer): ImageConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new PushgateError('MANIFEST_INVALID', `image config is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isRecord(json)) throw invalid('image config is not a JSON object');
+  if (json.rootfs !== undefined) {
+    const rootfs = json.rootfs;
+    if (!isRecord(rootfs) || !Array.isArray(rootfs.diff_ids) || !rootfs.diff_ids.every((d) => typeof d === 'string')) {
+      throw invalid('image config rootfs.diff_ids is not a list of digests');
+    }
+  }
+  if (json.history !== undefined && !Array.isArray(json.history)) throw invalid('image config history is not a list');
+  if (json.config !== undefined && json.config !== null && !isRecord(json.config)) {
+    throw invalid('image config "config" is not an object');
+  }
+  return json as ImageConfig;
+}
+
+export function platformOf(config: ImageConfig, fallback?: Platform): Platform {
+  return {
+    os: config.os ?? fallback?.os ?? 'unknown',
+    architecture: config.architecture ?? fallback?.architecture ?? 'unknown',
+    ...(config.variant ? { variant: config.variant } : fallback?.variant ? { variant: fallback.variant } : {}),
+  };
+}
+
+export function formatPlatform(platform: Pick<Platform, 'os' | 'architecture' | 'variant'>): string {
+  return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}

@@ -5,7 +5,11 @@ import type { LayerStack } from '../inspect/layer-stack.js';
 import type { ImageFacts } from './image-facts.js';
 
 
-/** Collects one layer's findings. Its result must be plain JSON: it is cached per layer digest. */
+/**
+ * Collects one layer's findings. Its result must be plain JSON and must not depend on where the
+ * layer sits in the image (the same layer is shared by many images and cached by its digest):
+ * layer index, digest and history are attached as evidence in `assemble`.
+ */
 export interface LayerCollector<R> {
   onEntry(entry: LayerEntry, content?: Buffer): void | Promise<void>;
   finish(): R;

@@ -1,0 +1,63 @@
+import { writeFile } from 'node:fs/promises';
+import { PushgateError } from '../errors.js';
+import { gatherFacts } from '../facts/gather-facts.js';
+import { openImageSource } from '../image/open-image-source.js';
+import { parsePlatformFilter } from '../image/select-manifests.js';
+import { renderJson } from '../report/json.js';
+import { buildScanReport } from '../report/scan-report.js';
+import { renderTable } from '../report/table.js';
+import { ExitCode } from './exit-codes.js';
+import { createProgress } from './progress.js';
+
+export interface ScanCommandOptions {
+  format: string;
+  output?: string;
+  platform?: string;
+  plainHttp?: boolean;
+  dockerConfig?: string;
+  progress: boolean;
+}
+
+export interface CliEnvironment {
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+const FORMATS = ['table', 'json'] as const;
+
+export async function runScan(reference: string, options: ScanCommandOptions, io: CliEnvironment): Promise<number> {
+  if (!(FORMATS as readonly string[]).includes(options.format)) {
+    throw new PushgateError('USAGE', `--format must be one of ${FORMATS.join(', ')}, got "${options.format}"`);
+  }
+  const filter = options.platform ? parsePlatformFilter(options.platform) : undefined;
+  const source = await openImageSource(reference, {
+    plainHttp: options.plainHttp ?? false,
+    dockerConfigPath: options.dockerConfig ?? defaultDockerConfig(io.env),
+    dockerSocket: dockerSocket(io.env),
+  });
+  try {
+    const image = await source.resolve(filter);
+    const progress = options.progress && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
+    const platforms = await gatherFacts(image, { onProgress: progress?.update });
+    progress?.done();
+    const report = buildScanReport(image, platforms);
+    const text = options.format === 'json' ? renderJson(report) : renderTable(report);
+    if (options.output) await writeFile(options.output, text);
+    else io.stdout.write(text);
+    return ExitCode.OK;
+  } finally {
+    await source.close();
+  }
+}
+
+function defaultDockerConfig(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.DOCKER_CONFIG) return `${env.DOCKER_CONFIG}/config.json`;
+  return env.HOME ? `${env.HOME}/.docker/config.json` : undefined;
+}
+
+function dockerSocket(env: NodeJS.ProcessEnv): string {
+  const host = env.DOCKER_HOST;
+  if (host?.startsWith('unix://')) return host.slice('unix://'.length);
+  return '/var/run/docker.sock';
+}

@@ -1,0 +1,253 @@
+import { PushgateError, withContext } from '../errors.js';
+import { formatPlatform } from '../image/manifest.js';
+import type { HistoryEntry, PlatformImage, ResolvedImage } from '../image/types.js';
+import { LayerStack } from '../inspect/layer-stack.js';
+import type { EntryConsumer, LayerInfo, WalkLimits } from '../inspect/types.js';
+import { DEFAULT_WALK_LIMITS } from '../inspect/types.js';
+import { walkLayer } from '../inspect/walk-layer.js';
+import type { FactExtractor } from './extractor.js';
+import { EXTRACTORS } from './extractors/index.js';
+import type { ConfigSection, HistoryFact, ImageFacts, LayerFact } from './image-facts.js';
+import type { CachedLayer, LayerCache } from './layer-cache.js';
+import { layerCacheKey, MemoryLayerCache } from './layer-cache.js';
+import { maskBuildArgs } from './mask-build-args.js';
+import { mapWithConcurrency } from './map-with-concurrency.js';
+
+export interface LayerProgress {
+  platform: string;
+  layer: number;
+  layerCount: number;
+  digest: string;
+  state: 'cached' | 'reading' | 'done';
+  compressedBytes: number;
+  uncompressedBytes: number;
+  entries: number;
+}
+
+export interface GatherOptions {
+  extractors?: readonly FactExtractor[];
+  cache?: LayerCache;
+  limits?: Partial<WalkLimits>;
+  /** Layers read at once per image. Every gunzip holds a libuv pool thread, so keep this small. */
+  concurrency?: number;
+  onProgress?: (progress: LayerProgress) => void;
+}
+
+export interface PlatformFacts {
+  platform: string;
+  manifestDigest?: string;
+  facts: ImageFacts;
+  stats: { layersRead: number; layersCached: number; compressedBytesRead: number };
+}
+
+/**
+ * Reads every layer of every platform once (layers shared between platforms or cached earlier are
+ * not downloaded again) and builds one facts document per platform.
+ */
+export async function gatherFacts(image: ResolvedImage, options: GatherOptions = {}): Promise<PlatformFacts[]> {
+  const extractors = options.extractors ?? EXTRACTORS;
+  const cache = options.cache ?? new MemoryLayerCache();
+  const limits: WalkLimits = { ...DEFAULT_WALK_LIMITS, ...options.limits };
+  const inFlight = new Map<string, Promise<CachedLayer>>();
+  const results: PlatformFacts[] = [];
+  for (const platformImage of image.platforms) {
+    results.push(await gatherPlatform(image, platformImage, extractors, cache, limits, inFlight, options));
+  }
+  return results;
+}
+
+async function gatherPlatform(
+  image: ResolvedImage,
+  target: PlatformImage,
+  extractors: readonly FactExtractor[],
+  cache: LayerCache,
+  limits: WalkLimits,
+  inFlight: Map<string, Promise<CachedLayer>>,
+  options: GatherOptions,
+): Promise<PlatformFacts> {
+  const platform = formatPlatform(target.platform);
+  const layerHistory = historyByLayer(target.config.history ?? [], target.layers.length);
+  const infos: LayerInfo[] = target.layers.map((layer, index) => ({
+    index,
+    digest: layer.descriptor.digest,
+    ...(layer.diffId ? { diffId: layer.diffId } : {}),
+    mediaType: layer.descriptor.mediaType,
+    ...(layerHistory[index]?.created_by ? { createdBy: maskBuildArgs(layerHistory[index].created_by!) } : {}),
+  }));
+  const budget = { remainingUncompressedBytes: limits.maxImageUncompressedBytes };
+  const stats = { layersRead: 0, layersCached: 0, compressedBytesRead: 0 };
+
+  const readLayer = async (index: number): Promise<CachedLayer> => {
+    const info = infos[index];
+    const descriptor = target.layers[index].descriptor;
+    const collectors = extractors.map((extractor) => extractor.collect(info));
+    const consumers: EntryConsumer[] = extractors.map((extractor, k) => ({
+      id: extractor.id,
+      wants: (entry) => extractor.wants(entry),
+      onEntry: (entry, content) => collectors[k].onEntry(entry, content),
+    }));
+    const progress = (p: { compressedBytes: number; uncompressedBytes: number; entries: number }): void =>
+      options.onProgress?.({ platform, layer: index, layerCount: infos.length, digest: info.digest, state: 'reading', ...p });
+    progress({ compressedBytes: 0, uncompressedBytes: 0, entries: 0 });
+    const stream = await target.openLayer(index);
+    const walk = await walkLayer(stream, { info, descriptor }, consumers, { limits, imageBudget: budget, onProgress: progress });
+    stats.layersRead++;
+    stats.compressedBytesRead += walk.compressedSize;
+    const results: Record<string, unknown> = {};
+    extractors.forEach((extractor, k) => (results[extractor.id] = collectors[k].finish()));
+    options.onProgress?.({
+      platform,
+      layer: index,
+      layerCount: infos.length,
+      digest: info.digest,
+      state: 'done',
+      compressedBytes: walk.compressedSize,
+      uncompressedBytes: walk.uncompressedSize,
+      entries: walk.entryCount,
+    });
+    return { walk, results };
+  };
+
+  const layers = await mapWithConcurrency(infos, options.concurrency ?? 2, async (info) => {
+    const key = layerCacheKey(info.digest, extractors);
+    const pending = inFlight.get(key);
+    if (pending) return pending;
+    const cached = await cache.get(key);
+    if (cached) {
+      stats.layersCached++;
+      budget.remainingUncompressedBytes -= cached.walk.uncompressedSize;
+      options.onProgress?.({
+        platform,
+        layer: info.index,
+        layerCount: infos.length,
+        digest: info.digest,
+        state: 'cached',
+        compressedBytes: cached.walk.compressedSize,
+        uncompressedBytes: cached.walk.uncompressedSize,
+        entries: cached.walk.entryCount,
+      });
+      return cached;
+    }
+    const work = readLayer(info.index).then(
+      async (value) => {
+        await cache.set(key, value);
+        return value;
+      },
+      (err: unknown) => {
+        throw withContext(`layer ${info.index} (${info.digest}) of ${platform}`, err);
+      },
+    );
+    inFlight.set(key, work);
+    try {
+      return await work;
+    } finally {
+      inFlight.delete(key);
+    }
+  });
+
+  const stack = new LayerStack(layers.map((layer) => layer.walk.table));
+  const facts: ImageFacts = {
+    image: {
+      reference: image.reference,
+      source: image.source,
+      ...(image.indexDigest ? { indexDigest: image.indexDigest } : {}),
+      ...(target.manifestDigest ? { manifestDigest: target.manifestDigest } : {}),
+      configDigest: target.configDigest,
+      platform,
+      ...(target.config.created ? { created: target.config.created } : {}),
+      labels: { ...(target.config.config?.Labels ?? {}) },
+      annotations: { ...(target.annotations ?? {}) },
+    },
+    config: configSection(target),
+    history: historyFacts(target.config.history ?? [], target.layers.length),
+    layers: layers.map((layer, index): LayerFact => ({
+      index,
+      digest: infos[index].digest,
+      ...(infos[index].diffId ? { diffId: infos[index].diffId } : {}),
+      mediaType: infos[index].mediaType,
+      compressedSize: layer.walk.compressedSize,
+      uncompressedSize: layer.walk.uncompressedSize,
+      fileCount: layer.walk.entryCount,
+      bytesAdded: stack.bytesAdded(index),
+      bytesRemoved: stack.bytesRemoved(index),
+      ...(infos[index].createdBy ? { createdBy: infos[index].createdBy } : {}),
+      warnings: layer.walk.warnings,
+    })),
+    totals: {
+      layerCount: layers.length,
+      compressedSize: layers.reduce((sum, l) => sum + l.walk.compressedSize, 0),
+      uncompressedSize: layers.reduce((sum, l) => sum + l.walk.uncompressedSize, 0),
+      fileCount: stack.finalFileCount,
+      finalBytes: stack.finalBytes,
+      wastedBytes: stack.wastedBytes,
+    },
+  };
+  for (const extractor of extractors) {
+    const section = extractor.assemble({
+      config: target.config,
+      layers: layers.map((layer, index) => ({ info: infos[index], result: layer.results[extractor.id] })),
+      stack,
+    });
+    Object.assign(facts, section);
+  }
+  return { platform, ...(target.manifestDigest ? { manifestDigest: target.manifestDigest } : {}), facts, stats };
+}
+
+/** The history entry that produced each layer: non-empty entries map to layers in order. */
+function historyByLayer(history: HistoryEntry[], layerCount: number): Array<HistoryEntry | undefined> {
+  const producing = history.filter((entry) => entry.empty_layer !== true);
+  // A history that does not account for every layer cannot be aligned reliably.
+  if (producing.length !== layerCount) return [];
+  return producing;
+}
+
+function historyFacts(history: HistoryEntry[], layerCount: number): HistoryFact[] {
+  const aligned = history.filter((entry) => entry.empty_layer !== true).length === layerCount;
+  let layer = 0;
+  return history.map((entry, index) => {
+    const emptyLayer = entry.empty_layer === true;
+    const layerIndex = emptyLayer || !aligned ? null : layer++;
+    return {
+      index,
+      createdBy: maskBuildArgs(entry.created_by ?? ''),
+      ...(entry.created ? { created: entry.created } : {}),
+      ...(entry.comment ? { comment: entry.comment } : {}),
+      emptyLayer,
+      layerIndex,
+    };
+  });
+}
+
+function configSection(target: PlatformImage): ConfigSection {
+  const c = target.config.config ?? {};
+  const seconds = (ns: number | undefined): number | undefined => (ns === undefined ? undefined : ns / 1e9);
+  const hc = c.Healthcheck;
+  const test = hc?.Test ?? [];
+  return {
+    user: c.User && c.User !== '' ? c.User : null,
+    env: (c.Env ?? []).map((pair) => pair.split('=', 1)[0]),
+    entrypoint: c.Entrypoint ?? null,
+    cmd: c.Cmd ?? null,
+    exposedPorts: Object.keys(c.ExposedPorts ?? {}).sort(),
+    volumes: Object.keys(c.Volumes ?? {}).sort(),
+    workdir: c.WorkingDir && c.WorkingDir !== '' ? c.WorkingDir : null,
+    stopSignal: c.StopSignal && c.StopSignal !== '' ? c.StopSignal : null,
+    healthcheck:
+      hc && test.length > 0
+        ? {
+            test,
+            disabled: test[0] === 'NONE',
+            ...(hc.Interval ? { intervalSeconds: seconds(hc.Interval) } : {}),
+            ...(hc.Timeout ? { timeoutSeconds: seconds(hc.Timeout) } : {}),
+            ...(hc.StartPeriod ? { startPeriodSeconds: seconds(hc.StartPeriod) } : {}),
+            ...(hc.Retries !== undefined ? { retries: hc.Retries } : {}),
+          }
+        : null,
+  };
+}
+
+export function assertHasPlatforms(image: ResolvedImage): void {
+  if (image.platforms.length === 0) {
+    throw new PushgateError('PLATFORM_NOT_FOUND', `${image.reference} holds no runnable image`);
+  }
+}

@@ -1,0 +1,64 @@
+import { formatBytes, safeText } from './format-bytes.js';
+import type { ScanReport } from './scan-report.js';
+
+function shortDigest(digest: string | undefined): string {
+  if (!digest) return '-';
+  const [alg, hex] = digest.split(':');
+  return `${alg}:${hex?.slice(0, 12) ?? ''}`;
+}
+
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+/** A human-readable summary for terminals. */
+export function renderTable(report: ScanReport): string {
+  const lines: string[] = [];
+  const { image } = report;
+  lines.push(`Image     ${safeText(image.reference)} (${image.source})`);
+  if (image.indexDigest) lines.push(`Index     ${image.indexDigest}`);
+  const skipped = Object.entries(image.skipped)
+    .filter(([, n]) => n > 0)
+    .map(([what, n]) => `${n} ${what}`);
+  if (skipped.length > 0) lines.push(`Skipped   ${skipped.join(', ')}`);
+  for (const { platform, manifestDigest, facts } of report.platforms) {
+    lines.push('');
+    lines.push(`Platform  ${platform}`);
+    if (manifestDigest) lines.push(`Manifest  ${manifestDigest}`);
+    lines.push(`Config    ${facts.image.configDigest}`);
+    if (facts.image.created) lines.push(`Created   ${facts.image.created}`);
+    if (facts.os) lines.push(`OS        ${safeText(facts.os.prettyName ?? facts.os.id)}`);
+    const c = facts.config;
+    lines.push(`User      ${c.user === null ? '(not set: root)' : safeText(c.user)}`);
+    const run = [...(c.entrypoint ?? []), ...(c.cmd ?? [])];
+    lines.push(`Runs      ${run.length > 0 ? safeText(JSON.stringify(run)) : '-'}`);
+    if (c.workdir) lines.push(`Workdir   ${safeText(c.workdir)}`);
+    if (c.env.length > 0) lines.push(`Env       ${safeText(c.env.join(', '))}`);
+    if (c.exposedPorts.length > 0) lines.push(`Ports     ${c.exposedPorts.join(', ')}`);
+    lines.push(
+      `Health    ${c.healthcheck === null ? 'none' : c.healthcheck.disabled ? 'disabled' : safeText(c.healthcheck.test.join(' '))}`,
+    );
+    const t = facts.totals;
+    lines.push(
+      `Size      ${formatBytes(t.compressedSize)} compressed, ${formatBytes(t.uncompressedSize)} uncompressed, ` +
+        `${t.fileCount} files, ${formatBytes(t.wastedBytes)} wasted`,
+    );
+    lines.push('');
+    lines.push('  #  DIGEST               SIZE      FILES  ADDED     REMOVED   CREATED BY');
+    for (const layer of facts.layers) {
+      lines.push(
+        [
+          String(layer.index).padStart(3),
+          shortDigest(layer.digest).padEnd(20),
+          formatBytes(layer.compressedSize).padEnd(9),
+          String(layer.fileCount).padStart(6),
+          formatBytes(layer.bytesAdded).padEnd(9),
+          formatBytes(layer.bytesRemoved).padEnd(9),
+          safeText(truncate(layer.createdBy ?? '', 60)),
+        ].join('  '),
+      );
+      for (const warning of layer.warnings) lines.push(`       warning: ${safeText(warning)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,178 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+import Dockerode from 'dockerode';
+
+import { PushgateError, isPushgateError } from '../errors.js';
+import { DockerArchiveSource, normaliseRepoTag } from './docker-archive-source.js';
+import type { ImageSource, PlatformFilter, ResolvedImage } from './types.js';
+
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+export interface DockerEngineSourceOptions {
+  /** A ready client; wins over `socketPath`. */
+  docker?: Dockerode;
+  /** The engine's unix socket (the CLI resolves DOCKER_HOST); default `/var/run/docker.sock`. */
+  socketPath?: string;
+  /** Where the `docker save` stream is spooled; default the OS temp dir. */
+  tempDir?: string;
+  /** How results name the image; default `docker://<name>`. */
+  reference?: string;
+}
+
+/** Repository part of a reference, in `RepoTags`/`RepoDigests` spelling (`nginx`, `reg:5000/team/app`). */
+function repositoryOf(name: string): string {
+  const at = name.indexOf('@');
+  const withoutDigest = at === -1 ? name : name.slice(0, at);
+  const tagged = normaliseRepoTag(withoutDigest);
+  return tagged.slice(0, tagged.lastIndexOf(':'));
+}
+
+/**
+ * The registry manifest digest an engine recorded for `name` (`RepoDigests`, set by pull/push):
+ * the one for the same repository, else the only distinct one. Caveat: after pulling a
+ * multi-platform tag Docker records the index digest here, not the platform manifest's.
+ */
+export function repoDigestFor(
+  name: string,
+  repoDigests: readonly string[] | null | undefined,
+): string | undefined {
+  const parsed = (repoDigests ?? [])
+    .map((rd) => {
+      const at = rd.lastIndexOf('@');
+      return at === -1 ? undefined : { repository: repositoryOf(rd.slice(0, at)), digest: rd.slice(at + 1) };
+    })
+    .filter(
+      (rd): rd is { repository: string; digest: string } => rd !== undefined && rd.digest.includes(':'),
+    );
+  const pinned = name.includes('@') ? name.slice(name.indexOf('@') + 1) : undefined;
+  if (pinned && parsed.some((rd) => rd.digest === pinned)) return pinned;
+  if (!/^(sha256:)?[a-f0-9]{12,64}$/.test(name)) {
+    const repository = repositoryOf(name);
+    const same = parsed.filter((rd) => rd.repository === repository);
+    if (same.length > 0) return same[0].digest;
+  }
+  const distinct = [...new Set(parsed.map((rd) => rd.digest))];
+  return distinct.length === 1 ? distinct[0] : undefined;
+}
+
+interface EngineError {
+  statusCode?: number;
+  code?: string;
+  reason?: string;
+  json?: { message?: string } | null;
+  message?: string;
+}
+
+function engineError(action: string, where: string, err: unknown): PushgateError {
+  if (isPushgateError(err)) return err;
+  const e = (err ?? {}) as EngineError;
+  const detail = e.json?.message ?? e.reason ?? e.message ?? String(err);
+  const unreachable =
+    e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES' || e.code === 'ECONNRESET';
+  const message = unreachable
+    ? `${action}: cannot reach the Docker engine at ${where}: ${e.message ?? e.code}`
+    : `${action}: Docker engine at ${where} answered${e.statusCode ? ` ${e.statusCode}` : ''}: ${detail}`;
+  return new PushgateError('DOCKER_ENGINE', message, {
+    cause: err,
+    transient: unreachable || (e.statusCode !== undefined && e.statusCode >= 500),
+  });
+}
+
+/**
+ * An image in a Docker engine (`docker://NAME[:TAG]`), read through the engine API: inspect for a
+ * clear not-found error, then `docker save` of the image id spooled to a temp file (streamed,
+ * never buffered) and read as a `docker save` archive.
+ */
+export class DockerEngineSource implements ImageSource {
+  readonly kind = 'docker' as const;
+  private readonly docker: Dockerode;
+  private readonly where: string;
+  private readonly tempDirs = new Set<string>();
+
+  constructor(
+    private readonly name: string,
+    private readonly options: DockerEngineSourceOptions = {},
+  ) {
+    const socketPath = options.socketPath ?? DEFAULT_DOCKER_SOCKET;
+    this.docker = options.docker ?? new Dockerode({ socketPath });
+    const modem = (this.docker as unknown as { modem?: { socketPath?: unknown; host?: unknown } }).modem;
+    this.where =
+      options.socketPath ??
+      (typeof modem?.socketPath === 'string'
+        ? modem.socketPath
+        : typeof modem?.host === 'string'
+          ? modem.host
+          : DEFAULT_DOCKER_SOCKET);
+  }
+
+  async resolve(filter?: PlatformFilter): Promise<ResolvedImage> {
+    const reference = this.options.reference ?? `docker://${this.name}`;
+    let info: Dockerode.ImageInspectInfo;
+    try {
+      info = await this.docker.getImage(this.name).inspect();
+    } catch (err) {
+      if ((err as EngineError)?.statusCode === 404) {
+        throw new PushgateError(
+          'DOCKER_ENGINE',
+          `image ${this.name} not found in the Docker engine at ${this.where}`,
+          {
+            cause: err,
+            details: { notFound: true },
+          },
+        );
+      }
+      throw engineError(`inspect image ${this.name}`, this.where, err);
+    }
+
+    const dir = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'pushgate-docker-'));
+    this.tempDirs.add(dir);
+    try {
+      const file = join(dir, 'image.tar');
+      // Saved by id, so a tag moved in the meantime cannot swap the image under us.
+      try {
+        const stream = await this.docker.getImage(info.Id).get();
+        await pipeline(stream, createWriteStream(file));
+      } catch (err) {
+        throw engineError(`save image ${this.name} (${info.Id})`, this.where, err);
+      }
+      const archive = new DockerArchiveSource(file, { reference });
+      const resolved = await archive.resolve(filter);
+      const manifestDigest = repoDigestFor(this.name, info.RepoDigests);
+      for (const image of resolved.platforms) {
+        // Classic engines use the config digest as image id; the containerd image store (Docker
+        // ≥ 25) uses the manifest or index digest, and its archives carry that manifest.
+        if (image.configDigest !== info.Id && image.manifestDigest === undefined) {
+          throw new PushgateError(
+            'DOCKER_ENGINE',
+            `image ${this.name}: the engine at ${this.where} saved config ${image.configDigest}, expected ${info.Id}`,
+            { transient: true },
+          );
+        }
+        // The registry's digest wins over a manifest the engine synthesised when saving.
+        if (manifestDigest && image.manifestDigest !== manifestDigest) {
+          image.manifestDigest = manifestDigest;
+          delete image.manifestMediaType;
+          delete image.annotations;
+        }
+      }
+      return { ...resolved, reference, source: 'docker' };
+    } catch (err) {
+      await this.removeDir(dir);
+      throw err;
+    }
+  }
+
+  private async removeDir(dir: string): Promise<void> {
+    this.tempDirs.delete(dir);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Removes the spooled archives; layers cannot be opened afterwards. */
+  async close(): Promise<void> {
+    await Promise.all([...this.tempDirs].map((dir) => this.removeDir(dir)));
+  }
+}

@@ -91,7 +91,7 @@ class Pusher {
     uploadUrl.searchParams.set('digest', blob.digest);
     const put = await this.request(what, 'PUT', uploadUrl.toString(), {
       body: blob.data,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+      headers: { 'content-type': 'application/octet-stream' },
     });
     const putText = await put.text();
     if (put.status !== 201) throw new Error(`${what}: upload answered ${put.status} ${putText}`);

@@ -1,0 +1,21 @@
+import { RegistryClient } from '../registry/registry-client.js';
+import { parseReference } from './reference.js';
+import { RegistrySource } from './registry-source.js';
+import type { ImageSource } from './types.js';
+
+/**
+ * A registry source for a CLI-style reference. The registry named in the reference is the one the
+ * caller configured: the client talks to it (and its well-known auth and blob hosts) and nothing else.
+ */
+export async function openRegistrySource(
+  reference: string,
+  options: { plainHttp?: boolean; dockerConfigPath?: string },
+): Promise<ImageSource> {
+  const parsed = parseReference(reference);
+  const client = new RegistryClient({
+    registry: parsed.registry,
+    plainHttp: options.plainHttp ?? false,
+    ...(options.dockerConfigPath ? { dockerConfigPath: options.dockerConfigPath } : {}),
+  });
+  return new RegistrySource(parsed, client, { ownsClient: true });
+}

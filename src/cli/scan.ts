@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { PushgateError } from '../errors.js';
 import { gatherFacts } from '../facts/gather-facts.js';
@@ -51,9 +52,14 @@ export async function runScan(reference: string, options: ScanCommandOptions, io
   }
 }
 
+/** The Docker CLI's own config, when there is one; an explicit --docker-config must exist. */
 function defaultDockerConfig(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.DOCKER_CONFIG) return `${env.DOCKER_CONFIG}/config.json`;
-  return env.HOME ? `${env.HOME}/.docker/config.json` : undefined;
+  const path = env.DOCKER_CONFIG
+    ? `${env.DOCKER_CONFIG}/config.json`
+    : env.HOME
+      ? `${env.HOME}/.docker/config.json`
+      : undefined;
+  return path && existsSync(path) ? path : undefined;
 }
 
 function dockerSocket(env: NodeJS.ProcessEnv): string {

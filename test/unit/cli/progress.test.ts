@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { createProgress } from '../../../src/cli/progress.js';
+
+function fakeStream(): { stream: NodeJS.WriteStream; text: () => string } {
+  let written = '';
+  const stream = { write: (chunk: string) => ((written += chunk), true) } as unknown as NodeJS.WriteStream;
+  return { stream, text: () => written };
+}
+
+const base = { platform: 'linux/amd64', layerCount: 2, digest: `sha256:${'ab'.repeat(32)}`, entries: 3 };
+
+describe('createProgress', () => {
+  it('draws one line per layer and redraws in place', () => {
+    const { stream, text } = fakeStream();
+    const progress = createProgress(stream);
+    progress.update({ ...base, layer: 0, state: 'cached', compressedBytes: 1000, uncompressedBytes: 5000 });
+    progress.update({ ...base, layer: 1, state: 'done', compressedBytes: 2_000_000, uncompressedBytes: 9_000_000 });
+    progress.done();
+    const out = text();
+    expect(out).toContain('linux/amd64 layer 1/2 abababababab  cached');
+    expect(out).toContain('layer 2/2');
+    expect(out).toContain('2.0 MB →   9.0 MB  3 files');
+    expect(out).toContain('\x1b[1A'); // moved up to redraw the first line
+  });
+});

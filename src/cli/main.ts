@@ -4,13 +4,17 @@ import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliEnvironment } from './scan.js';
 import { runScan } from './scan.js';
 
-
 function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Command {
   const program = new Command('pushgate')
-    .description('Keeps compilers, shells, package managers, dev dependencies, root users and secrets out of production images.')
+    .description(
+      'Keeps compilers, shells, package managers, dev dependencies, root users and secrets out of production images.',
+    )
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
 
   program
     .command('scan')
@@ -19,11 +23,16 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
       '<reference>',
       'HOST/REPO:TAG, HOST/REPO@sha256:…, a Docker Hub name, docker://NAME:TAG, docker-archive:FILE, oci:DIR or oci:FILE.tar',
     )
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'),
+    )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--platform <os/arch[/variant]>', 'read only this platform of a multi-platform image')
     .option('--plain-http', 'talk to the registry over plain HTTP (never the default)')
-    .option('--docker-config <path>', 'Docker config.json with registry credentials (default ~/.docker/config.json)')
+    .option(
+      '--docker-config <path>',
+      'Docker config.json with registry credentials (default ~/.docker/config.json)',
+    )
     .option('--no-progress', 'no progress on stderr (it is only shown on a terminal anyway)')
     .action(async (reference: string, options) => {
       setExit(await runScan(reference, options, io));
@@ -46,9 +55,10 @@ export async function main(
       // --help and --version end through here with exit code 0.
       return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
-    const message = isPushgateError(err) ? `${err.message} [${err.code}]` : String((err as Error)?.stack ?? err);
+    const message = isPushgateError(err)
+      ? `${err.message} [${err.code}]`
+      : String((err as Error)?.stack ?? err);
     io.stderr.write(`pushgate: ${message}\n`);
     return exitCodeFor(err);
   }
 }
-

@@ -27,9 +27,16 @@ export interface CliEnvironment {
 
 const FORMATS = ['table', 'json'] as const;
 
-export async function runScan(reference: string, options: ScanCommandOptions, io: CliEnvironment): Promise<number> {
+export async function runScan(
+  reference: string,
+  options: ScanCommandOptions,
+  io: CliEnvironment,
+): Promise<number> {
   if (!(FORMATS as readonly string[]).includes(options.format)) {
-    throw new PushgateError('USAGE', `--format must be one of ${FORMATS.join(', ')}, got "${options.format}"`);
+    throw new PushgateError(
+      'USAGE',
+      `--format must be one of ${FORMATS.join(', ')}, got "${options.format}"`,
+    );
   }
   const filter = options.platform ? parsePlatformFilter(options.platform) : undefined;
   const source = await openImageSource(reference, {

@@ -4,7 +4,6 @@ export type { Want };
 import type { LayerStack } from '../inspect/layer-stack.js';
 import type { ImageFacts } from './image-facts.js';
 
-
 /**
  * Collects one layer's findings. Its result must be plain JSON and must not depend on where the
  * layer sits in the image (the same layer is shared by many images and cached by its digest):

@@ -44,7 +44,10 @@ export interface PlatformFacts {
  * Reads every layer of every platform once (layers shared between platforms or cached earlier are
  * not downloaded again) and builds one facts document per platform.
  */
-export async function gatherFacts(image: ResolvedImage, options: GatherOptions = {}): Promise<PlatformFacts[]> {
+export async function gatherFacts(
+  image: ResolvedImage,
+  options: GatherOptions = {},
+): Promise<PlatformFacts[]> {
   const extractors = options.extractors ?? EXTRACTORS;
   const cache = options.cache ?? new MemoryLayerCache();
   const limits: WalkLimits = { ...DEFAULT_WALK_LIMITS, ...options.limits };
@@ -87,10 +90,21 @@ async function gatherPlatform(
       onEntry: (entry, content) => collectors[k].onEntry(entry, content),
     }));
     const progress = (p: { compressedBytes: number; uncompressedBytes: number; entries: number }): void =>
-      options.onProgress?.({ platform, layer: index, layerCount: infos.length, digest: info.digest, state: 'reading', ...p });
+      options.onProgress?.({
+        platform,
+        layer: index,
+        layerCount: infos.length,
+        digest: info.digest,
+        state: 'reading',
+        ...p,
+      });
     progress({ compressedBytes: 0, uncompressedBytes: 0, entries: 0 });
     const stream = await target.openLayer(index);
-    const walk = await walkLayer(stream, { info, descriptor }, consumers, { limits, imageBudget: budget, onProgress: progress });
+    const walk = await walkLayer(stream, { info, descriptor }, consumers, {
+      limits,
+      imageBudget: budget,
+      onProgress: progress,
+    });
     stats.layersRead++;
     stats.compressedBytesRead += walk.compressedSize;
     const results: Record<string, unknown> = {};
@@ -190,7 +204,12 @@ async function gatherPlatform(
     });
     Object.assign(facts, section);
   }
-  return { platform, ...(target.manifestDigest ? { manifestDigest: target.manifestDigest } : {}), facts, stats };
+  return {
+    platform,
+    ...(target.manifestDigest ? { manifestDigest: target.manifestDigest } : {}),
+    facts,
+    stats,
+  };
 }
 
 /** The history entry that produced each layer: non-empty entries map to layers in order. */

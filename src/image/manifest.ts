@@ -31,7 +31,8 @@ function parseDescriptor(value: unknown, where: string): Descriptor {
   const { mediaType, digest, size } = value;
   if (typeof mediaType !== 'string' || mediaType === '') throw invalid(`${where}.mediaType is missing`);
   if (typeof digest !== 'string' || !DIGEST.test(digest)) throw invalid(`${where}.digest is not a digest`);
-  if (digest.startsWith('sha256:') && !SHA256.test(digest)) throw invalid(`${where}.digest is not a sha256 digest`);
+  if (digest.startsWith('sha256:') && !SHA256.test(digest))
+    throw invalid(`${where}.digest is not a sha256 digest`);
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw invalid(`${where}.size is not a non-negative integer`);
   }
@@ -65,7 +66,9 @@ export function parseManifest(body: Buffer, contentType?: string): ImageManifest
   }
   const mediaType =
     declared ??
-    (transport && (isIndexMediaType(transport) || isImageManifestMediaType(transport)) ? transport : undefined) ??
+    (transport && (isIndexMediaType(transport) || isImageManifestMediaType(transport))
+      ? transport
+      : undefined) ??
     (Array.isArray(json.manifests) ? 'application/vnd.oci.image.index.v1+json' : undefined) ??
     (isRecord(json.config) ? 'application/vnd.oci.image.manifest.v1+json' : undefined);
   if (mediaType === undefined) throw invalid('manifest has no mediaType and no recognisable shape');
@@ -84,7 +87,10 @@ export function parseManifest(body: Buffer, contentType?: string): ImageManifest
     const artifactType = typeof json.artifactType === 'string' ? json.artifactType : undefined;
     return { kind: 'manifest', mediaType, config, layers, annotations, subject, artifactType };
   }
-  throw new PushgateError('MANIFEST_UNSUPPORTED', `manifest media type ${mediaType} is not an image or an index`);
+  throw new PushgateError(
+    'MANIFEST_UNSUPPORTED',
+    `manifest media type ${mediaType} is not an image or an index`,
+  );
 }
 
 /** Parses and sanity-checks an image config blob. */
@@ -98,11 +104,16 @@ export function parseImageConfig(body: Buffer): ImageConfig {
   if (!isRecord(json)) throw invalid('image config is not a JSON object');
   if (json.rootfs !== undefined) {
     const rootfs = json.rootfs;
-    if (!isRecord(rootfs) || !Array.isArray(rootfs.diff_ids) || !rootfs.diff_ids.every((d) => typeof d === 'string')) {
+    if (
+      !isRecord(rootfs) ||
+      !Array.isArray(rootfs.diff_ids) ||
+      !rootfs.diff_ids.every((d) => typeof d === 'string')
+    ) {
       throw invalid('image config rootfs.diff_ids is not a list of digests');
     }
   }
-  if (json.history !== undefined && !Array.isArray(json.history)) throw invalid('image config history is not a list');
+  if (json.history !== undefined && !Array.isArray(json.history))
+    throw invalid('image config history is not a list');
   if (json.config !== undefined && json.config !== null && !isRecord(json.config)) {
     throw invalid('image config "config" is not an object');
   }
@@ -113,7 +124,11 @@ export function platformOf(config: ImageConfig, fallback?: Platform): Platform {
   return {
     os: config.os ?? fallback?.os ?? 'unknown',
     architecture: config.architecture ?? fallback?.architecture ?? 'unknown',
-    ...(config.variant ? { variant: config.variant } : fallback?.variant ? { variant: fallback.variant } : {}),
+    ...(config.variant
+      ? { variant: config.variant }
+      : fallback?.variant
+        ? { variant: fallback.variant }
+        : {}),
   };
 }
 

@@ -18,7 +18,8 @@ export interface OpenSourceOptions {
  * an image inside it (file names may themselves contain colons).
  */
 export function splitPathAndSelector(kind: string, rest: string): { path: string; selector?: string } {
-  if (rest === '') throw new PushgateError('REFERENCE_INVALID', `${kind}: needs a path, e.g. ${kind}:./image.tar`);
+  if (rest === '')
+    throw new PushgateError('REFERENCE_INVALID', `${kind}: needs a path, e.g. ${kind}:./image.tar`);
   if (existsSync(rest)) return { path: rest };
   for (let i = rest.lastIndexOf(':'); i > 0; i = rest.lastIndexOf(':', i - 1)) {
     const path = rest.slice(0, i);
@@ -28,9 +29,15 @@ export function splitPathAndSelector(kind: string, rest: string): { path: string
 }
 
 /** Picks the image source from the reference's prefix; anything without a prefix is a registry reference. */
-export async function openImageSource(reference: string, options: OpenSourceOptions = {}): Promise<ImageSource> {
+export async function openImageSource(
+  reference: string,
+  options: OpenSourceOptions = {},
+): Promise<ImageSource> {
   if (reference.startsWith('docker-archive:')) {
-    const { path, selector } = splitPathAndSelector('docker-archive', reference.slice('docker-archive:'.length));
+    const { path, selector } = splitPathAndSelector(
+      'docker-archive',
+      reference.slice('docker-archive:'.length),
+    );
     return new DockerArchiveSource(path, selector ? { image: selector } : {});
   }
   if (reference.startsWith('oci:')) {
@@ -39,7 +46,8 @@ export async function openImageSource(reference: string, options: OpenSourceOpti
   }
   if (reference.startsWith('docker://')) {
     const name = reference.slice('docker://'.length);
-    if (name === '') throw new PushgateError('REFERENCE_INVALID', 'docker:// needs an image name, e.g. docker://app:1.0');
+    if (name === '')
+      throw new PushgateError('REFERENCE_INVALID', 'docker:// needs an image name, e.g. docker://app:1.0');
     return new DockerEngineSource(name, options.dockerSocket ? { socketPath: options.dockerSocket } : {});
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//.test(reference)) {

@@ -42,12 +42,19 @@ export interface Selection {
  * Chooses which children of an index to read: image manifests matching the platform filter,
  * attestation manifests skipped and counted, unknown media types counted (never an error).
  */
-export function selectManifests(children: Descriptor[], filter: PlatformFilter | undefined, depth: number): Selection {
+export function selectManifests(
+  children: Descriptor[],
+  filter: PlatformFilter | undefined,
+  depth: number,
+): Selection {
   if (depth > MAX_INDEX_DEPTH) {
     throw new PushgateError('MANIFEST_INVALID', `indexes nested deeper than ${MAX_INDEX_DEPTH} levels`);
   }
   if (children.length > MAX_INDEX_CHILDREN) {
-    throw new PushgateError('MANIFEST_INVALID', `index lists ${children.length} manifests (limit ${MAX_INDEX_CHILDREN})`);
+    throw new PushgateError(
+      'MANIFEST_INVALID',
+      `index lists ${children.length} manifests (limit ${MAX_INDEX_CHILDREN})`,
+    );
   }
   const selection: Selection = {
     images: [],
@@ -76,7 +83,11 @@ export function addSkipped(into: ResolvedImage['skipped'], from: ResolvedImage['
   into.unknownManifests += from.unknownManifests;
 }
 
-export function noPlatformError(reference: string, filter: PlatformFilter, available: Descriptor[]): PushgateError {
+export function noPlatformError(
+  reference: string,
+  filter: PlatformFilter,
+  available: Descriptor[],
+): PushgateError {
   const list = available
     .filter((d) => isImageManifestMediaType(d.mediaType) && !isAttestation(d))
     .map((d) => (d.platform ? formatPlatform(d.platform) : 'linux/amd64'));

@@ -25,7 +25,10 @@ describe('pushgate scan (the CLI)', () => {
         }),
       ),
     );
-    await pushImage({ url: registry.url, repository: 'multi/app', tag: '2.0' }, await buildIndex(platforms, { attestation: true }));
+    await pushImage(
+      { url: registry.url, repository: 'multi/app', tag: '2.0' },
+      await buildIndex(platforms, { attestation: true }),
+    );
   });
 
   afterAll(async () => {
@@ -73,7 +76,15 @@ describe('pushgate scan (the CLI)', () => {
   });
 
   it('reads one platform with --platform', async () => {
-    const result = await runCli(['scan', '--plain-http', '--platform', 'linux/arm64', '-f', 'json', `${registry.host}/multi/app:2.0`]);
+    const result = await runCli([
+      'scan',
+      '--plain-http',
+      '--platform',
+      'linux/arm64',
+      '-f',
+      'json',
+      `${registry.host}/multi/app:2.0`,
+    ]);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as ScanReport;
     expect(report.platforms.map((p) => p.platform)).toEqual(['linux/arm64']);
@@ -81,7 +92,13 @@ describe('pushgate scan (the CLI)', () => {
   });
 
   it('exits 3 naming the available platforms when --platform matches none', async () => {
-    const result = await runCli(['scan', '--plain-http', '--platform', 'linux/s390x', `${registry.host}/multi/app:2.0`]);
+    const result = await runCli([
+      'scan',
+      '--plain-http',
+      '--platform',
+      'linux/s390x',
+      `${registry.host}/multi/app:2.0`,
+    ]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/no image for linux\/s390x; available: linux\/amd64, linux\/arm64/);
     expect(result.stderr).toContain('[PLATFORM_NOT_FOUND]');

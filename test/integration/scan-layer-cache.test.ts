@@ -39,9 +39,15 @@ describe('per-layer cache', () => {
     });
     await pushImage({ url: registry.url, repository: 'cache/app', tag: 'v1' }, base);
     await pushImage({ url: registry.url, repository: 'cache/app', tag: 'v2' }, next);
-    const arm = await buildImage({ platform: { os: 'linux', architecture: 'arm64' }, layers: [{ files: [shared] }] });
+    const arm = await buildImage({
+      platform: { os: 'linux', architecture: 'arm64' },
+      layers: [{ files: [shared] }],
+    });
     const amd = await buildImage({ layers: [{ files: [shared] }] });
-    await pushImage({ url: registry.url, repository: 'cache/multi', tag: 'v1' }, await buildIndex([amd, arm]));
+    await pushImage(
+      { url: registry.url, repository: 'cache/multi', tag: 'v1' },
+      await buildIndex([amd, arm]),
+    );
   });
 
   afterAll(async () => {

@@ -30,7 +30,10 @@ describe('every manifest format and layer compression from a registry', () => {
           ],
         });
         images.set(`${format}-${compression}`, image);
-        await pushImage({ url: registry.url, repository: 'media/app', tag: `${format}-${compression}` }, image);
+        await pushImage(
+          { url: registry.url, repository: 'media/app', tag: `${format}-${compression}` },
+          image,
+        );
       }
     }
   });
@@ -43,14 +46,18 @@ describe('every manifest format and layer compression from a registry', () => {
     for (const compression of COMPRESSIONS) {
       it(`reads ${format} manifests with ${compression} layers`, async () => {
         const image = images.get(`${format}-${compression}`)!;
-        const source = await openImageSource(`${registry.host}/media/app:${format}-${compression}`, { plainHttp: true });
+        const source = await openImageSource(`${registry.host}/media/app:${format}-${compression}`, {
+          plainHttp: true,
+        });
         try {
           const [result] = await gatherFacts(await source.resolve());
           expectValidFacts(result.facts);
           expect(result.manifestDigest).toBe(image.manifest.digest);
           expect(result.facts.layers.map((l) => l.mediaType)).toEqual(image.layers.map((l) => l.mediaType));
           expect(result.facts.layers.map((l) => l.diffId)).toEqual(image.layers.map((l) => l.diffId));
-          expect(result.facts.layers.map((l) => l.uncompressedSize)).toEqual(image.layers.map((l) => l.uncompressedSize));
+          expect(result.facts.layers.map((l) => l.uncompressedSize)).toEqual(
+            image.layers.map((l) => l.uncompressedSize),
+          );
           expect(result.facts.layers.map((l) => l.compressedSize)).toEqual(image.layers.map((l) => l.size));
           expect(result.facts.totals.finalBytes).toBe(100_000 + 'ID=debian\n'.length + 1);
           expect(result.facts.os?.id).toBe('debian');

@@ -24,7 +24,10 @@ function buildFixture(): Promise<BuiltImage> {
         createdBy: 'ADD rootfs.tar /',
         files: [
           { path: 'etc', type: 'dir' },
-          { path: 'etc/os-release', content: 'ID=alpine\nVERSION_ID=3.20.0\nPRETTY_NAME="Alpine Linux v3.20"\n' },
+          {
+            path: 'etc/os-release',
+            content: 'ID=alpine\nVERSION_ID=3.20.0\nPRETTY_NAME="Alpine Linux v3.20"\n',
+          },
           { path: 'bin', type: 'dir' },
           { path: 'bin/busybox', content: Buffer.alloc(4096, 7), mode: 0o755 },
           { path: 'bin/sh', type: 'symlink', target: '/bin/busybox' },
@@ -55,7 +58,14 @@ function buildFixture(): Promise<BuiltImage> {
 
 /** Facts without what necessarily differs between sources (names, blob digests, compression). */
 function comparable(facts: ImageFacts): unknown {
-  const { reference: _r, source: _s, manifestDigest: _m, indexDigest: _i, annotations: _a, ...image } = facts.image;
+  const {
+    reference: _r,
+    source: _s,
+    manifestDigest: _m,
+    indexDigest: _i,
+    annotations: _a,
+    ...image
+  } = facts.image;
   return {
     ...facts,
     image,
@@ -96,7 +106,13 @@ describe('the same image read from every source', () => {
     await dockerd.cli(['save', '-o', archive, ref]);
     facts.set('docker-archive', await scan(`docker-archive:${archive}`));
     const layout = join(dir.path, 'layout');
-    await run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${layout}:1.0`]);
+    await run('skopeo', [
+      '--insecure-policy',
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${ref}`,
+      `oci:${layout}:1.0`,
+    ]);
     facts.set('oci', await scan(`oci:${layout}:1.0`));
   });
 
@@ -141,7 +157,11 @@ describe('the same image read from every source', () => {
       ['RUN rm /app/secret.key', 2],
       ['USER 65532', null],
     ]);
-    expect(f.layers.map((l) => l.createdBy)).toEqual(['ADD rootfs.tar /', 'RUN make build', 'RUN rm /app/secret.key']);
+    expect(f.layers.map((l) => l.createdBy)).toEqual([
+      'ADD rootfs.tar /',
+      'RUN make build',
+      'RUN rm /app/secret.key',
+    ]);
     expect(f.layers.map((l) => l.diffId)).toEqual(image.layers.map((l) => l.diffId));
     expect(f.layers.map((l) => l.uncompressedSize)).toEqual(image.layers.map((l) => l.uncompressedSize));
     expect(f.layers[2].bytesRemoved).toBe('not really a key\n'.length);

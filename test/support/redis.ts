@@ -47,7 +47,8 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
   child.once('error', (err) => (spawnError = err));
   try {
     await waitFor('redis-server to answer PING', async () => {
-      if (spawnError) throw new Error(`cannot run redis-server (apt-get install redis-server): ${spawnError.message}`);
+      if (spawnError)
+        throw new Error(`cannot run redis-server (apt-get install redis-server): ${spawnError.message}`);
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}: ${output}`);
       return (await redisCommand(port, 'PING')) === '+PONG';
     });

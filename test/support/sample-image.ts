@@ -17,7 +17,10 @@ export function buildSampleImage(): Promise<BuiltImage> {
             path: 'etc/os-release',
             content: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n',
           },
-          { path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\napp:x:10001:10001::/app:/sbin/nologin\n' },
+          {
+            path: 'etc/passwd',
+            content: 'root:x:0:0:root:/root:/bin/sh\napp:x:10001:10001::/app:/sbin/nologin\n',
+          },
           { path: 'bin', type: 'dir' },
           { path: 'bin/sh', content: '#!fake shell\n', mode: 0o755 },
         ],

@@ -47,7 +47,7 @@ export const osRelease: FactExtractor<LayerResult> = {
   assemble({ layers, stack }) {
     for (const candidate of CANDIDATES) {
       const resolved = stack.resolve(candidate);
-      if (!resolved || resolved.entry.kind !== 'f') continue;
+      if (!resolved || resolved.entry.kind !== 'file') continue;
       const parsed = layers[resolved.entry.layer]?.result[resolved.path];
       if (!parsed) continue;
       const os: OsFact = { ...parsed, evidence: { path: `/${resolved.path}`, layer: resolved.entry.layer } };

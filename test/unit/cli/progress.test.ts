@@ -14,7 +14,13 @@ describe('createProgress', () => {
     const { stream, text } = fakeStream();
     const progress = createProgress(stream);
     progress.update({ ...base, layer: 0, state: 'cached', compressedBytes: 1000, uncompressedBytes: 5000 });
-    progress.update({ ...base, layer: 1, state: 'done', compressedBytes: 2_000_000, uncompressedBytes: 9_000_000 });
+    progress.update({
+      ...base,
+      layer: 1,
+      state: 'done',
+      compressedBytes: 2_000_000,
+      uncompressedBytes: 9_000_000,
+    });
     progress.done();
     const out = text();
     expect(out).toContain('linux/amd64 layer 1/2 abababababab  cached');

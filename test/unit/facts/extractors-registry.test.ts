@@ -31,7 +31,8 @@ describe('extractor registry', () => {
 
   it('has unique ids and positive integer versions', () => {
     expect(() => assertUniqueIds(EXTRACTORS)).not.toThrow();
-    for (const extractor of EXTRACTORS) expect(Number.isInteger(extractor.version) && extractor.version > 0).toBe(true);
+    for (const extractor of EXTRACTORS)
+      expect(Number.isInteger(extractor.version) && extractor.version > 0).toBe(true);
   });
 
   it('refuses a duplicate id', () => {

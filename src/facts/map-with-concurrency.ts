@@ -1,4 +1,7 @@
-/** Maps `items` with at most `limit` calls in flight, keeping order; the first rejection wins. */
+/**
+ * Maps `items` with at most `limit` calls in flight, keeping order. After the first rejection no
+ * new call starts (calls already running finish), and that rejection is what the caller sees.
+ */
 export async function mapWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
@@ -6,10 +9,16 @@ export async function mapWithConcurrency<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next++;
-      results[index] = await fn(items[index], index);
+      try {
+        results[index] = await fn(items[index], index);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));

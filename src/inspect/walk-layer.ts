@@ -1,0 +1,286 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+import { isPushgateError, PushgateError, withContext } from '../errors.js';
+import { layerCompression } from '../image/media-types.js';
+import type { Descriptor } from '../image/types.js';
+import { decompressStage } from './decompress.js';
+import { EntryDispatcher } from './entry-dispatcher.js';
+import { LayerTableBuilder } from './layer-table-builder.js';
+import { normalizeLayerPath, parentPath, quoteName } from './normalize-path.js';
+import { readTar, type TarEntryHeader, type TarVisitor } from './tar-reader.js';
+import {
+  DEFAULT_WALK_LIMITS,
+  type EntryConsumer,
+  type EntryType,
+  type LayerEntry,
+  type LayerInfo,
+  type LayerWalkResult,
+  type WalkLimits,
+} from './types.js';
+import { DigestTap, parseDigest } from './verify-digest.js';
+
+export interface WalkProgress {
+  compressedBytes: number;
+  uncompressedBytes: number;
+  entries: number;
+}
+
+export interface WalkLayerOptions {
+  limits?: Partial<WalkLimits>;
+  /**
+   * Shared by all layers of one image and decremented as bytes are decompressed; a layer that
+   * fails gives its bytes back so a retry is not charged twice. Default: a fresh budget of
+   * `limits.maxImageUncompressedBytes`.
+   */
+  imageBudget?: { remainingUncompressedBytes: number };
+  onProgress?: (progress: WalkProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** aufs bookkeeping (`.wh..wh.plnk/…`, `.wh..wh.aufs`): any component but a final opaque marker. */
+const AUFS_META = /(^|\/)\.wh\.\.wh\.(?!\.opq$)/;
+
+/** Warnings kept per layer; a hostile layer could otherwise produce millions. */
+const MAX_WARNINGS = 100;
+
+function entryTypeOf(typeflag: string): EntryType {
+  switch (typeflag) {
+    case '0':
+    case '\0':
+    case '7':
+      return 'file';
+    case '1':
+      return 'hardlink';
+    case '2':
+      return 'symlink';
+    case '3':
+      return 'char-device';
+    case '4':
+      return 'block-device';
+    case '5':
+    case 'D':
+      return 'directory';
+    case '6':
+      return 'fifo';
+    default:
+      return 'other';
+  }
+}
+
+/**
+ * Reads one layer blob in a single pass: verifies its size and digest, decompresses it (gzip,
+ * zstd or none, sniffed from the magic bytes), parses the tar, maps whiteouts, enforces the walk
+ * limits, hands entries (and content prefixes) to the consumers, and records every entry in a
+ * LayerTable. Resolves only when the whole blob was read and its digest verified; any failure
+ * (source, digest, decompression, tar, limit, consumer) rejects once and destroys the streams.
+ */
+export async function walkLayer(
+  input: Readable,
+  layer: { info: LayerInfo; descriptor: Descriptor },
+  consumers: EntryConsumer[],
+  options: WalkLayerOptions = {},
+): Promise<LayerWalkResult> {
+  const { descriptor } = layer;
+  const label = `layer ${descriptor.digest}`;
+  const limits: WalkLimits = { ...DEFAULT_WALK_LIMITS, ...options.limits };
+
+  const declared = layerCompression(descriptor.mediaType);
+  try {
+    if (declared === undefined) {
+      throw new PushgateError(
+        'LAYER_UNSUPPORTED',
+        `${label}: media type ${JSON.stringify(descriptor.mediaType)} is not a filesystem layer`,
+      );
+    }
+    if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0) {
+      throw new PushgateError(
+        'MANIFEST_INVALID',
+        `${label}: descriptor size ${String(descriptor.size)} is invalid`,
+      );
+    }
+    parseDigest(descriptor.digest, label);
+  } catch (err) {
+    input.destroy();
+    throw err;
+  }
+
+  const budget = options.imageBudget ?? { remainingUncompressedBytes: limits.maxImageUncompressedBytes };
+  const warnings: string[] = [];
+  let suppressedWarnings = 0;
+  const warn = (message: string): void => {
+    if (warnings.length < MAX_WARNINGS) warnings.push(message);
+    else suppressedWarnings++;
+  };
+
+  const table = new LayerTableBuilder();
+  /** Path → table row of the last real (non-whiteout) entry at that path. */
+  const seen = new Map<string, number>();
+  const dispatcher = new EntryDispatcher(consumers, label);
+  const tap = new DigestTap(descriptor.digest, descriptor.size, label);
+  const onProgress = options.onProgress;
+
+  let uncompressed = 0;
+  let entries = 0;
+  let current: LayerEntry | undefined;
+
+  const limitError = (name: keyof WalkLimits, detail?: string): PushgateError =>
+    new PushgateError(
+      'LAYER_LIMIT',
+      `${label} exceeds ${name} (${limits[name]})${detail === undefined ? '' : `: ${detail}`}`,
+    );
+
+  const onHeader = (header: TarEntryHeader): number => {
+    current = undefined;
+    entries++;
+    if (entries > limits.maxEntriesPerLayer) throw limitError('maxEntriesPerLayer');
+    const raw = header.name;
+    if (
+      raw.length > limits.maxPathBytes ||
+      (raw.length * 3 > limits.maxPathBytes && Buffer.byteLength(raw) > limits.maxPathBytes)
+    ) {
+      throw limitError('maxPathBytes', `entry name of ${Buffer.byteLength(raw)} bytes`);
+    }
+    let path = normalizeLayerPath(raw);
+    if (path === undefined) {
+      throw new PushgateError(
+        'LAYER_CORRUPT',
+        `${label}: unsafe entry name ${quoteName(raw)} (a ".." component or a NUL byte)`,
+      );
+    }
+    if (header.size > limits.maxLayerUncompressedBytes) {
+      throw limitError('maxLayerUncompressedBytes', `entry ${quoteName(raw)} declares ${header.size} bytes`);
+    }
+    let type = entryTypeOf(header.typeflag);
+
+    if (path.includes('.wh..wh.') && AUFS_META.test(path)) {
+      warn(`aufs metadata entry ${quoteName(raw)} ignored`);
+      return 0;
+    }
+    const slash = path.lastIndexOf('/');
+    if (path.startsWith('.wh.', slash + 1)) {
+      const base = path.slice(slash + 1);
+      const dir = parentPath(path);
+      if (base === '.wh..wh..opq') {
+        type = 'opaque';
+        path = dir;
+      } else if (base.startsWith('.wh..wh.')) {
+        warn(`aufs metadata entry ${quoteName(raw)} ignored`);
+        return 0;
+      } else {
+        const name = base.slice(4);
+        if (name === '' || name === '.' || name === '..') {
+          warn(`invalid whiteout ${quoteName(raw)} ignored`);
+          return 0;
+        }
+        type = 'whiteout';
+        path = dir === '' ? name : `${dir}/${name}`;
+      }
+    }
+
+    let linkname: string | undefined;
+    if (type === 'hardlink') {
+      linkname = normalizeLayerPath(header.linkname);
+      if (linkname === undefined || linkname === '') {
+        throw new PushgateError(
+          'LAYER_CORRUPT',
+          `${label}: hard link ${quoteName(raw)} has an unsafe target ${quoteName(header.linkname)}`,
+        );
+      }
+      if (!seen.has(linkname)) {
+        warn(
+          `hard link ${quoteName(path)} points to ${quoteName(linkname)}, which is not earlier in the layer`,
+        );
+      }
+    } else if (type === 'symlink') {
+      linkname = header.linkname;
+      if (linkname.includes('\0')) {
+        throw new PushgateError(
+          'LAYER_CORRUPT',
+          `${label}: symlink ${quoteName(raw)} has a target with a NUL byte`,
+        );
+      }
+      if (Buffer.byteLength(linkname) > limits.maxPathBytes) {
+        throw limitError('maxPathBytes', `symlink target of ${quoteName(path)}`);
+      }
+    }
+
+    const size = type === 'file' ? header.size : 0;
+    const row = table.add(path, type, size, header.mode, linkname);
+    if (type !== 'whiteout' && type !== 'opaque') {
+      if (seen.has(path)) warn(`duplicate entry ${quoteName(path)} (the later one wins)`);
+      seen.set(path, row);
+    }
+
+    const entry: LayerEntry = {
+      path,
+      type,
+      mode: header.mode,
+      uid: header.uid,
+      gid: header.gid,
+      size,
+      mtime: header.mtime,
+    };
+    if (linkname !== undefined) entry.linkname = linkname;
+
+    const want = dispatcher.ask(entry);
+    if (want < 0) return 0;
+    current = entry;
+    return type === 'file' && want > 0 ? Math.min(want, limits.maxContentBytesPerFile) : 0;
+  };
+
+  const visitor: TarVisitor = {
+    onBytes(length) {
+      uncompressed += length;
+      budget.remainingUncompressedBytes -= length;
+      if (uncompressed > limits.maxLayerUncompressedBytes) throw limitError('maxLayerUncompressedBytes');
+      if (budget.remainingUncompressedBytes < 0) {
+        throw limitError('maxImageUncompressedBytes', 'with the layers read before it');
+      }
+      if (onProgress !== undefined)
+        onProgress({ compressedBytes: tap.bytes, uncompressedBytes: uncompressed, entries });
+    },
+    onHeader,
+    onEntry(content) {
+      const entry = current;
+      if (entry === undefined) return undefined;
+      current = undefined;
+      return dispatcher.deliver(entry, content);
+    },
+    warn,
+  };
+
+  const decompress = decompressStage({
+    declared,
+    zstdWindowLogMax: limits.zstdWindowLogMax,
+    label,
+    onFormat: (_actual, warning) => {
+      if (warning !== undefined) warn(warning);
+    },
+  });
+
+  try {
+    await pipeline(
+      input,
+      tap,
+      decompress,
+      (source: AsyncIterable<Buffer>) => readTar(source, visitor, limits.maxHeaderBytes, label),
+      options.signal === undefined ? {} : { signal: options.signal },
+    );
+  } catch (err) {
+    budget.remainingUncompressedBytes += uncompressed;
+    if (isPushgateError(err)) throw err;
+    if (err instanceof Error && err.name === 'AbortError') throw err;
+    throw withContext(`${label}: reading the blob`, err);
+  }
+
+  if (suppressedWarnings > 0) warnings.push(`${suppressedWarnings} more warnings not shown`);
+  onProgress?.({ compressedBytes: tap.bytes, uncompressedBytes: uncompressed, entries });
+  return {
+    compressedSize: tap.bytes,
+    uncompressedSize: uncompressed,
+    entryCount: entries,
+    table: table.build(),
+    warnings,
+  };
+}

@@ -3,6 +3,9 @@ import { isPushgateError } from '../errors.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliEnvironment } from './scan.js';
 import { runScan } from './scan.js';
+import { renderFactsSchema } from './facts-schema.js';
+import { renderChecksCatalogue, collectChecks } from '../report/checks-catalogue.js';
+import { EXTRACTORS } from '../facts/extractors/index.js';
 
 function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Command {
   const program = new Command('pushgate')
@@ -36,6 +39,22 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     .option('--no-progress', 'no progress on stderr (it is only shown on a terminal anyway)')
     .action(async (reference: string, options) => {
       setExit(await runScan(reference, options, io));
+    });
+
+  program
+    .command('facts')
+    .description('The facts document policies are written against')
+    .command('schema')
+    .description('Print the JSON Schema (2020-12) of the facts document')
+    .action(() => {
+      io.stdout.write(renderFactsSchema());
+    });
+
+  program
+    .command('checks')
+    .description('Print the catalogue of check ids (Markdown, as in CHECKS.md)')
+    .action(() => {
+      io.stdout.write(renderChecksCatalogue(collectChecks(EXTRACTORS)));
     });
 
   return program;

@@ -1,8 +1,9 @@
 import type { ImageConfig } from '../image/types.js';
-import type { LayerEntry, LayerInfo, Want } from '../inspect/types.js';
-export type { Want };
 import type { LayerStack } from '../inspect/layer-stack.js';
+import type { LayerEntry, LayerInfo, Want } from '../inspect/types.js';
+import type { CheckDefinition, ReportFinding } from './checks.js';
 import type { ImageFacts } from './image-facts.js';
+export type { Want };
 
 /**
  * Collects one layer's findings. Its result must be plain JSON and must not depend on where the
@@ -19,6 +20,12 @@ export interface AssembleInput<R> {
   layers: Array<{ info: LayerInfo; result: R }>;
   /** The merged filesystem view: which layer added a path, whether a later layer deleted it. */
   stack: LayerStack;
+  /**
+   * The facts assembled so far: the structural sections plus the sections of every extractor
+   * listed before this one (e.g. `packages` for the compiler detector). Read-only.
+   */
+  facts: Readonly<Partial<ImageFacts>> &
+    Pick<ImageFacts, 'image' | 'config' | 'history' | 'layers' | 'totals'>;
 }
 
 /**
@@ -29,7 +36,13 @@ export interface AssembleInput<R> {
 export interface FactExtractor<R = unknown> {
   readonly id: string;
   readonly version: number;
+  /** The checks this extractor's findings belong to (documented in CHECKS.md). */
+  readonly checks: readonly CheckDefinition[];
+  /** JSON Schema (2020-12) of each facts section it writes, by section name; merged into facts.schema.json. */
+  readonly schema: Readonly<Record<string, object>>;
   wants(entry: LayerEntry): Want;
   collect(layer: LayerInfo): LayerCollector<R>;
   assemble(input: AssembleInput<R>): Partial<ImageFacts>;
+  /** The report findings its sections hold (empty when there is nothing to report). */
+  findings(facts: ImageFacts): ReportFinding[];
 }

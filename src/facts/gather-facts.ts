@@ -201,6 +201,7 @@ async function gatherPlatform(
       config: target.config,
       layers: layers.map((layer, index) => ({ info: infos[index], result: layer.results[extractor.id] })),
       stack,
+      facts,
     });
     Object.assign(facts, section);
   }

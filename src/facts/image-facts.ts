@@ -1,4 +1,6 @@
 import type { SourceKind } from '../image/types.js';
+import type { Evidence } from './evidence.js';
+export type { Evidence };
 
 /**
  * The document policies are written against, one per platform. `facts.schema.json` beside this
@@ -11,7 +13,17 @@ export interface ImageFacts {
   history: HistoryFact[];
   layers: LayerFact[];
   totals: TotalsSection;
+  // Detector sections: present when their extractor ran.
   os?: OsFact | null;
+  packages?: PackagesSection;
+  compilers?: ToolFinding[];
+  shells?: ToolFinding[];
+  packageManagers?: ToolFinding[];
+  devDependencies?: DevDependenciesSection;
+  user?: UserSection;
+  permissions?: PermissionsSection;
+  efficiency?: EfficiencySection;
+  secrets?: SecretsSection;
 }
 
 export interface ImageSection {
@@ -95,6 +107,142 @@ export interface OsFact {
   id: string;
   versionId?: string;
   prettyName?: string;
-  /** The file it came from, and the layer that wrote it. */
-  evidence: { path: string; layer: number };
+  evidence: Evidence;
+}
+
+export interface InstalledPackage {
+  manager: 'dpkg' | 'apk' | 'rpm';
+  name: string;
+  version: string;
+  /** Source package (dpkg `Source:`, apk `o:`, rpm source RPM name) when it differs or is known. */
+  source?: string;
+  architecture?: string;
+  /** The database file and the layer whose copy of it first lists the package. */
+  evidence: Evidence;
+}
+
+export interface PackagesSection {
+  items: InstalledPackage[];
+  /** Package databases found but not read, with why (e.g. rpm BerkeleyDB). Never silent. */
+  unread: Array<{ path: string; format: string; reason: string }>;
+}
+
+/**
+ * A tool present in the final image (compiler, shell, package manager): at least one piece of
+ * evidence is `present`. Tools whose every trace a later layer removed are not listed.
+ */
+export interface ToolFinding {
+  /** The tool's canonical name: `gcc`, `bash`, `busybox`, `apt`, `npm`. */
+  name: string;
+  /** Family, e.g. `c`, `go`, `rust`, `java`, `build` for compilers; the shell or manager name otherwise. */
+  kind: string;
+  /** Package database, binaries on disk (checked by content: ELF or script), history commands. */
+  evidence: Evidence[];
+}
+
+export interface DevDependency {
+  ecosystem: 'npm' | 'pnpm' | 'yarn' | 'python' | 'composer';
+  name: string;
+  version?: string;
+  /** How we know it is a dev dependency: `devDependencies of /app/package.json`, `"dev": true in .package-lock.json`. */
+  reason: string;
+  evidence: Evidence[];
+}
+
+export interface BuildLeftover {
+  kind:
+    | 'test-suite'
+    | 'typescript-source'
+    | 'source-map'
+    | 'git-directory'
+    | 'dockerfile'
+    | 'compose-file'
+    | 'editor-folder'
+    | 'package-cache';
+  /** The path reported (a directory for trees: one finding per tree, not per file). */
+  path: string;
+  /** Files under it and their bytes, when it is a tree. */
+  files: number;
+  bytes: number;
+  evidence: Evidence[];
+}
+
+export interface DevDependenciesSection {
+  packages: DevDependency[];
+  leftovers: BuildLeftover[];
+}
+
+export interface UserSection {
+  /** USER as written in the config, null when unset. */
+  configured: string | null;
+  /** True when USER is set (even to root); false when the image runs as the default user. */
+  explicit: boolean;
+  /** The user name, when known (from the config or /etc/passwd). */
+  name: string | null;
+  uid: number | null;
+  gid: number | null;
+  /** Runs as UID 0, by name or number, or a name /etc/passwd maps to 0. */
+  root: boolean;
+  /** Non-root UID whose primary group is 0 (can write root-group files). */
+  rootGroup: boolean;
+  /** USER names an account /etc/passwd does not have (the container fails to start unless numeric). */
+  unknownName: boolean;
+  /** One sentence on how the user was resolved. */
+  reason: string;
+  evidence: Evidence[];
+}
+
+export interface ModeFinding {
+  path: string;
+  /** Octal mode string, e.g. `4755`. */
+  mode: string;
+  uid: number;
+  gid: number;
+  evidence: Evidence;
+}
+
+export interface PermissionsSection {
+  setuid: ModeFinding[];
+  setgid: ModeFinding[];
+  /** World-writable regular files and directories without the sticky bit. */
+  worldWritable: ModeFinding[];
+}
+
+export interface EfficiencySection {
+  /** Bytes of every copy a later layer overwrote or deleted (N−1 copies; opaque directories count). */
+  wastedBytes: number;
+  /** 1 − wasted / total bytes written by all layers; 1 when nothing is wasted. */
+  score: number;
+  largestFiles: Array<{ path: string; bytes: number; evidence: Evidence }>;
+  /** Paths with wasted bytes, largest first (at most 20). */
+  wasted: Array<{ path: string; bytes: number; copies: number; evidence: Evidence[] }>;
+}
+
+export interface SecretFinding {
+  /** Rule id, e.g. `aws-access-key-id`, `npmrc-auth-token`. */
+  rule: string;
+  title: string;
+  severity: 'critical' | 'high' | 'medium' | 'low';
+  /** Where: a file (with line), an ENV variable, a label or a history step (with the build-arg name). */
+  source: 'file' | 'env' | 'label' | 'history';
+  /** ENV/label/build-arg name, or the key in a credential file (`_authToken`, `auths.ghcr.io.auth`). */
+  key?: string;
+  line?: number;
+  /** A few leading characters and the length, e.g. `npm_ab…(40 chars)`; never the value. */
+  preview: string;
+  /** Keyed hash of the value (HMAC-SHA-256, hex, first 16 chars): the same secret twice matches. */
+  fingerprint: string;
+  evidence: Evidence;
+}
+
+export interface SecretsSection {
+  findings: SecretFinding[];
+  /** What was not scanned, and why: nothing is skipped silently. */
+  skipped: {
+    binaryFiles: number;
+    tooLargeFiles: number;
+    /** Bytes of content not scanned because of the per-file cap. */
+    tooLargeBytes: number;
+    allowedPaths: number;
+  };
 }

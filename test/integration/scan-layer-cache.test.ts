@@ -97,6 +97,9 @@ describe('per-layer cache', () => {
       wants: () => 'header' as const,
       collect: () => ({ onEntry: () => undefined, finish: () => ({}) }),
       assemble: () => ({}),
+      checks: [],
+      schema: {},
+      findings: () => [],
     };
     await gatherFacts(await resolve('cache/app:v1'), { cache, extractors: [extractor] });
     const image = await resolve('cache/app:v1');

@@ -149,7 +149,14 @@ describe('the same image read from every source', () => {
       id: 'alpine',
       versionId: '3.20.0',
       prettyName: 'Alpine Linux v3.20',
-      evidence: { path: '/etc/os-release', layer: 0 },
+      evidence: {
+        kind: 'file',
+        path: '/etc/os-release',
+        layer: 0,
+        layerDigest: f.layers[0].digest,
+        createdBy: 'ADD rootfs.tar /',
+        state: 'present',
+      },
     });
     expect(f.history.map((h) => [h.createdBy, h.layerIndex])).toEqual([
       ['ADD rootfs.tar /', 0],

@@ -1,4 +1,5 @@
 import type { FactExtractor } from '../extractor.js';
+import { fileEvidence } from '../evidence.js';
 import type { OsFact } from '../image-facts.js';
 
 const CANDIDATES = ['etc/os-release', 'usr/lib/os-release'];
@@ -31,6 +32,27 @@ export function parseOsRelease(text: string): Parsed | undefined {
 export const osRelease: FactExtractor<LayerResult> = {
   id: 'os-release',
   version: 1,
+  checks: [],
+  schema: {
+    os: {
+      description:
+        'The distribution named by /etc/os-release (or /usr/lib/os-release); null when the image has none.',
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['id', 'evidence'],
+          additionalProperties: false,
+          properties: {
+            id: { type: 'string' },
+            versionId: { type: 'string' },
+            prettyName: { type: 'string' },
+            evidence: { $ref: '#/$defs/evidence' },
+          },
+        },
+      ],
+    },
+  },
   wants(entry) {
     return entry.type === 'file' && CANDIDATES.includes(entry.path) ? { content: 64 * 1024 } : false;
   },
@@ -50,9 +72,11 @@ export const osRelease: FactExtractor<LayerResult> = {
       if (!resolved || resolved.entry.kind !== 'file') continue;
       const parsed = layers[resolved.entry.layer]?.result[resolved.path];
       if (!parsed) continue;
-      const os: OsFact = { ...parsed, evidence: { path: `/${resolved.path}`, layer: resolved.entry.layer } };
+      const layer = layers[resolved.entry.layer].info;
+      const os: OsFact = { ...parsed, evidence: fileEvidence(layer, resolved.path, stack) };
       return { os };
     }
     return { os: null };
   },
+  findings: () => [],
 };

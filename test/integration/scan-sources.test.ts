@@ -66,8 +66,12 @@ function comparable(facts: ImageFacts): unknown {
     annotations: _a,
     ...image
   } = facts.image;
+  // Evidence names the blob digest, which depends on the source's compression.
+  const withoutBlobDigests = JSON.parse(
+    JSON.stringify(facts, (key, value: unknown) => (key === 'layerDigest' ? undefined : value)),
+  ) as ImageFacts;
   return {
-    ...facts,
+    ...withoutBlobDigests,
     image,
     layers: facts.layers.map(({ digest: _d, mediaType: _t, compressedSize: _c, ...layer }) => layer),
     totals: { ...facts.totals, compressedSize: 0 },

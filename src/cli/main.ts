@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isPushgateError } from '../errors.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { PUSHGATE_VERSION } from '../version.js';
 import type { CliEnvironment } from './scan.js';
-import { runScan } from './scan.js';
+import { FORMATS, runScan } from './scan.js';
 import { renderFactsSchema } from './facts-schema.js';
 import { renderChecksCatalogue, collectChecks } from '../report/checks-catalogue.js';
 import { EXTRACTORS } from '../facts/extractors/index.js';
@@ -12,7 +13,7 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     .description(
       'Keeps compilers, shells, package managers, dev dependencies, root users and secrets out of production images.',
     )
-    .version('0.1.0')
+    .version(PUSHGATE_VERSION)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -26,9 +27,7 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
       '<reference>',
       'HOST/REPO:TAG, HOST/REPO@sha256:…, a Docker Hub name, docker://NAME:TAG, docker-archive:FILE, oci:DIR or oci:FILE.tar',
     )
-    .addOption(
-      new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'),
-    )
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--platform <os/arch[/variant]>', 'read only this platform of a multi-platform image')
     .option('--plain-http', 'talk to the registry over plain HTTP (never the default)')

@@ -6,6 +6,10 @@ import { openImageSource } from '../image/open-image-source.js';
 import { parsePlatformFilter } from '../image/select-manifests.js';
 import { renderJson } from '../report/json.js';
 import { buildScanReport } from '../report/scan-report.js';
+import { renderSarif } from '../report/sarif.js';
+import { collectChecks } from '../report/checks-catalogue.js';
+import { EXTRACTORS } from '../facts/extractors/index.js';
+import { PUSHGATE_VERSION } from '../version.js';
 import { renderTable } from '../report/table.js';
 import { ExitCode } from './exit-codes.js';
 import { createProgress } from './progress.js';
@@ -25,7 +29,7 @@ export interface CliEnvironment {
   stderr: NodeJS.WriteStream;
 }
 
-const FORMATS = ['table', 'json'] as const;
+export const FORMATS = ['table', 'json', 'sarif'] as const;
 
 export async function runScan(
   reference: string,
@@ -49,8 +53,13 @@ export async function runScan(
     const progress = options.progress && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
     const platforms = await gatherFacts(image, { onProgress: progress?.update });
     progress?.done();
-    const report = buildScanReport(image, platforms);
-    const text = options.format === 'json' ? renderJson(report) : renderTable(report);
+    const report = buildScanReport(image, platforms, EXTRACTORS);
+    const text =
+      options.format === 'json'
+        ? renderJson(report)
+        : options.format === 'sarif'
+          ? renderSarif(report, collectChecks(EXTRACTORS), PUSHGATE_VERSION)
+          : renderTable(report);
     if (options.output) await writeFile(options.output, text);
     else io.stdout.write(text);
     return ExitCode.OK;

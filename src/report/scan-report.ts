@@ -1,3 +1,5 @@
+import type { ReportFinding } from '../facts/checks.js';
+import type { FactExtractor } from '../facts/extractor.js';
 import type { PlatformFacts } from '../facts/gather-facts.js';
 import type { ResolvedImage } from '../image/types.js';
 
@@ -12,10 +14,36 @@ export interface ScanReport {
     indexDigest?: string;
     skipped: ResolvedImage['skipped'];
   };
-  platforms: Array<{ platform: string; manifestDigest?: string; facts: PlatformFacts['facts'] }>;
+  platforms: Array<{
+    platform: string;
+    manifestDigest?: string;
+    facts: PlatformFacts['facts'];
+    /** What the detectors report, derived from `facts` (ordered by severity, then check). */
+    findings: ReportFinding[];
+  }>;
 }
 
-export function buildScanReport(image: ResolvedImage, platforms: PlatformFacts[]): ScanReport {
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** Every extractor's findings for one facts document, most severe first. */
+export function collectFindings(
+  facts: PlatformFacts['facts'],
+  extractors: readonly FactExtractor[],
+): ReportFinding[] {
+  return extractors
+    .flatMap((extractor) => extractor.findings(facts))
+    .sort(
+      (a, b) =>
+        SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+        a.check.localeCompare(b.check),
+    );
+}
+
+export function buildScanReport(
+  image: ResolvedImage,
+  platforms: PlatformFacts[],
+  extractors: readonly FactExtractor[],
+): ScanReport {
   return {
     schemaVersion: SCAN_REPORT_SCHEMA_VERSION,
     image: {
@@ -28,6 +56,7 @@ export function buildScanReport(image: ResolvedImage, platforms: PlatformFacts[]
       platform: p.platform,
       ...(p.manifestDigest ? { manifestDigest: p.manifestDigest } : {}),
       facts: p.facts,
+      findings: collectFindings(p.facts, extractors),
     })),
   };
 }

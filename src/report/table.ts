@@ -1,5 +1,35 @@
 import { formatBytes, safeText } from './format-bytes.js';
+import type { Evidence } from '../facts/evidence.js';
 import type { ScanReport } from './scan-report.js';
+
+function describeEvidence(e: Evidence): string {
+  const where = e.layer === undefined ? e.kind : `layer ${e.layer}`;
+  const fate = e.state === 'present' ? '' : ` — ${e.state} by layer ${e.byLayer}`;
+  const pkg = e.package ? ` (package ${e.package})` : '';
+  const detail = e.detail ? `: ${e.detail}` : '';
+  return `${e.path}${pkg} [${where}${fate}]${detail}`;
+}
+
+function renderFindings(findings: ScanReport['platforms'][number]['findings'], lines: string[]): void {
+  lines.push('');
+  if (findings.length === 0) {
+    lines.push('Findings  none');
+    return;
+  }
+  lines.push(`Findings  ${findings.length}`);
+  const categories = [...new Set(findings.map((f) => f.category))];
+  for (const category of categories) {
+    lines.push('', `  ${category}`);
+    for (const finding of findings.filter((f) => f.category === category)) {
+      lines.push(
+        `    ${finding.severity.toUpperCase().padEnd(8)} ${finding.check}  ${safeText(finding.message)}`,
+      );
+      for (const evidence of finding.evidence.slice(0, 5))
+        lines.push(`             ${safeText(describeEvidence(evidence))}`);
+      if (finding.evidence.length > 5) lines.push(`             … and ${finding.evidence.length - 5} more`);
+    }
+  }
+}
 
 function shortDigest(digest: string | undefined): string {
   if (!digest) return '-';
@@ -21,7 +51,7 @@ export function renderTable(report: ScanReport): string {
     .filter(([, n]) => n > 0)
     .map(([what, n]) => `${n} ${what}`);
   if (skipped.length > 0) lines.push(`Skipped   ${skipped.join(', ')}`);
-  for (const { platform, manifestDigest, facts } of report.platforms) {
+  for (const { platform, manifestDigest, facts, findings } of report.platforms) {
     lines.push('');
     lines.push(`Platform  ${platform}`);
     if (manifestDigest) lines.push(`Manifest  ${manifestDigest}`);
@@ -59,6 +89,7 @@ export function renderTable(report: ScanReport): string {
       );
       for (const warning of layer.warnings) lines.push(`       warning: ${safeText(warning)}`);
     }
+    renderFindings(findings, lines);
   }
   return `${lines.join('\n')}\n`;
 }

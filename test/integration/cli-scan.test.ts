@@ -2,7 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanReport } from '../../src/report/scan-report.js';
+import { EXTRACTORS } from '../../src/facts/extractors/index.js';
+import { collectChecks } from '../../src/report/checks-catalogue.js';
 import { expectValidFacts } from '../support/facts-schema.js';
+import { expectValidSarif } from '../support/sarif-schema.js';
 import { buildImage, buildIndex, pushImage } from '../support/image-builder.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { REPO_ROOT, runCli } from '../support/run-cli.js';
@@ -50,6 +53,19 @@ describe('pushgate scan (the CLI)', () => {
     const report = JSON.parse(result.stdout) as ScanReport;
     expect(report.schemaVersion).toBe(1);
     for (const platform of report.platforms) expectValidFacts(platform.facts);
+  });
+
+  it('prints SARIF 2.1.0 with one rule per check', async () => {
+    const result = await runCli(['scan', '--format', 'sarif', SAMPLE]);
+    expect(result.code).toBe(0);
+    const log = JSON.parse(result.stdout) as {
+      runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } } }>;
+    };
+    expectValidSarif(log);
+    expect(log.runs).toHaveLength(1);
+    expect(log.runs[0].tool.driver.rules.map((r) => r.id)).toEqual(
+      collectChecks(EXTRACTORS).map((c) => c.id),
+    );
   });
 
   it('writes the report to --output and nothing to stdout', async () => {

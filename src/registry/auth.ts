@@ -1,6 +1,7 @@
 import { PushgateError } from '../errors.js';
 import { challengeScopes, parseAuthChallenges, type AuthChallenge } from './auth-challenge.js';
 import { basicAuthorization, credentialId, hasCredentials, type RegistryCredentials } from './credentials.js';
+import { canonicalScopes, mergeScopes, scopesCover } from './merge-scopes.js';
 import { printable } from './printable.js';
 import type { SsrfGuard } from './ssrf-guard.js';
 import { TokenCache, tokenExpiry, type CachedToken } from './token-cache.js';
@@ -51,7 +52,10 @@ export class RegistryAuth {
   private scheme: { kind: 'unknown' } | { kind: 'basic' } | ({ kind: 'bearer' } & BearerScheme) = {
     kind: 'unknown',
   };
-  /** Scopes a registry asked for beyond ours (e.g. `delete` vs `push`), remembered per request scope set. */
+  /**
+   * The scopes a registry asked for when ours were not enough (e.g. `delete` besides `push`),
+   * remembered per request scope set so the next request asks for them at once.
+   */
   private readonly extraScopes = new Map<string, string[]>();
   /** Token requests made (not cache hits); for tests and metrics. */
   tokenRequests = 0;
@@ -74,7 +78,7 @@ export class RegistryAuth {
     const credentials = await this.credentials();
     if (this.scheme.kind === 'basic') return this.basicState(credentials);
     if (this.scheme.kind === 'bearer') {
-      const wanted = union(scopes, this.extraScopes.get(scopeKey(scopes)) ?? []);
+      const wanted = mergeScopes(scopes, this.extraScopes.get(canonicalScopes(scopes)) ?? []);
       return this.bearerState(this.scheme, wanted, credentials, false);
     }
     // Before the first challenge: a registry token from Docker's config is meant to be sent as is.
@@ -102,14 +106,17 @@ export class RegistryAuth {
     if (bearer !== undefined) {
       const scheme: BearerScheme = { realm: bearer.params.realm, service: bearer.params.service };
       this.scheme = { kind: 'bearer', ...scheme };
-      const wanted = union(previous.scheme === 'bearer' ? previous.scopes : scopes, challengeScopes(bearer));
-      const nothingNew = wanted.every((s) => previous.scopes.includes(s));
+      const wanted = mergeScopes(
+        previous.scheme === 'bearer' ? previous.scopes : scopes,
+        challengeScopes(bearer),
+      );
+      // As sets of actions: a challenge repeating our scope with the actions reordered asks for nothing new.
+      const nothingNew = scopesCover(previous.scopes, wanted);
       if (previous.scheme === 'bearer' && previous.fresh && nothingNew) {
         throw this.refused(bearer, credentials, what, wanted);
       }
       if (previous.cacheKey !== undefined) this.tokens.invalidate(previous.cacheKey);
-      const extra = wanted.filter((s) => !scopes.includes(s));
-      if (extra.length > 0) this.extraScopes.set(scopeKey(scopes), extra);
+      if (!scopesCover(scopes, wanted)) this.extraScopes.set(canonicalScopes(scopes), wanted);
       return this.bearerState(scheme, wanted, credentials, true);
     }
     if (basic !== undefined) {
@@ -297,12 +304,4 @@ export class RegistryAuth {
       ),
     };
   }
-}
-
-function union(a: readonly string[], b: readonly string[]): string[] {
-  return [...new Set([...a, ...b])];
-}
-
-function scopeKey(scopes: readonly string[]): string {
-  return [...scopes].sort().join(' ');
 }

@@ -1,3 +1,5 @@
+import { canonicalScopes } from './merge-scopes.js';
+
 export interface CachedToken {
   token: string;
   /** Epoch milliseconds after which the token is not used any more. */
@@ -51,7 +53,7 @@ export class TokenCache {
     scopes: readonly string[];
     credentialId: string;
   }): string {
-    const scopes = [...new Set(parts.scopes)].sort().join(' ');
+    const scopes = canonicalScopes(parts.scopes);
     return JSON.stringify([parts.realm, parts.service ?? '', scopes, parts.credentialId]);
   }
 

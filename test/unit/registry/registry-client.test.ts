@@ -303,6 +303,65 @@ describe('RegistryClient against hostile registries', () => {
     expect(tokens.requests[0].authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
   });
 
+  it('takes a challenge repeating our scope with the actions reordered as a denial: one token request', async () => {
+    // distribution 2.8 builds the challenge scope from a Go map: `push,pull` as often as `pull,push`.
+    const tokens = await fake((_req, res) => {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ token: 'pull-only', expires_in: 300 }));
+    });
+    const registry = await fake((_req, res) => {
+      res
+        .writeHead(401, {
+          'www-authenticate': `Bearer realm="http://${tokens.host}/token",service="svc",scope="repository:team/app:push,pull",error="insufficient_scope"`,
+        })
+        .end();
+    });
+    const c = client(registry, {
+      credentials: { username: 'u', password: 'p' },
+      allowedHosts: [tokens.host],
+      plainHttpHosts: [tokens.host],
+    });
+    const err = await caught(c.putManifest('team/app', 'v2', manifestBody, OCI_MANIFEST));
+    expect(err.code).toBe('REGISTRY_DENIED');
+    expect(err.message).toContain('repository:team/app:pull,push');
+    expect(registry.requests.map((r) => r.authorization)).toEqual([undefined, 'Bearer pull-only']);
+    expect(tokens.requests).toHaveLength(1);
+    expect(tokens.requests[0].path).toBe('/token?service=svc&scope=repository%3Ateam%2Fapp%3Apull%2Cpush');
+    expect(c.tokenRequests).toBe(1);
+  });
+
+  it('asks for a scope the challenge adds to ours once, merged into one scope per repository', async () => {
+    const tokens = await fake((req, res) => {
+      const scope = new URL(req.url ?? '/', 'http://x').searchParams.getAll('scope').join(' ');
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({ token: scope.includes('delete') ? 'with-delete' : 'without', expires_in: 300 }),
+        );
+    });
+    const registry = await fake((req, res) => {
+      if (req.headers.authorization === 'Bearer with-delete') return res.writeHead(202).end();
+      res
+        .writeHead(401, {
+          'www-authenticate': `Bearer realm="http://${tokens.host}/token",service="svc",scope="repository:team/app:delete,pull"`,
+        })
+        .end();
+    });
+    const c = client(registry, {
+      credentials: { username: 'u', password: 'p' },
+      allowedHosts: [tokens.host],
+      plainHttpHosts: [tokens.host],
+    });
+    await c.deleteManifest('team/app', manifestDigest);
+    expect(tokens.requests.map((r) => r.path)).toEqual([
+      '/token?service=svc&scope=repository%3Ateam%2Fapp%3Adelete%2Cpull',
+    ]);
+    // The next delete asks for the merged scope straight away, from the cache.
+    await c.deleteManifest('team/app', manifestDigest);
+    expect(c.tokenRequests).toBe(1);
+  });
+
   it('checks the digest a registry reports for a pushed manifest', async () => {
     const registry = await fake((_req, res) => {
       res.writeHead(201, { 'docker-content-digest': sha256('other') }).end();
@@ -430,6 +489,42 @@ describe('RegistryClient retries', () => {
     const fetched = await client(registry).getManifest('team/app', manifestDigest);
     expect(fetched.digest).toBe(manifestDigest);
     expect(calls).toBe(2);
+  });
+
+  it('retries a PUT whose connection is reset after the auth dance with the cached token', async () => {
+    const tokens = await fake((_req, res) => {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ token: 'tok', expires_in: 300 }));
+    });
+    let resets = 0;
+    const registry = await fake((req, res) => {
+      if (req.headers.authorization !== 'Bearer tok') {
+        return res
+          .writeHead(401, {
+            'www-authenticate': `Bearer realm="http://${tokens.host}/token",service="svc",scope="repository:team/app:pull,push"`,
+          })
+          .end();
+      }
+      if (resets === 0) {
+        resets++;
+        req.socket.destroy();
+        return;
+      }
+      req.resume();
+      req.on('end', () => res.writeHead(201, { 'docker-content-digest': manifestDigest }).end());
+    });
+    const retries: string[] = [];
+    const c = client(registry, {
+      credentials: { username: 'u', password: 'p' },
+      allowedHosts: [tokens.host],
+      plainHttpHosts: [tokens.host],
+      onRetry: (e) => retries.push(e.reason),
+    });
+    expect(await c.putManifest('team/app', 'v2', manifestBody, OCI_MANIFEST)).toBe(manifestDigest);
+    expect(retries).toHaveLength(1);
+    expect(registry.requests.map((r) => r.authorization)).toEqual([undefined, 'Bearer tok', 'Bearer tok']);
+    expect(tokens.requests).toHaveLength(1);
   });
 
   it('reports an unreachable registry as REGISTRY_UNREACHABLE after retrying', async () => {

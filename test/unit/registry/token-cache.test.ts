@@ -24,6 +24,13 @@ describe('TokenCache', () => {
     expect(a).not.toBe(TokenCache.key({ realm: 'r', service: 's2', scopes: ['a', 'b'], credentialId: 'c' }));
   });
 
+  it('keys a scope by its set of actions, whatever their order', () => {
+    const key = (scopes: string[]) => TokenCache.key({ realm: 'r', scopes, credentialId: 'c' });
+    expect(key(['repository:a:pull,push'])).toBe(key(['repository:a:push,pull']));
+    expect(key(['repository:a:pull,push'])).toBe(key(['repository:a:push', 'repository:a:pull']));
+    expect(key(['repository:a:pull,push'])).not.toBe(key(['repository:a:pull']));
+  });
+
   it('shares one fetch between concurrent callers and caches until expiry', async () => {
     let clock = 1000;
     const cache = new TokenCache(() => clock);

@@ -341,7 +341,10 @@ describe('RegistryClient against hostile registries', () => {
         );
     });
     const registry = await fake((req, res) => {
-      if (req.headers.authorization === 'Bearer with-delete') return res.writeHead(202).end();
+      if (req.headers.authorization === 'Bearer with-delete') {
+        res.writeHead(202).end();
+        return;
+      }
       res
         .writeHead(401, {
           'www-authenticate': `Bearer realm="http://${tokens.host}/token",service="svc",scope="repository:team/app:delete,pull"`,
@@ -500,11 +503,12 @@ describe('RegistryClient retries', () => {
     let resets = 0;
     const registry = await fake((req, res) => {
       if (req.headers.authorization !== 'Bearer tok') {
-        return res
+        res
           .writeHead(401, {
             'www-authenticate': `Bearer realm="http://${tokens.host}/token",service="svc",scope="repository:team/app:pull,push"`,
           })
           .end();
+        return;
       }
       if (resets === 0) {
         resets++;

@@ -10,7 +10,8 @@ import { EXTRACTORS } from './extractors/index.js';
 import type { ConfigSection, HistoryFact, ImageFacts, LayerFact } from './image-facts.js';
 import type { CachedLayer, LayerCache } from './layer-cache.js';
 import { layerCacheKey, MemoryLayerCache } from './layer-cache.js';
-import { maskBuildArgs } from './mask-build-args.js';
+import { redactCreatedBy } from './mask-build-args.js';
+import { scrubVariable } from '../secrets/scrub.js';
 import { mapWithConcurrency } from './map-with-concurrency.js';
 
 export interface LayerProgress {
@@ -75,7 +76,9 @@ async function gatherPlatform(
     digest: layer.descriptor.digest,
     ...(layer.diffId ? { diffId: layer.diffId } : {}),
     mediaType: layer.descriptor.mediaType,
-    ...(layerHistory[index]?.created_by ? { createdBy: maskBuildArgs(layerHistory[index].created_by!) } : {}),
+    ...(layerHistory[index]?.created_by
+      ? { createdBy: redactCreatedBy(layerHistory[index].created_by!) }
+      : {}),
   }));
   const budget = { remainingUncompressedBytes: limits.maxImageUncompressedBytes };
   const stats = { layersRead: 0, layersCached: 0, compressedBytesRead: 0 };
@@ -169,7 +172,12 @@ async function gatherPlatform(
       configDigest: target.configDigest,
       platform,
       ...(target.config.created ? { created: target.config.created } : {}),
-      labels: { ...(target.config.config?.Labels ?? {}) },
+      labels: Object.fromEntries(
+        Object.entries(target.config.config?.Labels ?? {}).map(([name, value]) => [
+          name,
+          scrubVariable(name, value),
+        ]),
+      ),
       annotations: { ...(target.annotations ?? {}) },
     },
     config: configSection(target),
@@ -229,7 +237,7 @@ function historyFacts(history: HistoryEntry[], layerCount: number): HistoryFact[
     const layerIndex = emptyLayer || !aligned ? null : layer++;
     return {
       index,
-      createdBy: maskBuildArgs(entry.created_by ?? ''),
+      createdBy: redactCreatedBy(entry.created_by ?? ''),
       ...(entry.created ? { created: entry.created } : {}),
       ...(entry.comment ? { comment: entry.comment } : {}),
       emptyLayer,

@@ -124,7 +124,7 @@ export interface InstalledPackage {
 export interface PackagesSection {
   items: InstalledPackage[];
   /** Package databases found but not read, with why (e.g. rpm BerkeleyDB). Never silent. */
-  unread: Array<{ path: string; format: string; reason: string }>;
+  unread: Array<{ path: string; format: string; reason: string; evidence?: Evidence }>;
 }
 
 /**
@@ -146,6 +146,12 @@ export interface DevDependency {
   version?: string;
   /** How we know it is a dev dependency: `devDependencies of /app/package.json`, `"dev": true in .package-lock.json`. */
   reason: string;
+  /**
+   * True when the project's manifest names it (package.json `devDependencies`, composer.json
+   * `require-dev`); false when only a lockfile marks it, i.e. it came in through a dev
+   * dependency; absent where the ecosystem does not say (Python tools).
+   */
+  direct?: boolean;
   evidence: Evidence[];
 }
 
@@ -170,6 +176,8 @@ export interface BuildLeftover {
 export interface DevDependenciesSection {
   packages: DevDependency[];
   leftovers: BuildLeftover[];
+  /** Dependency records present in the image but not read in full (cut by the content cap, not JSON). */
+  incomplete: Array<{ path: string; reason: string }>;
 }
 
 export interface UserSection {
@@ -183,9 +191,16 @@ export interface UserSection {
   gid: number | null;
   /** Runs as UID 0, by name or number, or a name /etc/passwd maps to 0. */
   root: boolean;
-  /** Non-root UID whose primary group is 0 (can write root-group files). */
+  /**
+   * Non-root UID whose primary or supplementary group is 0 (can write root-group files) because
+   * USER or the account files say so; the runtime's default GID 0 for a numeric UID without a
+   * passwd entry does not count (that is every scratch/distroless `USER 65532`).
+   */
   rootGroup: boolean;
-  /** USER names an account /etc/passwd does not have (the container fails to start unless numeric). */
+  /**
+   * USER names an account /etc/passwd does not have, or a group /etc/group does not have, or an id
+   * out of range: the container fails to start (numeric ids without an entry are fine).
+   */
   unknownName: boolean;
   /** One sentence on how the user was resolved. */
   reason: string;
@@ -206,6 +221,8 @@ export interface PermissionsSection {
   setgid: ModeFinding[];
   /** World-writable regular files and directories without the sticky bit. */
   worldWritable: ModeFinding[];
+  /** How many of each the final filesystem holds; the lists above stop at 1000 paths each. */
+  counts: { setuid: number; setgid: number; worldWritable: number };
 }
 
 export interface EfficiencySection {

@@ -1,14 +1,18 @@
 const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASS|PWD|API_?KEY|ACCESS_?KEY|PRIVATE|AUTH|CREDENTIAL|_KEY$)/i;
 
+import { scrubText } from '../secrets/scrub.js';
+
 /**
  * BuildKit and the classic builder record build arguments in `created_by` as
  * `|N NAME=value … /bin/sh -c …`. Values of secret-looking names are masked here, before the
  * string reaches a facts document; the secret detectors report them with their own redaction.
  */
 export function maskBuildArgs(createdBy: string): string {
-  const match = /^\|(\d+) /.exec(createdBy);
+  // The classic builder writes `|N A=1 /bin/sh -c …`; BuildKit `RUN |N A=1 /bin/sh -c … # buildkit`.
+  const match = /^(RUN )?\|(\d+) /.exec(createdBy);
   if (!match) return createdBy;
-  const count = Number(match[1]);
+  const prefix = match[1] ?? '';
+  const count = Number(match[2]);
   let rest = createdBy.slice(match[0].length);
   const args: string[] = [];
   for (let i = 0; i < count && rest !== ''; i++) {
@@ -23,5 +27,14 @@ export function maskBuildArgs(createdBy: string): string {
       args.push(token);
     }
   }
-  return `|${count} ${args.join(' ')}${rest ? ` ${rest}` : ''}`;
+  return `${prefix}|${count} ${args.join(' ')}${rest ? ` ${rest}` : ''}`;
+}
+
+/**
+ * `created_by` as facts and evidence may show it: secret-looking build arguments masked, then any
+ * secret the text rules recognise elsewhere in it (`curl -H "Authorization: token ghp_…"`).
+ * In that order, because a masked preview contains spaces and build arguments are space-separated.
+ */
+export function redactCreatedBy(createdBy: string): string {
+  return scrubText(maskBuildArgs(createdBy));
 }

@@ -1,11 +1,32 @@
 import type { FactExtractor } from '../extractor.js';
 import { osRelease } from './os-release.js';
+import { osPackages } from './os-packages.js';
+import { compilers } from './compilers.js';
+import { shells } from './shells.js';
+import { packageManagers } from './package-managers.js';
+import { user } from './user.js';
+import { permissions } from './permissions.js';
+import { efficiency } from './efficiency.js';
+import { devDependencies } from './dev-dependencies.js';
+import { secrets } from './secrets.js';
 
 /**
  * Every extractor, in one explicit list. Adding a detector is one file and one line here; a test
  * fails when a file in this folder is missing from the list or an id appears twice.
  */
-export const EXTRACTORS: readonly FactExtractor[] = [osRelease as FactExtractor];
+export const EXTRACTORS: readonly FactExtractor[] = [
+  osRelease as FactExtractor,
+  // os-packages before the presence detectors: they read `facts.packages`.
+  osPackages as FactExtractor,
+  compilers as FactExtractor,
+  shells as FactExtractor,
+  packageManagers as FactExtractor,
+  user as FactExtractor,
+  permissions as FactExtractor,
+  efficiency as FactExtractor,
+  devDependencies as FactExtractor,
+  secrets as FactExtractor,
+];
 
 export function assertUniqueIds(extractors: readonly FactExtractor[]): void {
   const seen = new Set<string>();

@@ -1,0 +1,126 @@
+/** The top-level packages an npm hidden lockfile (`node_modules/.package-lock.json`) lists. */
+export interface HiddenLockfile {
+  /** Top-level packages marked `"dev": true`, name → version. */
+  dev: Record<string, string>;
+  /** Other top-level packages (production, optional, `devOptional`): installed for a reason besides dev. */
+  other: string[];
+  /** False when the text ended before the `packages` object did (the detector caps what it reads). */
+  complete: boolean;
+}
+
+const TOP_LEVEL = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads npm's hidden lockfile (lockfile v2/v3 `packages` map). Only top-level entries
+ * (`node_modules/<name>`, `node_modules/@scope/<name>`) count: nested copies belong to the
+ * package that nests them. `"dev": true` means only devDependencies need the package; npm's
+ * `"devOptional": true` means dev *or* optional, which `npm ci --omit=dev` keeps, so it is not
+ * treated as dev. Hidden lockfiles run to megabytes and may arrive cut short: the entries that
+ * arrived whole are still read.
+ */
+export function parseHiddenLockfile(text: string): HiddenLockfile {
+  const result: HiddenLockfile = { dev: {}, other: [], complete: true };
+  let packages: Array<[string, unknown]> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isRecord(parsed) && isRecord(parsed.packages)) packages = Object.entries(parsed.packages);
+    else packages = [];
+  } catch {
+    const scanned = scanPackagesObject(text);
+    packages = scanned.entries;
+    result.complete = false;
+  }
+  for (const [key, value] of packages) {
+    const match = TOP_LEVEL.exec(key);
+    if (!match || !isRecord(value)) continue;
+    const name = match[1];
+    if (value.dev === true) {
+      // defineProperty: a package named `__proto__` must stay data, not become the prototype.
+      Object.defineProperty(result.dev, name, {
+        value: typeof value.version === 'string' ? value.version : '',
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else result.other.push(name);
+  }
+  result.other.sort();
+  return result;
+}
+
+/**
+ * Reads the `"packages": { "key": {…}, … }` entries of a truncated JSON document, one whole
+ * entry at a time, and stops at the first incomplete one.
+ */
+function scanPackagesObject(text: string): { entries: Array<[string, unknown]> } {
+  const entries: Array<[string, unknown]> = [];
+  const start = /"packages"\s*:\s*\{/.exec(text);
+  if (!start) return { entries };
+  let i = start.index + start[0].length;
+  for (;;) {
+    i = skipSpaceAndCommas(text, i);
+    if (text[i] !== '"') break;
+    const keyEnd = endOfString(text, i);
+    if (keyEnd < 0) break;
+    let key: unknown;
+    try {
+      key = JSON.parse(text.slice(i, keyEnd));
+    } catch {
+      break;
+    }
+    i = skipSpace(text, keyEnd);
+    if (text[i] !== ':') break;
+    i = skipSpace(text, i + 1);
+    if (text[i] !== '{') break;
+    const valueEnd = endOfObject(text, i);
+    if (valueEnd < 0) break;
+    try {
+      entries.push([String(key), JSON.parse(text.slice(i, valueEnd)) as unknown]);
+    } catch {
+      break;
+    }
+    i = valueEnd;
+  }
+  return { entries };
+}
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && /\s/.test(text[i])) i++;
+  return i;
+}
+
+function skipSpaceAndCommas(text: string, i: number): number {
+  while (i < text.length && (text[i] === ',' || /\s/.test(text[i]))) i++;
+  return i;
+}
+
+/** Index just past the JSON string starting at `i` (a `"`), or -1 when it does not end. */
+function endOfString(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    if (text[j] === '\\') j++;
+    else if (text[j] === '"') return j + 1;
+  }
+  return -1;
+}
+
+/** Index just past the JSON object starting at `i` (a `{`), or -1 when it does not end. */
+function endOfObject(text: string, i: number): number {
+  let depth = 0;
+  for (let j = i; j < text.length; j++) {
+    const c = text[j];
+    if (c === '"') {
+      const end = endOfString(text, j);
+      if (end < 0) return -1;
+      j = end - 1;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+  }
+  return -1;
+}

@@ -1,0 +1,376 @@
+import { createHash } from 'node:crypto';
+import type { CheckDefinition, ReportFinding } from '../checks.js';
+import type { Evidence } from '../evidence.js';
+import { fileEvidence, historyEvidence } from '../evidence.js';
+import type { FactExtractor } from '../extractor.js';
+import type { SecretFinding, SecretsSection } from '../image-facts.js';
+import type { LayerInfo } from '../../inspect/types.js';
+import { CREDENTIAL_FILE_PARSERS, credentialParserFor } from '../../secrets/credential-files/index.js';
+import { DEFAULT_FINGERPRINT_KEY, fingerprint, maskedPreview } from '../../secrets/redact.js';
+import { SECRET_RULES, type SecretSeverity } from '../../secrets/rules.js';
+import { scanText, scanVariable, type TextMatch } from '../../secrets/scan-text.js';
+import { isSkippedFileName } from '../../secrets/skip-rules.js';
+import { scanFile } from '../../secrets/scan-file.js';
+
+/** Bump when rules, parsers or the result shape change: it is part of the layer cache key. */
+const RULES_VERSION = 1;
+/** Files larger than this are not scanned at all (counted in `skipped.tooLargeFiles`/`tooLargeBytes`). */
+export const SECRETS_CONTENT_CAP = 1024 * 1024;
+const CATEGORY = 'Secrets';
+
+/** One finding as the per-layer result (cached, stored in Redis) keeps it: never the value. */
+interface LayerSecret {
+  rule: string;
+  /** Normalised path, no leading slash. */
+  path: string;
+  line?: number;
+  key?: string;
+  preview: string;
+  length: number;
+  fingerprint: string;
+}
+
+interface Skipped {
+  binaryFiles: number;
+  tooLargeFiles: number;
+  tooLargeBytes: number;
+  allowedPaths: number;
+}
+
+interface LayerResult {
+  findings: LayerSecret[];
+  skipped: Skipped;
+}
+
+interface RuleInfo {
+  id: string;
+  title: string;
+  severity: SecretSeverity;
+  description: string;
+}
+
+const RULES: readonly RuleInfo[] = [...SECRET_RULES, ...CREDENTIAL_FILE_PARSERS.map((p) => p.rule)];
+const RULE_BY_ID = new Map(RULES.map((r) => [r.id, r]));
+
+const CHECKS: readonly CheckDefinition[] = RULES.map((rule) => ({
+  id: `secret-${rule.id}`,
+  title: rule.title,
+  severity: rule.severity,
+  category: CATEGORY,
+  description: rule.description,
+}));
+
+const SECRET_FINDING_SCHEMA = {
+  type: 'object',
+  required: ['rule', 'title', 'severity', 'source', 'preview', 'fingerprint', 'evidence'],
+  additionalProperties: false,
+  properties: {
+    rule: { type: 'string', description: 'Rule id; the check id is `secret-<rule>`.' },
+    title: { type: 'string' },
+    severity: { enum: ['critical', 'high', 'medium', 'low'] },
+    source: { enum: ['file', 'env', 'label', 'history'] },
+    key: { type: 'string', description: 'ENV/label/build-arg name, or the key in a credential file.' },
+    line: { type: 'integer', minimum: 1 },
+    preview: { type: 'string', description: 'A few leading characters and the length; never the value.' },
+    fingerprint: {
+      type: 'string',
+      pattern: '^[0-9a-f]{16}$',
+      description: 'HMAC-SHA-256 of the value with the deployment key, hex, first 16 characters.',
+    },
+    evidence: { $ref: '#/$defs/evidence' },
+  },
+} as const;
+
+const SECRETS_SCHEMA = {
+  description:
+    'Secrets found in file contents of every layer (deleted files too), ENV values, labels and history (build arguments); redacted at the source.',
+  type: 'object',
+  required: ['findings', 'skipped'],
+  additionalProperties: false,
+  properties: {
+    findings: { type: 'array', items: SECRET_FINDING_SCHEMA },
+    skipped: {
+      type: 'object',
+      description: 'Files not scanned, and why.',
+      required: ['binaryFiles', 'tooLargeFiles', 'tooLargeBytes', 'allowedPaths'],
+      additionalProperties: false,
+      properties: {
+        binaryFiles: { type: 'integer', minimum: 0 },
+        tooLargeFiles: { type: 'integer', minimum: 0 },
+        tooLargeBytes: { type: 'integer', minimum: 0 },
+        allowedPaths: { type: 'integer', minimum: 0 },
+      },
+    },
+  },
+} as const;
+
+export interface SecretsExtractorOptions {
+  /**
+   * HMAC key for fingerprints. Deployments set their own (a private key keeps anyone from testing
+   * guessed values against fingerprints); the default is the documented public constant.
+   */
+  fingerprintKey?: string;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * The extractor's version: `RULES_VERSION` with the default key; with another key, a number that
+ * also depends on the key's hash, so cached fingerprints made with one key are never served to a
+ * deployment that uses another (the version is part of the layer cache key).
+ */
+function versionFor(key: string): number {
+  if (key === DEFAULT_FINGERPRINT_KEY) return RULES_VERSION;
+  const tag = parseInt(createHash('sha256').update(key).digest('hex').slice(0, 6), 16);
+  return RULES_VERSION + 1000 * (1 + tag);
+}
+
+/** Replaces every known raw value in `text` by its preview (history strings may quote a secret). */
+function scrubber(values: ReadonlySet<string>): (text: string) => string {
+  return (text) => {
+    let out = text;
+    for (const value of values)
+      if (value.length >= 4 && out.includes(value)) out = out.split(value).join(maskedPreview(value));
+    return out;
+  };
+}
+
+function describe(finding: SecretFinding): string {
+  const e = finding.evidence;
+  switch (finding.source) {
+    case 'file':
+      return `${e.path}${finding.line ? `:${finding.line}` : ''}${finding.key ? ` (${finding.key})` : ''}${
+        e.state === 'present' ? '' : ` — ${e.state} by layer ${e.byLayer}`
+      }`;
+    case 'env':
+      return `ENV ${finding.key ?? ''}`;
+    case 'label':
+      return `label ${finding.key ?? ''}`;
+    case 'history':
+      return `${e.path}${finding.key ? ` (${finding.key})` : ''}`;
+  }
+}
+
+/** Splits a history `created_by` into build arguments / ARG / ENV pairs and the command text. */
+function parseCreatedBy(createdBy: string): { pairs: Array<[string, string]>; rest: string } {
+  let text = createdBy.replace(/^RUN\s+/, '');
+  const pairs: Array<[string, string]> = [];
+  const args = /^\|(\d+) /.exec(text);
+  if (args) {
+    text = text.slice(args[0].length);
+    for (let i = 0; i < Number(args[1]) && text !== ''; i++) {
+      const space = text.indexOf(' ');
+      const token = space < 0 ? text : text.slice(0, space);
+      text = space < 0 ? '' : text.slice(space + 1);
+      const eq = token.indexOf('=');
+      if (eq > 0) pairs.push([token.slice(0, eq), token.slice(eq + 1)]);
+    }
+  }
+  const instruction = /^\/bin\/sh -c #\(nop\)\s+(ARG|ENV|LABEL)\s+(.*)$|^(ARG|ENV|LABEL)\s+(.*)$/s.exec(text);
+  if (instruction) {
+    const body = instruction[2] ?? instruction[4];
+    const pair = /^([A-Za-z_][A-Za-z0-9_.-]*)[= ](.*)$/s.exec(body.trim());
+    if (pair) pairs.push([pair[1], pair[2].replace(/^"(.*)"$/s, '$1')]);
+    return { pairs, rest: '' };
+  }
+  return { pairs, rest: text };
+}
+
+/**
+ * Secrets in every regular file of every layer (files a later layer deleted or replaced too),
+ * in credential files through their parsers, and in ENV values, labels and history (build
+ * arguments by name and value). Values never leave the collector: a finding keeps the rule,
+ * location, a masked preview and a keyed fingerprint.
+ */
+export function createSecretsExtractor(options: SecretsExtractorOptions = {}): FactExtractor<LayerResult> {
+  const key = options.fingerprintKey ?? DEFAULT_FINGERPRINT_KEY;
+  if (key === '') throw new Error('createSecretsExtractor: fingerprintKey must not be empty');
+
+  const redact = (
+    rule: string,
+    value: string,
+    location: { path: string; line?: number; key?: string },
+  ): LayerSecret => ({
+    rule,
+    path: location.path,
+    ...(location.line !== undefined ? { line: location.line } : {}),
+    ...(location.key !== undefined && location.key !== '' ? { key: location.key } : {}),
+    preview: maskedPreview(value),
+    length: value.length,
+    fingerprint: fingerprint(value, key),
+  });
+
+  const toFinding = (
+    secret: Pick<LayerSecret, 'rule' | 'line' | 'key' | 'preview' | 'fingerprint'>,
+    source: SecretFinding['source'],
+    evidence: Evidence,
+  ): SecretFinding => {
+    const rule = RULE_BY_ID.get(secret.rule);
+    return {
+      rule: secret.rule,
+      title: rule?.title ?? secret.rule,
+      severity: rule?.severity ?? 'high',
+      source,
+      ...(secret.key !== undefined ? { key: secret.key } : {}),
+      ...(secret.line !== undefined ? { line: secret.line } : {}),
+      preview: secret.preview,
+      fingerprint: secret.fingerprint,
+      evidence,
+    };
+  };
+
+  return {
+    id: 'secrets',
+    version: versionFor(key),
+    checks: CHECKS,
+    schema: { secrets: SECRETS_SCHEMA },
+
+    wants(entry) {
+      if (entry.type !== 'file' || entry.size === 0) return false;
+      const path = entry.path;
+      const base = baseName(path);
+      if (entry.size > SECRETS_CONTENT_CAP) return 'header';
+      if (credentialParserFor(path, base) !== undefined) return { content: entry.size };
+      if (isSkippedFileName(base)) return 'header';
+      return { content: entry.size };
+    },
+
+    collect() {
+      const findings: LayerSecret[] = [];
+      const skipped: Skipped = { binaryFiles: 0, tooLargeFiles: 0, tooLargeBytes: 0, allowedPaths: 0 };
+      return {
+        onEntry(entry, content) {
+          if (content === undefined) {
+            if (entry.size > SECRETS_CONTENT_CAP) {
+              skipped.tooLargeFiles++;
+              skipped.tooLargeBytes += entry.size;
+            } else {
+              skipped.allowedPaths++;
+            }
+            return;
+          }
+          const path = entry.path;
+          // The walker's own per-file cap may be below ours: what was not delivered was not scanned.
+          if (content.length < entry.size) {
+            skipped.tooLargeFiles++;
+            skipped.tooLargeBytes += entry.size - content.length;
+          }
+          const found = scanFile(path, content);
+          if (found === 'binary') {
+            skipped.binaryFiles++;
+            return;
+          }
+          for (const secret of found) {
+            findings.push(redact(secret.rule, secret.value, { path, line: secret.line, key: secret.key }));
+          }
+        },
+        finish: () => ({ findings, skipped }),
+      };
+    },
+
+    assemble({ config, layers, stack, facts }) {
+      const rawValues = new Set<string>();
+      const configFindings: Array<{
+        secret: LayerSecret;
+        source: SecretFinding['source'];
+        evidence: () => Evidence;
+      }> = [];
+      const record = (
+        matches: TextMatch[],
+        source: SecretFinding['source'],
+        name: string,
+        evidence: () => Evidence,
+      ) => {
+        for (const match of matches) {
+          rawValues.add(match.value);
+          configFindings.push({
+            secret: redact(match.rule.id, match.value, { path: '', key: match.key ?? name }),
+            source,
+            evidence,
+          });
+        }
+      };
+
+      for (const pair of config.config?.Env ?? []) {
+        const eq = pair.indexOf('=');
+        const name = eq < 0 ? pair : pair.slice(0, eq);
+        const value = eq < 0 ? '' : pair.slice(eq + 1);
+        record(scanVariable(name, value), 'env', name, () => ({
+          kind: 'config',
+          path: 'Env',
+          state: 'present',
+          detail: `ENV ${name}`,
+        }));
+      }
+      for (const [name, value] of Object.entries(config.config?.Labels ?? {})) {
+        record(scanVariable(name, value), 'label', name, () => ({
+          kind: 'config',
+          path: 'Labels',
+          state: 'present',
+          detail: `LABEL ${name}`,
+        }));
+      }
+      const infoByLayer = new Map<number, LayerInfo>(layers.map((l) => [l.info.index, l.info]));
+      const seenHistory = new Set<string>();
+      (config.history ?? []).forEach((entry, h) => {
+        const createdBy = entry.created_by ?? '';
+        if (createdBy === '') return;
+        const layerIndex = facts.history[h]?.layerIndex;
+        const layer =
+          layerIndex === null || layerIndex === undefined ? undefined : infoByLayer.get(layerIndex);
+        const { pairs, rest } = parseCreatedBy(createdBy);
+        const matches: Array<{ match: TextMatch; detail: string }> = [];
+        for (const [name, value] of pairs) {
+          for (const match of scanVariable(name, value))
+            matches.push({ match, detail: `build argument or variable ${name}` });
+        }
+        if (rest !== '') {
+          for (const match of scanText(Buffer.from(rest, 'utf8')))
+            matches.push({ match, detail: 'command text' });
+        }
+        for (const { match, detail } of matches) {
+          const dedupe = `${match.rule.id}|${match.key ?? ''}|${match.value}`;
+          if (seenHistory.has(dedupe)) continue;
+          seenHistory.add(dedupe);
+          record([match], 'history', match.key ?? '', () => historyEvidence(layer, h, detail));
+        }
+      });
+
+      const scrub = scrubber(rawValues);
+      const clean = (evidence: Evidence): Evidence =>
+        evidence.createdBy === undefined ? evidence : { ...evidence, createdBy: scrub(evidence.createdBy) };
+
+      const findings: SecretFinding[] = [];
+      const skipped: Skipped = { binaryFiles: 0, tooLargeFiles: 0, tooLargeBytes: 0, allowedPaths: 0 };
+      for (const { info, result } of layers) {
+        skipped.binaryFiles += result.skipped.binaryFiles;
+        skipped.tooLargeFiles += result.skipped.tooLargeFiles;
+        skipped.tooLargeBytes += result.skipped.tooLargeBytes;
+        skipped.allowedPaths += result.skipped.allowedPaths;
+        for (const secret of result.findings) {
+          findings.push(toFinding(secret, 'file', clean(fileEvidence(info, secret.path, stack))));
+        }
+      }
+      for (const { secret, source, evidence } of configFindings) {
+        findings.push(toFinding({ ...secret }, source, clean(evidence())));
+      }
+      const section: SecretsSection = { findings, skipped };
+      return { secrets: section };
+    },
+
+    findings(facts): ReportFinding[] {
+      return (facts.secrets?.findings ?? []).map((finding) => ({
+        check: `secret-${finding.rule}`,
+        severity: finding.severity,
+        category: CATEGORY,
+        message: `${finding.title}: ${finding.preview} in ${describe(finding)}`,
+        evidence: [finding.evidence],
+      }));
+    },
+  };
+}
+
+/** The registered instance, with the documented default fingerprint key (see redact.ts). */
+export const secrets = createSecretsExtractor();

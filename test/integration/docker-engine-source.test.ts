@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import { startDockerd, type Dockerd } from '../support/dockerd.js';
 import { buildImage, pushImage, writeDockerArchive, type BuiltImage } from '../support/image-builder.js';
 import { startRegistry } from '../support/registry.js';
 import { tempDir } from '../support/temp-dir.js';
+import { expectLayersVerify, rejection } from '../support/expect-image.js';
 
 const run = promisify(execFile);
 
@@ -46,35 +45,10 @@ function summary(resolved: ResolvedImage): Summary {
   };
 }
 
-/** Reads every layer through openLayer; each must hash to its descriptor digest and size. */
-async function expectLayersVerify(image: PlatformImage): Promise<void> {
-  for (let i = 0; i < image.layers.length; i++) {
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of (await image.openLayer(i)) as Readable) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    }
-    expect(`sha256:${hash.digest('hex')}`).toBe(image.layers[i].descriptor.digest);
-    expect(bytes).toBe(image.layers[i].descriptor.size);
-  }
-}
-
 async function resolveAndVerify(source: ImageSource): Promise<ResolvedImage> {
   const resolved = await source.resolve();
   for (const image of resolved.platforms) await expectLayersVerify(image);
   return resolved;
-}
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<{ code: string; message: string; transient?: boolean }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { code: string; message: string; transient?: boolean };
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('image sources against a real Docker engine', () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { createWriteStream } from 'node:fs';
 import { readFile, truncate, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 
@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DockerArchiveSource, normaliseRepoTag } from '../../../src/image/docker-archive-source.js';
 import { TarIndex } from '../../../src/image/tar-index.js';
-import type { PlatformImage } from '../../../src/image/types.js';
 import { buildImage, writeDockerArchive, type BuiltImage } from '../../support/image-builder.js';
 import { tempDir } from '../../support/temp-dir.js';
+import { expectLayersVerify, rejection } from '../../support/expect-image.js';
 
 type Entry =
   | { name: string; data: Buffer | string }
@@ -50,24 +50,6 @@ async function sha256Of(stream: Readable): Promise<{ digest: string; bytes: numb
     bytes += (chunk as Buffer).length;
   }
   return { digest: `sha256:${hash.digest('hex')}`, bytes };
-}
-
-/** Every layer read through openLayer must hash to its descriptor digest and size. */
-async function expectLayersVerify(image: PlatformImage): Promise<void> {
-  for (let i = 0; i < image.layers.length; i++) {
-    const { digest, bytes } = await sha256Of(await image.openLayer(i));
-    expect(digest).toBe(image.layers[i].descriptor.digest);
-    expect(bytes).toBe(image.layers[i].descriptor.size);
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('DockerArchiveSource', () => {

@@ -2,13 +2,11 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { OciLayoutSource } from '../../../src/image/oci-layout-source.js';
-import type { PlatformImage } from '../../../src/image/types.js';
 import {
   buildImage,
   buildIndex,
@@ -17,31 +15,10 @@ import {
   type BuiltIndex,
 } from '../../support/image-builder.js';
 import { tempDir } from '../../support/temp-dir.js';
+import { expectLayersVerify, rejection } from '../../support/expect-image.js';
 
 const run = promisify(execFile);
 const hex = (digest: string): string => digest.slice('sha256:'.length);
-
-async function expectLayersVerify(image: PlatformImage): Promise<void> {
-  for (let i = 0; i < image.layers.length; i++) {
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of (await image.openLayer(i)) as Readable) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    }
-    expect(`sha256:${hash.digest('hex')}`).toBe(image.layers[i].descriptor.digest);
-    expect(bytes).toBe(image.layers[i].descriptor.size);
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('OciLayoutSource', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;

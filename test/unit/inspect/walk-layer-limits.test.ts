@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CompressStream } from 'zstd-napi';
 
 import { isPushgateError } from '../../../src/errors.js';
@@ -20,22 +20,11 @@ import {
   sha256,
   streamOf,
 } from '../../fixtures/layers/layer-blobs.js';
+import { failOnUnhandledErrors } from '../../support/fail-on-unhandled-errors.js';
 
 const MB = 1024 * 1024;
 
-const unhandled: unknown[] = [];
-const onUnhandled = (err: unknown): void => {
-  unhandled.push(err);
-};
-beforeAll(() => {
-  process.on('uncaughtException', onUnhandled);
-  process.on('unhandledRejection', onUnhandled);
-});
-afterAll(() => {
-  process.off('uncaughtException', onUnhandled);
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+failOnUnhandledErrors();
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { isPushgateError } from '../../../src/errors.js';
 import { walkLayer, type WalkLayerOptions } from '../../../src/inspect/walk-layer.js';
@@ -22,20 +22,9 @@ import {
   type Compression,
   type TestLayer,
 } from '../../fixtures/layers/layer-blobs.js';
+import { failOnUnhandledErrors } from '../../support/fail-on-unhandled-errors.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (err: unknown): void => {
-  unhandled.push(err);
-};
-beforeAll(() => {
-  process.on('uncaughtException', onUnhandled);
-  process.on('unhandledRejection', onUnhandled);
-});
-afterAll(() => {
-  process.off('uncaughtException', onUnhandled);
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+failOnUnhandledErrors();
 
 /** Records every entry (and the content it got) for a given want. */
 function recorder(want: (entry: LayerEntry) => Want = () => 'header', id = 'rec') {

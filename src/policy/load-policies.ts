@@ -1,0 +1,411 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { createPolicyAjv } from './create-policy-ajv.js';
+import type { ImagePolicy, LoadedPolicy, PolicyProblem } from './types.js';
+import {
+  formatKeyPath,
+  locate,
+  parseJsonPointer,
+  pathAtOffset,
+  position,
+  type KeyPath,
+} from './yaml-positions.js';
+
+export const POLICY_SCHEMA = JSON.parse(
+  readFileSync(new URL('./policy.schema.json', import.meta.url), 'utf8'),
+) as {
+  $id: string;
+};
+
+export interface ExpiredWaiver {
+  policy: string;
+  rule: string;
+  expires: string;
+  file: string;
+  line: number;
+}
+
+export interface LoadPoliciesResult {
+  /** Policies without any error; a policy with a problem is left out entirely. */
+  policies: LoadedPolicy[];
+  problems: PolicyProblem[];
+  /** Waivers past their `expires` day: they no longer apply (lint should warn). */
+  expiredWaivers: ExpiredWaiver[];
+  /** sha256 (16 hex chars) over the canonical JSON of the loaded policies sorted by name. */
+  version: string;
+}
+
+let policyValidator: ValidateFunction | undefined;
+
+function validatePolicyDocument(): ValidateFunction {
+  if (!policyValidator) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats.default(ajv);
+    policyValidator = ajv.compile(POLICY_SCHEMA);
+  }
+  return policyValidator;
+}
+
+interface Candidate {
+  file: string;
+  /** Passed explicitly (not found by walking a directory): every document must be an ImagePolicy. */
+  explicit: boolean;
+}
+
+async function expandPaths(paths: string[], problems: PolicyProblem[]): Promise<Candidate[]> {
+  const out: Candidate[] = [];
+  for (const path of paths) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(path)).isDirectory();
+    } catch (error) {
+      problems.push(fileProblem(path, `cannot read policy path: ${(error as Error).message}`));
+      continue;
+    }
+    if (!isDirectory) out.push({ file: path, explicit: true });
+    else for (const file of await walk(path)) out.push({ file, explicit: false });
+  }
+  return out;
+}
+
+/** YAML files under `dir`, sorted; hidden entries are skipped and directory symlinks are not followed. */
+async function walk(dir: string): Promise<string[]> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(full)));
+    else if (/\.ya?ml$/i.test(entry.name) && (entry.isFile() || entry.isSymbolicLink())) files.push(full);
+  }
+  return files;
+}
+
+function fileProblem(file: string, message: string): PolicyProblem {
+  return { file, line: 1, column: 1, path: '', message, severity: 'error' };
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    const record = value as Record<string, unknown>;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function policySetVersion(policies: ImagePolicy[]): string {
+  const sorted = [...policies].sort((a, b) =>
+    a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
+  );
+  return createHash('sha256').update(canonicalJson(sorted)).digest('hex').slice(0, 16);
+}
+
+/** One parsed document, with what is needed to point problems at its source. */
+class DocumentContext {
+  readonly problems: PolicyProblem[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly doc: Document.Parsed,
+    readonly lineCounter: LineCounter,
+  ) {}
+
+  /** Reports at the value of `path`, or at its key when `atKey`, falling back to the nearest existing ancestor. */
+  report(
+    path: KeyPath,
+    message: string,
+    options: { atKey?: boolean; severity?: 'error' | 'warning' } = {},
+  ): void {
+    const root = this.doc.contents as Node | null;
+    const { value, key } = locate(root, path);
+    const node = (options.atKey ? key : null) ?? value ?? key ?? root;
+    const offset = node?.range?.[0] ?? 0;
+    this.problems.push({
+      file: this.file,
+      ...position(this.lineCounter, offset),
+      path: formatKeyPath(path),
+      message,
+      severity: options.severity ?? 'error',
+    });
+  }
+}
+
+function describeSchemaError(
+  error: ErrorObject,
+): { path: KeyPath; message: string; atKey: boolean } | undefined {
+  const path = parseJsonPointer(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'if':
+      // The failing `then` branch reports its own, more precise error.
+      return undefined;
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      return { path: [...path, key], message: `unknown key '${key}'`, atKey: true };
+    }
+    case 'false schema': {
+      const key = path[path.length - 1];
+      return { path, message: `key '${String(key)}' is not allowed here`, atKey: true };
+    }
+    case 'required':
+      return { path, message: `missing required key '${String(params.missingProperty)}'`, atKey: false };
+    case 'const':
+      return { path, message: `must be '${String(params.allowedValue)}'`, atKey: false };
+    case 'enum':
+      return {
+        path,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => `'${String(v)}'`).join(', ')}`,
+        atKey: false,
+      };
+    case 'pattern': {
+      const what = path.includes('tag')
+        ? 'a tag with only the placeholders {{tag}}, {{digest}} and {{policy}}'
+        : path[path.length - 1] === 'digest'
+          ? 'a digest sha256:<64 hex>'
+          : 'kebab-case (lowercase letters, digits and single dashes)';
+      return { path, message: `must be ${what}`, atKey: false };
+    }
+    case 'format':
+      return { path, message: `must be a ${String(params.format)} (YYYY-MM-DD)`, atKey: false };
+    default:
+      return { path, message: error.message ?? 'is invalid', atKey: false };
+  }
+}
+
+/** Finds the first key named `name` anywhere below `path` (for ajv compile errors that carry no location). */
+function findKey(root: Node | null, path: KeyPath, name: string): KeyPath | undefined {
+  const { value } = locate(root, path);
+  const search = (node: unknown, at: KeyPath): KeyPath | undefined => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key === name) return [...at, key];
+        const found = search(pair.value, [...at, key ?? '?']);
+        if (found) return found;
+      }
+    } else if (node && typeof node === 'object' && 'items' in node && Array.isArray(node.items)) {
+      for (const [index, item] of node.items.entries()) {
+        const found = search(item, [...at, index]);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  return search(value, path);
+}
+
+/** Finds a `pattern` (or `patternProperties` key) below `path` that is not a valid unicode regex. */
+function findBadRegex(schema: unknown, at: KeyPath): KeyPath | undefined {
+  if (Array.isArray(schema)) {
+    for (const [index, item] of schema.entries()) {
+      const found = findBadRegex(item, [...at, index]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (schema === null || typeof schema !== 'object') return undefined;
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'pattern' && typeof value === 'string' && !isRegex(value)) return [...at, key];
+    if (key === 'patternProperties' && value && typeof value === 'object') {
+      for (const source of Object.keys(value)) if (!isRegex(source)) return [...at, key, source];
+    }
+    const found = findBadRegex(value, [...at, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function isRegex(source: string): boolean {
+  try {
+    new RegExp(source, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkRuleSchema(
+  ctx: DocumentContext,
+  ajv: Ajv2020,
+  schema: Record<string, unknown>,
+  at: KeyPath,
+): void {
+  let valid: boolean;
+  try {
+    valid = ajv.validateSchema(schema) as boolean;
+  } catch (error) {
+    // e.g. a `$schema` ajv does not know
+    ctx.report(at, `invalid rule schema: ${(error as Error).message}`);
+    return;
+  }
+  if (!valid) {
+    for (const error of ajv.errors ?? []) {
+      ctx.report(
+        [...at, ...parseJsonPointer(error.instancePath)],
+        `invalid rule schema: ${error.message ?? 'is invalid'}`,
+      );
+    }
+    return;
+  }
+  try {
+    ajv.compile(schema);
+  } catch (error) {
+    const message = (error as Error).message;
+    const root = ctx.doc.contents as Node | null;
+    let where: KeyPath | undefined;
+    const unknownKeyword = /unknown keyword: "([^"]+)"/.exec(message);
+    const unknownFormat = /unknown format "([^"]+)" ignored in schema at path "#([^"]*)"/.exec(message);
+    if (unknownKeyword) where = findKey(root, at, unknownKeyword[1]);
+    else if (unknownFormat) where = [...at, ...parseJsonPointer(unknownFormat[2]), 'format'];
+    else if (message.includes('regular expression')) where = findBadRegex(schema, at);
+    ctx.report(where ?? at, `invalid rule schema: ${message}`);
+  } finally {
+    // Rules may carry `$id`s; without this a second load in the same ajv would see duplicates.
+    if (typeof schema.$id === 'string') ajv.removeSchema(schema.$id);
+  }
+}
+
+function checkPolicy(ctx: DocumentContext, policy: ImagePolicy, ajv: Ajv2020): void {
+  const ruleIds = new Map<string, number>();
+  policy.spec.rules.forEach((rule, index) => {
+    const first = ruleIds.get(rule.id);
+    if (first !== undefined)
+      ctx.report(
+        ['spec', 'rules', index, 'id'],
+        `duplicate rule id '${rule.id}' (first at spec.rules[${first}])`,
+      );
+    else ruleIds.set(rule.id, index);
+    checkRuleSchema(ctx, ajv, rule.schema, ['spec', 'rules', index, 'schema']);
+  });
+  (policy.spec.waivers ?? []).forEach((waiver, index) => {
+    if (!ruleIds.has(waiver.rule))
+      ctx.report(['spec', 'waivers', index, 'rule'], `waiver names unknown rule '${waiver.rule}'`);
+  });
+}
+
+/**
+ * Loads ImagePolicy documents from files (single or multi-document YAML) and directories (recursively,
+ * `*.yaml`/`*.yml`, sorted). In a directory only documents with `kind: ImagePolicy` count, so test cases
+ * may live beside policies; a file passed explicitly must hold only ImagePolicy documents.
+ * Never throws on bad input: every problem carries file, line, column and key path.
+ */
+export async function loadPolicies(
+  paths: string[],
+  options: { now?: Date } = {},
+): Promise<LoadPoliciesResult> {
+  const today = (options.now ?? new Date()).toISOString().slice(0, 10);
+  const problems: PolicyProblem[] = [];
+  const policies: LoadedPolicy[] = [];
+  const expiredWaivers: ExpiredWaiver[] = [];
+  const names = new Map<string, LoadedPolicy>();
+  const validate = validatePolicyDocument();
+  // The same options the evaluator compiles with, so lint and evaluation agree on what is valid.
+  const ajv = createPolicyAjv();
+
+  for (const { file, explicit } of await expandPaths(paths, problems)) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      problems.push(fileProblem(file, `cannot read policy file: ${(error as Error).message}`));
+      continue;
+    }
+    const lineCounter = new LineCounter();
+    const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+    if (!Array.isArray(docs)) continue; // an empty stream holds no policies
+
+    docs.forEach((doc, index) => {
+      const ctx = new DocumentContext(file, doc, lineCounter);
+      const root = doc.contents as Node | null;
+      if (doc.errors.length > 0) {
+        for (const error of doc.errors) {
+          const offset = error.pos[0];
+          problems.push({
+            file,
+            ...position(lineCounter, offset),
+            path: formatKeyPath(pathAtOffset(root, offset)),
+            message: `YAML syntax error: ${error.message}`,
+            severity: 'error',
+          });
+        }
+        return;
+      }
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (error) {
+        ctx.report([], `cannot read YAML document: ${(error as Error).message}`);
+        problems.push(...ctx.problems);
+        return;
+      }
+      if (value === null || value === undefined) return; // an empty document, e.g. after a trailing `---`
+      const kind = (value as { kind?: unknown }).kind;
+      if (!explicit && kind !== 'ImagePolicy') return;
+      if (typeof kind === 'string' && kind !== 'ImagePolicy') {
+        ctx.report(['kind'], `expected kind 'ImagePolicy', found '${kind}'`);
+        problems.push(...ctx.problems);
+        return;
+      }
+
+      if (!validate(value)) {
+        for (const error of validate.errors ?? []) {
+          const described = describeSchemaError(error);
+          if (described) ctx.report(described.path, described.message, { atKey: described.atKey });
+        }
+      } else {
+        const policy = value as ImagePolicy;
+        checkPolicy(ctx, policy, ajv);
+        const name = policy.metadata.name;
+        const earlier = names.get(name);
+        if (earlier) {
+          ctx.report(
+            ['metadata', 'name'],
+            `duplicate policy name '${name}' (first defined at ${earlier.source.file}:${earlier.source.line}:${earlier.source.column})`,
+          );
+        }
+        if (ctx.problems.length === 0) {
+          const loaded: LoadedPolicy = {
+            policy,
+            source: { file, document: index, ...position(lineCounter, root?.range?.[0] ?? 0) },
+          };
+          names.set(name, loaded);
+          policies.push(loaded);
+          (policy.spec.waivers ?? []).forEach((waiver, w) => {
+            if (waiver.expires < today) {
+              const line = locate(root, ['spec', 'waivers', w, 'expires']).value?.range?.[0] ?? 0;
+              expiredWaivers.push({
+                policy: name,
+                rule: waiver.rule,
+                expires: waiver.expires,
+                file,
+                line: position(lineCounter, line).line,
+              });
+            }
+          });
+        }
+      }
+      problems.push(...dedupe(ctx.problems).sort((a, b) => a.line - b.line || a.column - b.column));
+    });
+  }
+
+  return { policies, problems, expiredWaivers, version: policySetVersion(policies.map((p) => p.policy)) };
+}
+
+function dedupe(problems: PolicyProblem[]): PolicyProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.line}:${p.column}:${p.path}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,62 @@
+import picomatch from 'picomatch';
+import type { PolicySpec, Scope } from './types.js';
+
+/** What a scope is matched against. */
+export interface ScopeTarget {
+  registry: string;
+  repository: string;
+  /** Absent when the image was pushed or referenced by digest only. */
+  tag?: string;
+  /** `os/arch[/variant]` */
+  platform: string;
+}
+
+type Matcher = (value: string) => boolean;
+
+// Policies are compiled once but matched per image: keep each glob's matcher.
+const matchers = new Map<string, Matcher>();
+
+function matcherFor(glob: string): Matcher {
+  let matcher = matchers.get(glob);
+  if (!matcher) {
+    // `dot`: repository and tag names may begin with a dot; they are not hidden files.
+    matcher = picomatch(glob, { dot: true });
+    matchers.set(glob, matcher);
+  }
+  return matcher;
+}
+
+/** True when `value` matches any of `globs` (`*` within a `/` segment, `**` across segments). */
+export function matchesAnyGlob(globs: readonly string[], value: string | undefined): boolean {
+  if (value === undefined) return false;
+  return globs.some((glob) => matcherFor(glob)(value));
+}
+
+function isEmpty(scope: Scope | undefined): boolean {
+  return !scope || Object.values(scope).every((list) => list === undefined);
+}
+
+/**
+ * Every field the scope names must match (a list matches when any of its globs does); fields it
+ * does not name match anything. A `tags` field never matches an image without a tag.
+ */
+function scopeMatches(scope: Scope, target: ScopeTarget): boolean {
+  const fields: Array<[string[] | undefined, string | undefined]> = [
+    [scope.registries, target.registry],
+    [scope.repositories, target.repository],
+    [scope.tags, target.tag],
+    [scope.platforms, target.platform],
+  ];
+  return fields.every(([globs, value]) => globs === undefined || matchesAnyGlob(globs, value));
+}
+
+/** Whether a policy applies to an image: no `match` means everything, and `exclude` wins. */
+export function matchesScope(
+  policy: { spec: Pick<PolicySpec, 'match' | 'exclude'> },
+  target: ScopeTarget,
+): boolean {
+  const { match, exclude } = policy.spec;
+  if (match && !scopeMatches(match, target)) return false;
+  if (!isEmpty(exclude) && exclude && scopeMatches(exclude, target)) return false;
+  return true;
+}

@@ -16,6 +16,7 @@ import type {
   ResolvedImage,
 } from './types.js';
 import { MAX_METADATA_BYTES, digestOf, digestOfStream } from './verified-blob.js';
+import { isRecord } from '../is-record.js';
 
 export interface DockerArchiveSourceOptions {
   /**
@@ -52,10 +53,6 @@ export function normaliseRepoTag(name: string): string {
   const lastSlash = n.lastIndexOf('/');
   const hasTag = n.lastIndexOf(':') > lastSlash;
   return hasTag || n.includes('@') ? n : `${n}:latest`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseArchiveManifest(body: Buffer, file: string): ArchiveManifestEntry[] {

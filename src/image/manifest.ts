@@ -1,6 +1,7 @@
 import { PushgateError } from '../errors.js';
 import type { Descriptor, ImageConfig, Platform } from './types.js';
 import { isImageManifestMediaType, isIndexMediaType, isSchema1MediaType } from './media-types.js';
+import { isRecord } from '../is-record.js';
 
 export interface ImageManifest {
   kind: 'manifest';
@@ -21,10 +22,6 @@ export interface ImageIndex {
 
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function parseDescriptor(value: unknown, where: string): Descriptor {
   if (!isRecord(value)) throw invalid(`${where} is not an object`);

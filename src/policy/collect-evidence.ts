@@ -1,3 +1,4 @@
+import { isRecord } from '../is-record.js';
 /** Evidence items a violation reports; the rest are only counted for waivers. */
 export const MAX_EVIDENCE = 20;
 /** Bound on the evidence paths gathered for waiver matching: the facts are finite, but be safe. */
@@ -25,10 +26,6 @@ function resolvePointer(
     node = (node as Record<string, unknown>)[key];
   }
   return { found: true, node, ancestors };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function add(out: CollectedEvidence, value: unknown): void {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { PushgateError } from '../errors.js';
 import type { RegistryCredentials } from './credentials.js';
 import { printable } from './printable.js';
+import { isRecord } from '../is-record.js';
 
 export interface DockerConfigOptions {
   /**
@@ -43,10 +44,6 @@ export function normaliseRegistryKey(key: string): string {
   const slash = host.indexOf('/');
   if (slash !== -1) host = host.slice(0, slash);
   return DOCKER_HUB_KEYS.has(host) ? 'docker.io' : host;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function optionalString(value: unknown): string | undefined {

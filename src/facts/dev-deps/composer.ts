@@ -1,13 +1,10 @@
+import { isRecord } from '../../is-record.js';
 /** What Composer's `vendor/composer/installed.json` says about dev packages. */
 export interface ComposerInstalled {
   /** Composer 2 `dev-package-names`: packages installed only for require-dev. */
   devPackages: Record<string, string>;
   /** Composer 2 `dev`: whether the install included require-dev; null for Composer 1 files. */
   devMode: boolean | null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

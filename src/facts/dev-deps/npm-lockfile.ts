@@ -1,3 +1,4 @@
+import { isRecord } from '../../is-record.js';
 /** The top-level packages an npm hidden lockfile (`node_modules/.package-lock.json`) lists. */
 export interface HiddenLockfile {
   /** Top-level packages marked `"dev": true`, name → version. */
@@ -9,10 +10,6 @@ export interface HiddenLockfile {
 }
 
 const TOP_LEVEL = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Reads npm's hidden lockfile (lockfile v2/v3 `packages` map). Only top-level entries

@@ -1,3 +1,4 @@
+import { isRecord } from '../../is-record.js';
 /** What the dev-dependency detector needs of a project's own `package.json`. */
 export interface PackageManifest {
   name?: string;
@@ -11,10 +12,6 @@ export interface PackageManifest {
 export interface InstalledPackageJson {
   name?: string;
   version?: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function keysOf(value: unknown): string[] {

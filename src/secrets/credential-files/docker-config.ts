@@ -1,11 +1,8 @@
 import type { CredentialFileParser, CredentialHit } from './credential-parser.js';
 import { lineOf } from './line-of.js';
+import { isRecord } from '../../is-record.js';
 
 const SECRET_FIELDS = ['auth', 'identitytoken', 'registrytoken', 'password'];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** An `auth` field holds base64 `user:password`; only a non-empty password is a credential. */
 function authHasPassword(auth: string): boolean {

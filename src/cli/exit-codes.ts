@@ -3,7 +3,10 @@ import { isPushgateError } from '../errors.js';
 /** Documented in the README; scripts depend on them, so they never change meaning. */
 export const ExitCode = {
   OK: 0,
-  /** Reserved for policy decisions (reject) once policies land. */
+  /**
+   * `scan --policy`: the decision is reject, or error under fail-closed (the default);
+   * `policy lint`: a policy has an error.
+   */
   POLICY_FAILED: 1,
   USAGE: 2,
   IMAGE_UNREADABLE: 3,

@@ -5,6 +5,9 @@ import { PUSHGATE_VERSION } from '../version.js';
 import type { CliEnvironment } from './scan.js';
 import { FORMATS, runScan } from './scan.js';
 import { renderFactsSchema } from './facts-schema.js';
+import { runPolicyLint } from './policy-lint.js';
+import { renderPolicySchema } from './policy-schema.js';
+import { registerPolicyTestCommand } from './policy-test.js';
 import { renderChecksCatalogue, collectChecks } from '../report/checks-catalogue.js';
 import { EXTRACTORS } from '../facts/extractors/index.js';
 
@@ -36,6 +39,11 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
       'Docker config.json with registry credentials (default ~/.docker/config.json)',
     )
     .option('--no-progress', 'no progress on stderr (it is only shown on a terminal anyway)')
+    .option(
+      '--policy <path...>',
+      'evaluate the ImagePolicy files or directories; exit 1 when the decision is reject (or error)',
+    )
+    .option('--fail-open', 'a policy that cannot be evaluated does not block (default: it blocks, exit 1)')
     .action(async (reference: string, options) => {
       setExit(await runScan(reference, options, io));
     });
@@ -48,6 +56,22 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     .action(() => {
       io.stdout.write(renderFactsSchema());
     });
+
+  const policy = program.command('policy').description('Write and check ImagePolicy documents');
+  policy
+    .command('lint')
+    .description('Check policy files and directories; exit 1 when any has an error')
+    .argument('<path...>', 'policy files (YAML, multi-document allowed) or directories')
+    .action(async (paths: string[]) => {
+      setExit(await runPolicyLint(paths, io));
+    });
+  policy
+    .command('schema')
+    .description('Print the JSON Schema (2020-12) of ImagePolicy documents')
+    .action(() => {
+      io.stdout.write(renderPolicySchema());
+    });
+  registerPolicyTestCommand(policy, io, setExit);
 
   program
     .command('checks')

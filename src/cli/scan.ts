@@ -13,6 +13,15 @@ import { PUSHGATE_VERSION } from '../version.js';
 import { renderTable } from '../report/table.js';
 import { ExitCode } from './exit-codes.js';
 import { createProgress } from './progress.js';
+import { loadPolicies } from '../policy/load-policies.js';
+import { compilePolicies, type CompiledPolicy } from '../policy/compile-policies.js';
+import { evaluate, type EvaluationTarget } from '../policy/evaluate.js';
+import type { Verdict } from '../policy/types.js';
+import { parseReference } from '../image/reference.js';
+import type { ResolvedImage } from '../image/types.js';
+import type { PlatformFacts } from '../facts/gather-facts.js';
+import { renderVerdictTable } from '../report/verdict-table.js';
+import { formatExpiredWaiver, formatLintResult, hasErrors } from './policy-lint.js';
 
 export interface ScanCommandOptions {
   format: string;
@@ -21,6 +30,9 @@ export interface ScanCommandOptions {
   plainHttp?: boolean;
   dockerConfig?: string;
   progress: boolean;
+  /** Policy files or directories; when given, the report carries verdicts and the exit code the decision. */
+  policy?: string[];
+  failOpen?: boolean;
 }
 
 export interface CliEnvironment {
@@ -42,6 +54,10 @@ export async function runScan(
       `--format must be one of ${FORMATS.join(', ')}, got "${options.format}"`,
     );
   }
+  // Policies load before the image is read: a typo in a policy should not cost a pull.
+  const policies =
+    options.policy && options.policy.length > 0 ? await preparePolicies(options.policy, io) : undefined;
+  if (policies === null) return ExitCode.USAGE;
   const filter = options.platform ? parsePlatformFilter(options.platform) : undefined;
   const source = await openImageSource(reference, {
     plainHttp: options.plainHttp ?? false,
@@ -54,15 +70,24 @@ export async function runScan(
     const platforms = await gatherFacts(image, { onProgress: progress?.update });
     progress?.done();
     const report = buildScanReport(image, platforms, EXTRACTORS);
+    const verdicts = policies
+      ? platforms.map((p) =>
+          evaluate(policies.compiled, p.facts, evaluationTarget(image, p), {
+            onError: options.failOpen ? 'fail-open' : 'fail-closed',
+            policySetVersion: policies.version,
+          }),
+        )
+      : undefined;
+    if (verdicts) report.verdicts = verdicts;
     const text =
       options.format === 'json'
         ? renderJson(report)
         : options.format === 'sarif'
           ? renderSarif(report, collectChecks(EXTRACTORS), PUSHGATE_VERSION)
-          : renderTable(report);
+          : renderTable(report) + (verdicts ? renderVerdictTable(verdicts) : '');
     if (options.output) await writeFile(options.output, text);
     else io.stdout.write(text);
-    return ExitCode.OK;
+    return verdicts && verdicts.some(blocks) ? ExitCode.POLICY_FAILED : ExitCode.OK;
   } finally {
     await source.close();
   }
@@ -82,4 +107,80 @@ function dockerSocket(env: NodeJS.ProcessEnv): string {
   const host = env.DOCKER_HOST;
   if (host?.startsWith('unix://')) return host.slice('unix://'.length);
   return '/var/run/docker.sock';
+}
+
+/**
+ * `reject` blocks; so does `error`, which evaluate() only returns under fail-closed (the default):
+ * a policy that could not be evaluated vouches for nothing. `tag` and `warn` do not block.
+ */
+function blocks(verdict: Verdict): boolean {
+  return verdict.decision === 'reject' || verdict.decision === 'error';
+}
+
+/** Loaded and compiled policies, or null after printing the problems (a usage error). */
+async function preparePolicies(
+  paths: string[],
+  io: CliEnvironment,
+): Promise<{ compiled: CompiledPolicy[]; version: string } | null> {
+  const loaded = await loadPolicies(paths);
+  if (hasErrors(loaded.problems)) {
+    io.stderr.write(formatLintResult(loaded));
+    io.stderr.write('pushgate: the policies have errors (see `pushgate policy lint`)\n');
+    return null;
+  }
+  for (const waiver of loaded.expiredWaivers) io.stderr.write(`${formatExpiredWaiver(waiver)}\n`);
+  return { compiled: compilePolicies(loaded.policies), version: loaded.version };
+}
+
+/**
+ * What policies match on. A registry reference names registry, repository and tag; the other
+ * sources have no registry (''), and name repository and tag only through an image selector such
+ * as `docker-archive:FILE:REPO:TAG` or `docker://REPO:TAG` — else the whole reference is the repository.
+ */
+function evaluationTarget(image: ResolvedImage, platform: PlatformFacts): EvaluationTarget {
+  const base = {
+    digest: platform.manifestDigest ?? platform.facts.image.configDigest,
+    image: image.reference,
+    platform: platform.platform,
+  };
+  if (image.source === 'registry') {
+    const ref = parseReference(image.reference);
+    return {
+      ...base,
+      registry: ref.registry,
+      repository: ref.repository,
+      ...(ref.tag ? { tag: ref.tag } : {}),
+    };
+  }
+  const named = namedRepository(image);
+  return {
+    ...base,
+    registry: '',
+    repository: named?.repository ?? image.reference,
+    ...(named?.tag ? { tag: named.tag } : {}),
+  };
+}
+
+function namedRepository(image: ResolvedImage): { repository: string; tag?: string } | undefined {
+  const text = image.reference;
+  let name: string | undefined;
+  if (image.source === 'docker') name = text.startsWith('docker://') ? text.slice('docker://'.length) : text;
+  else {
+    const prefix = image.source === 'oci' ? 'oci:' : 'docker-archive:';
+    const rest = text.startsWith(prefix) ? text.slice(prefix.length) : text;
+    // FILE:REPO:TAG — the selector is whatever follows the file that exists.
+    for (let i = rest.indexOf(':'); i > 0; i = rest.indexOf(':', i + 1)) {
+      if (existsSync(rest.slice(0, i))) {
+        name = rest.slice(i + 1);
+        break;
+      }
+    }
+  }
+  if (!name || name.startsWith('@')) return undefined;
+  try {
+    const ref = parseReference(name);
+    return { repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}) };
+  } catch {
+    return undefined;
+  }
 }

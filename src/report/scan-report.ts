@@ -2,6 +2,7 @@ import type { ReportFinding } from '../facts/checks.js';
 import type { FactExtractor } from '../facts/extractor.js';
 import type { PlatformFacts } from '../facts/gather-facts.js';
 import type { ResolvedImage } from '../image/types.js';
+import type { Verdict } from '../policy/types.js';
 
 export const SCAN_REPORT_SCHEMA_VERSION = 1;
 
@@ -21,6 +22,8 @@ export interface ScanReport {
     /** What the detectors report, derived from `facts` (ordered by severity, then check). */
     findings: ReportFinding[];
   }>;
+  /** One per platform, only when the scan evaluated policies (`--policy`). */
+  verdicts?: Verdict[];
 }
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];

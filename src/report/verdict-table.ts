@@ -1,0 +1,28 @@
+import type { Verdict } from '../policy/types.js';
+import { safeText } from './format-bytes.js';
+
+/** The "Policy verdict" section of the table report: the decision, then every policy's result. */
+export function renderVerdictTable(verdicts: readonly Verdict[]): string {
+  const lines: string[] = [];
+  for (const verdict of verdicts) {
+    lines.push('');
+    lines.push(`Policy verdict  ${verdict.platform}`);
+    lines.push(`Decision  ${verdict.decision.toUpperCase()}`);
+    lines.push(`Policies  ${verdict.policySetVersion} (policy set version)`);
+    for (const policy of verdict.policies) {
+      lines.push(
+        `  ${policy.result.toUpperCase().padEnd(5)} ${safeText(policy.name)}${policy.mode === 'audit' ? ' (audit)' : ''}`,
+      );
+      if (policy.error) lines.push(`          error: ${safeText(policy.error)}`);
+      for (const v of policy.violations) {
+        const waived = v.waived
+          ? ` [waived until ${safeText(v.waived.expires)}: ${safeText(v.waived.reason)}]`
+          : '';
+        lines.push(
+          `          ${v.severity.toUpperCase().padEnd(8)} ${safeText(v.rule)}  ${safeText(v.message)}${waived}`,
+        );
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

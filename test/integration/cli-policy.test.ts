@@ -1,0 +1,192 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Verdict } from '../../src/policy/types.js';
+import type { ScanReport } from '../../src/report/scan-report.js';
+import { writeDockerArchive } from '../support/image-builder.js';
+import { REPO_ROOT, runCli } from '../support/run-cli.js';
+import { buildMultiStageImage, buildSingleStageImage } from '../support/seed-images.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const BAD = 'test/fixtures/policies/bad';
+
+const NO_COMPILERS = `apiVersion: pushgate.dev/v1
+kind: ImagePolicy
+metadata:
+  name: no-compilers
+spec:
+  onFail: { action: reject }
+  rules:
+    - id: no-compilers
+      severity: high
+      message: 'build toolchain shipped in the image: {{compilers}}'
+      schema: { properties: { compilers: { maxItems: 0 } } }
+`;
+
+describe('pushgate policy lint / schema', () => {
+  it('accepts a good multi-document file (exit 0)', async () => {
+    const result = await runCli(['policy', 'lint', 'test/fixtures/policies/good-multi.yaml']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('2 policies OK\n');
+  });
+
+  it('reports every problem of the bad fixtures as file:line:col (exit 1)', async () => {
+    const result = await runCli(['policy', 'lint', BAD]);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines)
+      expect(line).toMatch(/^test\/fixtures\/policies\/bad\/[\w-]+\.yaml:\d+:\d+: error: /);
+    expect(result.stdout).toContain(
+      `${BAD}/unknown-key.yaml:11:7: error: unknown key 'sevrity' (spec.rules[0].sevrity)`,
+    );
+    expect(result.stdout).toContain(
+      `${BAD}/unknown-key.yaml:12:3: error: unknown key 'onFial' (spec.onFial)`,
+    );
+  });
+
+  it('exits 1 for a path that does not exist', async () => {
+    const result = await runCli(['policy', 'lint', 'test/fixtures/policies/no-such.yaml']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^test\/fixtures\/policies\/no-such\.yaml:1:1: error: cannot read policy path/,
+    );
+  });
+
+  it('warns about expired waivers without failing', async () => {
+    const dir = await tempDir();
+    try {
+      const file = join(dir.path, 'expired.yaml');
+      await writeFile(
+        file,
+        `${NO_COMPILERS}  waivers:\n    - { rule: no-compilers, expires: 2000-01-01, reason: long gone }\n`,
+      );
+      const result = await runCli(['policy', 'lint', file]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(
+        new RegExp(
+          `^${file}:\\d+:1: warning: waiver for rule no-compilers of policy no-compilers expired on 2000-01-01`,
+        ),
+      );
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('prints the policy JSON Schema', async () => {
+    const result = await runCli(['policy', 'schema']);
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(schema).toEqual(
+      JSON.parse(await readFile(join(REPO_ROOT, 'src/policy/policy.schema.json'), 'utf8')),
+    );
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+  });
+});
+
+describe('pushgate scan --policy', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let single: string;
+  let multi: string;
+  let policy: string;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    single = join(dir.path, 'single.tar');
+    multi = join(dir.path, 'multi.tar');
+    policy = join(dir.path, 'no-compilers.yaml');
+    await Promise.all([
+      (async () => writeDockerArchive(single, await buildSingleStageImage(), ['seed/single:1']))(),
+      (async () => writeDockerArchive(multi, await buildMultiStageImage(), ['seed/multi:1']))(),
+      writeFile(policy, NO_COMPILERS),
+    ]);
+  });
+
+  afterAll(async () => {
+    await dir?.remove();
+  });
+
+  it('rejects the single-stage image (exit 1) and reports the violation in JSON', async () => {
+    const result = await runCli(['scan', '-f', 'json', `docker-archive:${single}`, '--policy', policy]);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as ScanReport & { verdicts: Verdict[] };
+    expect(report.verdicts).toHaveLength(1);
+    const [verdict] = report.verdicts;
+    expect(verdict?.decision).toBe('reject');
+    expect(verdict?.image).toBe(`docker-archive:${single}`);
+    expect(verdict?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(verdict?.policySetVersion).toMatch(/^[0-9a-f]{16}$/);
+    expect(verdict?.policies).toHaveLength(1);
+    const [p] = verdict?.policies ?? [];
+    expect(p?.name).toBe('no-compilers');
+    expect(p?.result).toBe('fail');
+    expect(p?.violations[0]).toMatchObject({ rule: 'no-compilers', severity: 'high' });
+    expect(p?.violations[0]?.message).toMatch(/^build toolchain shipped in the image: .+/);
+  });
+
+  it('shows the policy verdict in the table report', async () => {
+    const result = await runCli(['scan', `docker-archive:${single}`, '--policy', policy]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('\nPolicy verdict  linux/amd64\nDecision  REJECT\n');
+    expect(result.stdout).toMatch(
+      /\n {2}FAIL {2}no-compilers\n {10}HIGH {5}no-compilers {2}build toolchain shipped/,
+    );
+  });
+
+  it('passes the multi-stage image (exit 0)', async () => {
+    const result = await runCli(['scan', '-f', 'json', `docker-archive:${multi}`, '--policy', policy]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as ScanReport & { verdicts: Verdict[] };
+    expect(report.verdicts.map((v) => v.decision)).toEqual(['pass']);
+    expect(report.verdicts[0]?.policies.map((p) => p.result)).toEqual(['pass']);
+  });
+
+  it('matches repository and tag named by the archive selector', async () => {
+    const scoped = join(dir.path, 'scoped.yaml');
+    await writeFile(
+      scoped,
+      NO_COMPILERS.replace('spec:\n', "spec:\n  match: { repositories: ['seed/other'] }\n"),
+    );
+    const elsewhere = await runCli([
+      'scan',
+      '-f',
+      'json',
+      `docker-archive:${single}:seed/single:1`,
+      '--policy',
+      scoped,
+    ]);
+    expect(elsewhere.code).toBe(0);
+    const report = JSON.parse(elsewhere.stdout) as ScanReport & { verdicts: Verdict[] };
+    expect(report.verdicts[0]?.policies[0]?.result).toBe('skip');
+
+    await writeFile(
+      scoped,
+      NO_COMPILERS.replace('spec:\n', "spec:\n  match: { repositories: ['seed/single'], tags: ['1'] }\n"),
+    );
+    const here = await runCli([
+      'scan',
+      '-f',
+      'json',
+      `docker-archive:${single}:seed/single:1`,
+      '--policy',
+      scoped,
+    ]);
+    expect(here.code).toBe(1);
+  });
+
+  it('refuses broken policies with the lint output (exit 2) before reading the image', async () => {
+    const result = await runCli(['scan', `docker-archive:${single}`, '--policy', `${BAD}/unknown-key.yaml`]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`${BAD}/unknown-key.yaml:11:7: error: unknown key 'sevrity'`);
+  });
+
+  it('changes nothing without --policy', async () => {
+    const result = await runCli(['scan', '-f', 'json', `docker-archive:${single}`]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).not.toHaveProperty('verdicts');
+    expect(result.stdout).not.toContain('Policy verdict');
+  });
+});

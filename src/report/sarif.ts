@@ -1,6 +1,17 @@
 import type { CheckDefinition, ReportFinding, Severity } from '../facts/checks.js';
 import type { Evidence } from '../facts/evidence.js';
+import type { Verdict } from '../policy/types.js';
 import type { ScanReport } from './scan-report.js';
+
+function isEvidence(value: unknown): value is Evidence {
+  const v = value as Partial<Evidence> | null;
+  return typeof v === 'object' && v !== null && typeof v.path === 'string' && typeof v.kind === 'string';
+}
+
+/** Policy rules as SARIF rules: `policy/<policy>/<rule>`, one per rule that produced a violation. */
+function policyRuleId(policy: string, rule: string): string {
+  return `policy/${policy}/${rule}`;
+}
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
   critical: 'error',
@@ -57,7 +68,7 @@ export function renderSarif(
   checks: readonly CheckDefinition[],
   toolVersion: string,
 ): string {
-  const rules = checks.map((check) => ({
+  const rules: Array<Record<string, unknown> & { id: string }> = checks.map((check) => ({
     id: check.id,
     name: check.id
       .split('-')
@@ -72,7 +83,54 @@ export function renderSarif(
       'security-severity': SECURITY_SEVERITY[check.severity],
     },
   }));
-  const ruleIndex = new Map(checks.map((c, i) => [c.id, i]));
+  const policyRules = new Map<string, { severity: Severity; policy: string; rule: string }>();
+  for (const verdict of report.verdicts ?? []) {
+    for (const policy of verdict.policies) {
+      for (const v of policy.violations) {
+        policyRules.set(policyRuleId(policy.name, v.rule), {
+          severity: v.severity,
+          policy: policy.name,
+          rule: v.rule,
+        });
+      }
+    }
+  }
+  for (const [id, { severity, policy, rule }] of policyRules) {
+    rules.push({
+      id,
+      name: id,
+      shortDescription: { text: `Rule ${rule} of policy ${policy}` },
+      fullDescription: { text: `A violation of rule ${rule} of the pushgate policy ${policy}.` },
+      defaultConfiguration: { level: LEVEL[severity] },
+      properties: { category: 'Policy', severity, 'security-severity': SECURITY_SEVERITY[severity] },
+    });
+  }
+  const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
+  const verdictFor = (platform: string): Verdict | undefined =>
+    report.verdicts?.find((v) => v.platform === platform);
+  const policyResults = (verdict: Verdict | undefined): Array<Record<string, unknown>> =>
+    (verdict?.policies ?? []).flatMap((policy) =>
+      policy.violations
+        .filter((v) => !v.waived)
+        .map((v) => {
+          const id = policyRuleId(policy.name, v.rule);
+          const evidence = v.evidence.filter(isEvidence).slice(0, 10);
+          return {
+            ruleId: id,
+            ruleIndex: ruleIndex.get(id),
+            // An audit policy records the violation but never acts: shown as a note.
+            level: policy.mode === 'audit' ? 'note' : LEVEL[v.severity],
+            message: { text: v.message },
+            ...(evidence.length > 0 ? { locations: evidence.map(location) } : {}),
+            properties: {
+              policy: policy.name,
+              result: policy.result,
+              mode: policy.mode,
+              instancePath: v.instancePath,
+            },
+          };
+        }),
+    );
   const runs = report.platforms.map((platform) => ({
     tool: {
       driver: {
@@ -90,18 +148,27 @@ export function renderSarif(
       platform: platform.platform,
       configDigest: platform.facts.image.configDigest,
       ...(platform.manifestDigest ? { manifestDigest: platform.manifestDigest } : {}),
-    },
-    results: platform.findings.map((finding: ReportFinding) => ({
-      ruleId: finding.check,
-      ...(ruleIndex.has(finding.check) ? { ruleIndex: ruleIndex.get(finding.check) } : {}),
-      level: LEVEL[finding.severity],
-      message: { text: finding.message },
-      locations: finding.evidence.slice(0, 10).map(location),
-      ...(finding.evidence.length > 10
-        ? { relatedLocations: finding.evidence.slice(10).map((e, i) => ({ id: i + 1, ...location(e) })) }
+      ...(verdictFor(platform.platform)
+        ? {
+            decision: verdictFor(platform.platform)!.decision,
+            policySetVersion: verdictFor(platform.platform)!.policySetVersion,
+          }
         : {}),
-      properties: { category: finding.category, severity: finding.severity },
-    })),
+    },
+    results: [
+      ...platform.findings.map((finding: ReportFinding) => ({
+        ruleId: finding.check,
+        ...(ruleIndex.has(finding.check) ? { ruleIndex: ruleIndex.get(finding.check) } : {}),
+        level: LEVEL[finding.severity],
+        message: { text: finding.message },
+        locations: finding.evidence.slice(0, 10).map(location),
+        ...(finding.evidence.length > 10
+          ? { relatedLocations: finding.evidence.slice(10).map((e, i) => ({ id: i + 1, ...location(e) })) }
+          : {}),
+        properties: { category: finding.category, severity: finding.severity },
+      })),
+      ...policyResults(verdictFor(platform.platform)),
+    ],
   }));
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

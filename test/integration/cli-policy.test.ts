@@ -5,6 +5,7 @@ import type { Verdict } from '../../src/policy/types.js';
 import type { ScanReport } from '../../src/report/scan-report.js';
 import { writeDockerArchive } from '../support/image-builder.js';
 import { REPO_ROOT, runCli } from '../support/run-cli.js';
+import { expectValidSarif } from '../support/sarif-schema.js';
 import { buildMultiStageImage, buildSingleStageImage } from '../support/seed-images.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -132,6 +133,19 @@ describe('pushgate scan --policy', () => {
     expect(result.stdout).toMatch(
       /\n {2}FAIL {2}no-compilers\n {10}HIGH {5}no-compilers {2}build toolchain shipped/,
     );
+  });
+
+  it('carries the verdict and the policy violations in SARIF', async () => {
+    const result = await runCli(['scan', '-f', 'sarif', `docker-archive:${single}`, '--policy', policy]);
+    expect(result.code).toBe(1);
+    const log = JSON.parse(result.stdout) as {
+      runs: Array<{ properties: Record<string, unknown>; results: Array<{ ruleId: string; level: string }> }>;
+    };
+    expectValidSarif(log);
+    expect(log.runs[0].properties).toMatchObject({ decision: 'reject' });
+    const violation = log.runs[0].results.find((r) => r.ruleId.startsWith('policy/'));
+    expect(violation).toMatchObject({ level: 'error' });
+    expect(violation?.ruleId).toMatch(/^policy\/[a-z0-9-]+\/no-compilers$/);
   });
 
   it('passes the multi-stage image (exit 0)', async () => {

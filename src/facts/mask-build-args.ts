@@ -1,6 +1,6 @@
 const SECRET_NAME = /(TOKEN|SECRET|PASSW(OR)?D|PASS|PWD|API_?KEY|ACCESS_?KEY|PRIVATE|AUTH|CREDENTIAL|_KEY$)/i;
 
-import { scrubText } from '../secrets/scrub.js';
+import { replaceValues, secretValuesInCreatedBy } from '../secrets/scrub.js';
 
 /**
  * BuildKit and the classic builder record build arguments in `created_by` as
@@ -31,10 +31,12 @@ export function maskBuildArgs(createdBy: string): string {
 }
 
 /**
- * `created_by` as facts and evidence may show it: secret-looking build arguments masked, then any
- * secret the text rules recognise elsewhere in it (`curl -H "Authorization: token ghp_…"`).
- * In that order, because a masked preview contains spaces and build arguments are space-separated.
+ * `created_by` as facts and evidence may show it: secret-looking build arguments masked, and every
+ * value the secrets engine finds in the raw string (ENV/ARG/LABEL values judged by their names,
+ * tokens in command text such as `curl -H "Authorization: token ghp_…"`) replaced by its preview.
+ * The values are found in the raw string first: masked previews contain spaces, and build
+ * arguments are space-separated.
  */
 export function redactCreatedBy(createdBy: string): string {
-  return scrubText(maskBuildArgs(createdBy));
+  return replaceValues(maskBuildArgs(createdBy), secretValuesInCreatedBy(createdBy));
 }

@@ -11,6 +11,7 @@ import { SECRET_RULES, type SecretSeverity } from '../../secrets/rules.js';
 import { scanText, scanVariable, type TextMatch } from '../../secrets/scan-text.js';
 import { isSkippedFileName } from '../../secrets/skip-rules.js';
 import { scanFile } from '../../secrets/scan-file.js';
+import { parseCreatedBy } from '../../secrets/parse-created-by.js';
 
 /** Bump when rules, parsers or the result shape change: it is part of the layer cache key. */
 const RULES_VERSION = 1;
@@ -151,31 +152,6 @@ function describe(finding: SecretFinding): string {
     case 'history':
       return `${e.path}${finding.key ? ` (${finding.key})` : ''}`;
   }
-}
-
-/** Splits a history `created_by` into build arguments / ARG / ENV pairs and the command text. */
-function parseCreatedBy(createdBy: string): { pairs: Array<[string, string]>; rest: string } {
-  let text = createdBy.replace(/^RUN\s+/, '');
-  const pairs: Array<[string, string]> = [];
-  const args = /^\|(\d+) /.exec(text);
-  if (args) {
-    text = text.slice(args[0].length);
-    for (let i = 0; i < Number(args[1]) && text !== ''; i++) {
-      const space = text.indexOf(' ');
-      const token = space < 0 ? text : text.slice(0, space);
-      text = space < 0 ? '' : text.slice(space + 1);
-      const eq = token.indexOf('=');
-      if (eq > 0) pairs.push([token.slice(0, eq), token.slice(eq + 1)]);
-    }
-  }
-  const instruction = /^\/bin\/sh -c #\(nop\)\s+(ARG|ENV|LABEL)\s+(.*)$|^(ARG|ENV|LABEL)\s+(.*)$/s.exec(text);
-  if (instruction) {
-    const body = instruction[2] ?? instruction[4];
-    const pair = /^([A-Za-z_][A-Za-z0-9_.-]*)[= ](.*)$/s.exec(body.trim());
-    if (pair) pairs.push([pair[1], pair[2].replace(/^"(.*)"$/s, '$1')]);
-    return { pairs, rest: '' };
-  }
-  return { pairs, rest: text };
 }
 
 /**

@@ -8,7 +8,30 @@ const githubToken = `ghp_${pseudoRandom('gh-redaction', 36)}`;
 const npmToken = `npm_${pseudoRandom('npm-redaction', 36)}`;
 const labelToken = `ghp_${pseudoRandom('gh-label', 36)}`;
 
+const passphrase = 'correct horse battery staple';
+
 describe('secrets never reach the facts document', () => {
+  it('masks ENV values judged secret by their name, in every history form', async () => {
+    const image = await buildImage({
+      layers: [{ createdBy: 'ADD rootfs /', files: [{ path: 'etc/os-release', content: 'ID=debian\n' }] }],
+      emptyLayerHistory: [
+        { createdBy: `/bin/sh -c #(nop)  ENV DB_PASSWORD=${passphrase}`, afterLayer: 0 },
+        { createdBy: `ENV A=1 API_SECRET="${passphrase} 2"`, afterLayer: 0 },
+        { createdBy: 'ENV ADMIN_PASSWORD Sup3rS3cretValue99', afterLayer: 0 },
+      ],
+    });
+    const { facts } = await scanBuiltImage(image);
+    const text = JSON.stringify(facts);
+    for (const secret of [passphrase, 'Sup3rS3cretValue99']) expect(text).not.toContain(secret);
+    expect(facts.history.map((h) => h.createdBy).slice(1)).toEqual([
+      '/bin/sh -c #(nop)  ENV DB_PASSWORD=corr…(28 chars)',
+      'ENV A=1 API_SECRET="corr…(30 chars)"',
+      'ENV ADMIN_PASSWORD Sup3…(18 chars)',
+    ]);
+    const keys = (facts.secrets?.findings ?? []).filter((f) => f.source === 'history').map((f) => f.key);
+    expect(keys.sort()).toEqual(['ADMIN_PASSWORD', 'API_SECRET', 'DB_PASSWORD']);
+  });
+
   it('masks build arguments in the BuildKit RUN form too', () => {
     expect(maskBuildArgs(`RUN |1 NPM_TOKEN=${npmToken} /bin/sh -c npm ci # buildkit`)).toBe(
       'RUN |1 NPM_TOKEN=***(40 chars) /bin/sh -c npm ci # buildkit',

@@ -23,6 +23,12 @@ import {
 import { failOnUnhandledErrors } from '../../support/fail-on-unhandled-errors.js';
 
 const MB = 1024 * 1024;
+/**
+ * RSS sampled in the test worker also counts garbage the collector has not reclaimed yet, which
+ * grows when the machine is loaded (seen: one failure at 64 MB under a parallel full run). The
+ * bounds below stay far under what buffering the input would cost (512 MiB for the bombs).
+ */
+const STREAMING_BOUND_MB = 128;
 
 failOnUnhandledErrors();
 
@@ -79,7 +85,7 @@ describe('walkLayer limits', () => {
         ),
       );
       expect(ms).toBeLessThan(5000);
-      expect(growthMB).toBeLessThan(64);
+      expect(growthMB).toBeLessThan(STREAMING_BOUND_MB);
     });
   }
 
@@ -91,7 +97,7 @@ describe('walkLayer limits', () => {
     expect((result as PromiseFulfilledResult<LayerWalkResult>).value.uncompressedSize).toBe(
       512 * MB + 32 * 512 + 1024,
     );
-    expect(growthMB).toBeLessThan(64);
+    expect(growthMB).toBeLessThan(STREAMING_BOUND_MB);
   });
 
   it('charges a shared image budget across layers and gives it back when a layer fails', async () => {
@@ -195,7 +201,7 @@ describe('walkLayer limits', () => {
     expect(codeOf(result)).toBe('LAYER_LIMIT');
     expect(messageOf(result)).toContain(`exceeds maxHeaderBytes (${MB}): PAX header of ${size} bytes`);
     expect(sent).toBeLessThan(20 * MB);
-    expect(growthMB).toBeLessThan(32);
+    expect(growthMB).toBeLessThan(64); // buffering the 100 MB header would cost ≥ 100 MB
     expect(source.destroyed).toBe(true);
   });
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { PushgateError } from '../errors.js';
 import { gatherFacts } from '../facts/gather-facts.js';
-import { openImageSource } from '../image/open-image-source.js';
+import { openImageSource, splitPathAndSelector } from '../image/open-image-source.js';
 import { parsePlatformFilter } from '../image/select-manifests.js';
 import { renderJson } from '../report/json.js';
 import { buildScanReport } from '../report/scan-report.js';
@@ -168,13 +168,8 @@ function namedRepository(image: ResolvedImage): { repository: string; tag?: stri
   else {
     const prefix = image.source === 'oci' ? 'oci:' : 'docker-archive:';
     const rest = text.startsWith(prefix) ? text.slice(prefix.length) : text;
-    // FILE:REPO:TAG — the selector is whatever follows the file that exists.
-    for (let i = rest.indexOf(':'); i > 0; i = rest.indexOf(':', i + 1)) {
-      if (existsSync(rest.slice(0, i))) {
-        name = rest.slice(i + 1);
-        break;
-      }
-    }
+    // FILE:REPO:TAG — split exactly as openImageSource did, so policies see the image that was read.
+    name = splitPathAndSelector(prefix.slice(0, -1), rest).selector;
   }
   if (!name || name.startsWith('@')) return undefined;
   try {

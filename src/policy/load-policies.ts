@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { createPolicyAjv } from './create-policy-ajv.js';
 import type { ImagePolicy, LoadedPolicy, PolicyProblem } from './types.js';
+import { findYamlFiles } from './find-yaml-files.js';
 import {
   formatKeyPath,
   locate,
@@ -68,24 +68,9 @@ async function expandPaths(paths: string[], problems: PolicyProblem[]): Promise<
       continue;
     }
     if (!isDirectory) out.push({ file: path, explicit: true });
-    else for (const file of await walk(path)) out.push({ file, explicit: false });
+    else for (const file of await findYamlFiles(path)) out.push({ file, explicit: false });
   }
   return out;
-}
-
-/** YAML files under `dir`, sorted; hidden entries are skipped and directory symlinks are not followed. */
-async function walk(dir: string): Promise<string[]> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-  );
-  const files: string[] = [];
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await walk(full)));
-    else if (/\.ya?ml$/i.test(entry.name) && (entry.isFile() || entry.isSymbolicLink())) files.push(full);
-  }
-  return files;
 }
 
 function fileProblem(file: string, message: string): PolicyProblem {

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { ImageFacts } from '../facts/image-facts.js';
@@ -7,6 +7,7 @@ import { compilePolicies, type CompiledPolicy } from './compile-policies.js';
 import { evaluate, type EvaluationTarget } from './evaluate.js';
 import { loadPolicies } from './load-policies.js';
 import type { PolicyResult, Verdict } from './types.js';
+import { findYamlFiles } from './find-yaml-files.js';
 
 export interface PolicyTestResult {
   /** The PolicyTest file (or the path that held none). */
@@ -57,20 +58,6 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function walk(dir: string): Promise<string[]> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-  );
-  const files: string[] = [];
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await walk(full)));
-    else if (/\.ya?ml$/i.test(entry.name) && entry.isFile()) files.push(full);
-  }
-  return files;
-}
-
 function problem(file: string, message: string, testCase = ''): PolicyTestResult {
   return { file, case: testCase, policy: '', expected: 'runnable', actual: 'error', ok: false, message };
 }
@@ -83,7 +70,7 @@ async function findTestFiles(paths: string[], out: PolicyTestResult[]): Promise<
     let explicit: boolean;
     try {
       explicit = !(await stat(path)).isDirectory();
-      files = explicit ? [path] : await walk(path);
+      files = explicit ? [path] : await findYamlFiles(path);
     } catch (error) {
       out.push(problem(path, `cannot read policy test path: ${describe(error)}`));
       continue;

@@ -1,4 +1,4 @@
-import { isRecord } from '../../is-record.js';
+import { isRecord, parseJsonObject } from '../../is-record.js';
 /** What Composer's `vendor/composer/installed.json` says about dev packages. */
 export interface ComposerInstalled {
   /** Composer 2 `dev-package-names`: packages installed only for require-dev. */
@@ -42,13 +42,8 @@ export function parseComposerInstalled(text: string): ComposerInstalled | undefi
 
 /** The `require-dev` names of a project's own `composer.json`; undefined when it is not JSON. */
 export function parseComposerManifest(text: string): { requireDev: string[] } | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(parsed)) return undefined;
+  const parsed = parseJsonObject(text);
+  if (!parsed) return undefined;
   const requireDev = isRecord(parsed['require-dev']) ? Object.keys(parsed['require-dev']) : [];
   return { requireDev: requireDev.sort() };
 }

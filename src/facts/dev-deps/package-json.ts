@@ -1,4 +1,4 @@
-import { isRecord } from '../../is-record.js';
+import { isRecord, parseJsonObject } from '../../is-record.js';
 /** What the dev-dependency detector needs of a project's own `package.json`. */
 export interface PackageManifest {
   name?: string;
@@ -20,13 +20,8 @@ function keysOf(value: unknown): string[] {
 
 /** Parses a project manifest; `undefined` when it is not a JSON object. */
 export function parsePackageManifest(text: string): PackageManifest | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(parsed)) return undefined;
+  const parsed = parseJsonObject(text);
+  if (!parsed) return undefined;
   const runtime = new Set([
     ...keysOf(parsed.dependencies),
     ...keysOf(parsed.optionalDependencies),

@@ -1,17 +1,14 @@
+import type { UserSection } from '../image-facts.js';
 import type { GroupEntry, PasswdEntry } from './passwd.js';
 
-/** The user a container of the image starts as, resolved the way the runtime resolves it. */
-export interface ResolvedUser {
-  /** USER is set (even to root). */
-  explicit: boolean;
-  name: string | null;
-  uid: number | null;
-  gid: number | null;
-  root: boolean;
-  rootGroup: boolean;
-  /** The runtime refuses to start the container: a name (user or group) it cannot resolve, or an id out of range. */
-  unknownName: boolean;
-  reason: string;
+/**
+ * The user a container of the image starts as, resolved the way the runtime resolves it: the
+ * `user` facts section's resolution fields (documented there), plus what the resolver consulted.
+ */
+export interface ResolvedUser extends Pick<
+  UserSection,
+  'explicit' | 'name' | 'uid' | 'gid' | 'root' | 'rootGroup' | 'unknownName' | 'reason'
+> {
   /** The passwd entry that matched, if any. */
   passwdMatch: PasswdEntry | null;
   /** Whether the group file decided something (USER names a group, or it lists the user in groups). */

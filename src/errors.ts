@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   LAYER_UNSUPPORTED: 'layer media type is not a filesystem layer pushgate can read',
   ARCHIVE_INVALID: 'image archive or layout is malformed',
   DOCKER_ENGINE: 'Docker engine request failed',
+  STORE_UNAVAILABLE: 'Redis could not be reached or refused a store command',
+  CURSOR_INVALID: 'pagination cursor is malformed',
+  SCAN_TIMEOUT: 'inspection took longer than the configured limit',
+  NOTIFY_FAILED: 'a notification endpoint did not accept the delivery',
   INTERNAL: 'internal error',
 } as const;
 

@@ -36,7 +36,10 @@ export function renderTemplate(template: string, values: TemplateValues): string
 export function renderTagTemplate(template: string, values: TemplateValues): string {
   const tag = renderTemplate(template, values);
   if (!isValidTag(tag)) {
-    throw new PushgateError('CONFIG_INVALID', `tag template "${template}" rendered "${tag}", which is not a valid tag`);
+    throw new PushgateError(
+      'CONFIG_INVALID',
+      `tag template "${template}" rendered "${tag}", which is not a valid tag`,
+    );
   }
   return tag;
 }

@@ -10,6 +10,7 @@ import { renderPolicySchema } from './policy-schema.js';
 import { registerPolicyTestCommand } from './policy-test.js';
 import { renderChecksCatalogue, collectChecks } from '../report/checks-catalogue.js';
 import { EXTRACTORS } from '../facts/extractors/index.js';
+import { runService, type ServiceMode } from './run-service.js';
 
 function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Command {
   const program = new Command('pushgate')
@@ -72,6 +73,24 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
       io.stdout.write(renderPolicySchema());
     });
   registerPolicyTestCommand(policy, io, setExit);
+
+  const services: Array<[ServiceMode, string]> = [
+    ['serve', 'Serve webhooks, the API, /metrics and the health checks (needs Redis)'],
+    ['worker', 'Run the BullMQ workers that inspect images and apply verdicts (needs Redis)'],
+    ['start', 'serve and worker in one process; starts a local redis-server when no REDIS_URL is set'],
+  ];
+  for (const [mode, description] of services) {
+    program
+      .command(mode)
+      .description(description)
+      .option(
+        '-c, --config <file>',
+        'configuration file (default: $PUSHGATE_CONFIG, else ./pushgate.yaml, else built-in defaults)',
+      )
+      .action(async (options: { config?: string }) => {
+        setExit(await runService(mode, options, io));
+      });
+  }
 
   program
     .command('checks')

@@ -76,7 +76,8 @@ export type WebhookAuthConfig =
   | { type: 'path'; secret: string }
   | { type: 'none' };
 
-export type AdapterId = 'distribution' | 'harbor' | 'dockerhub' | 'quay' | 'ghcr' | 'acr' | 'jfrog' | 'generic';
+export type AdapterId =
+  'distribution' | 'harbor' | 'dockerhub' | 'quay' | 'ghcr' | 'acr' | 'jfrog' | 'generic';
 
 export interface WebhookEndpointConfig {
   /** URL segment: `POST /hooks/<name>`. Defaults to the adapter id. */

@@ -31,7 +31,15 @@ type Decision = Verdict['decision'];
  * Strongest first. A certain reject outranks an error (both block, and "rejected" says more);
  * an error under fail-closed outranks tag and warn because nothing vouches for the image.
  */
-const DECISION_RANK: Record<Decision, number> = { reject: 4, error: 3, tag: 2, warn: 1, pass: 0 };
+export const DECISION_RANK: Record<Decision, number> = { reject: 4, error: 3, tag: 2, warn: 1, pass: 0 };
+
+/** The strongest of several decisions (per platform, per policy): `pass` for none. */
+export function strongestDecision(decisions: Iterable<Decision>): Decision {
+  let strongest: Decision = 'pass';
+  for (const decision of decisions)
+    if (DECISION_RANK[decision] > DECISION_RANK[strongest]) strongest = decision;
+  return strongest;
+}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

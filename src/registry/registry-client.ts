@@ -30,6 +30,11 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const MAX_TAG_PAGES = 10_000;
 const MAX_TAGS = 1_000_000;
 const MAX_REFERRER_PAGES = 100;
+/**
+ * Largest blob copied through memory when a registry answers a cross-repository mount by starting
+ * an upload instead (mount unsupported or refused): the transport sends whole buffers, not streams.
+ */
+export const MAX_COPY_BLOB_BYTES = 512 * 1024 * 1024;
 
 export interface RegistryClientOptions {
   /** Registry as named in references: `docker.io`, `ghcr.io`, `localhost:5000`. */
@@ -80,6 +85,15 @@ export interface ReferrersResult {
   via: 'api' | 'tag';
 }
 
+export interface PutManifestResult {
+  digest: string;
+  /** `OCI-Subject` of the answer: set when the registry indexed the manifest's `subject` (referrers API). */
+  ociSubject?: string;
+}
+
+/** How a blob got into the target repository. */
+export type MountResult = 'mounted' | 'copied';
+
 export interface ListTagsOptions {
   /** `n` per page; the registry's default when unset. */
   pageSize?: number;
@@ -115,7 +129,7 @@ export function referrersTag(digest: string): string {
 }
 
 interface Call {
-  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'POST';
   /** Path after `/v2/`, or an absolute URL already checked to be on the registry origin. */
   path: string | URL;
   headers?: Record<string, string>;
@@ -391,6 +405,19 @@ export class RegistryClient {
    * when present, must equal the digest of the bytes sent.
    */
   async putManifest(repository: string, reference: string, body: Buffer, mediaType: string): Promise<string> {
+    return (await this.putManifestDetails(repository, reference, body, mediaType)).digest;
+  }
+
+  /**
+   * `putManifest` that also reports the registry's `OCI-Subject` answer, which tells a client
+   * pushing a manifest with a `subject` whether it must maintain the referrers fallback tag.
+   */
+  async putManifestDetails(
+    repository: string,
+    reference: string,
+    body: Buffer,
+    mediaType: string,
+  ): Promise<PutManifestResult> {
     const what = `push manifest ${this.describe(repository, reference)}`;
     checkRepository(repository, what);
     const byDigest = checkManifestReference(reference, what);
@@ -419,7 +446,138 @@ export class RegistryClient {
         `${what}: registry stored ${printable(answered)}, expected ${digest}`,
       );
     }
-    return digest;
+    const ociSubject = headerValue(response.headers, 'oci-subject');
+    return { digest, ...(ociSubject !== undefined && ociSubject !== '' ? { ociSubject } : {}) };
+  }
+
+  /**
+   * Uploads a small blob (report, empty config) with one POST and one monolithic PUT; returns its
+   * digest and size. Refused above 4 MiB: large content is mounted or streamed, not buffered.
+   */
+  async uploadBlob(repository: string, data: Buffer): Promise<{ digest: string; size: number }> {
+    const digest = digestOf(data);
+    const what = `push blob ${this.describe(repository, digest)}`;
+    checkRepository(repository, what);
+    if (data.length > MAX_MANIFEST_BYTES) {
+      throw new PushgateError(
+        'BODY_TOO_LARGE',
+        `${what}: ${data.length} bytes exceeds the ${MAX_MANIFEST_BYTES}-byte limit for uploaded blobs`,
+      );
+    }
+    const scopes = [`repository:${repository}:pull,push`];
+    const start = await this.call({ method: 'POST', path: `${repository}/blobs/uploads/`, scopes, what });
+    if (start.status !== 202) throw await registryErrorFrom(start, what);
+    await this.completeUpload(start, data, digest, scopes, what);
+    return { digest, size: data.length };
+  }
+
+  /**
+   * Makes blob `digest` of `fromRepository` available in `toRepository` on the same registry by a
+   * cross-repository mount (no bytes move). A registry that answers 202 started an ordinary upload
+   * instead (mount unsupported, or the source not readable as such): the blob is then read from
+   * the source, verified, and uploaded into that session. `size`, when known, saves a HEAD.
+   */
+  async mountBlob(
+    toRepository: string,
+    fromRepository: string,
+    digest: string,
+    size?: number,
+  ): Promise<MountResult> {
+    const what = `mount blob ${digest} from ${this.registry}/${printable(fromRepository, 256)} into ${this.registry}/${printable(toRepository, 256)}`;
+    checkRepository(toRepository, what);
+    checkRepository(fromRepository, what);
+    try {
+      parseDigest(digest, 'REFERENCE_INVALID');
+    } catch (err) {
+      throw withContext(what, err);
+    }
+    const scopes = [`repository:${toRepository}:pull,push`, pullScope(fromRepository)];
+    const query = `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`;
+    const start = await this.call({
+      method: 'POST',
+      path: `${toRepository}/blobs/uploads/${query}`,
+      scopes,
+      what,
+    });
+    if (start.status === 201) {
+      await discardBody(start.body);
+      return 'mounted';
+    }
+    if (start.status !== 202) throw await registryErrorFrom(start, what);
+    let data: Buffer;
+    try {
+      const blobSize = size ?? (await this.blobSize(fromRepository, digest));
+      data = await this.getBlobBuffer(fromRepository, { digest, size: blobSize }, MAX_COPY_BLOB_BYTES);
+    } catch (err) {
+      await discardBody(start.body);
+      throw withContext(`${what} (mount refused, copying)`, err);
+    }
+    await this.completeUpload(start, data, digest, scopes, `${what} (mount refused, copying)`);
+    return 'copied';
+  }
+
+  /** The size of a blob from a HEAD request. */
+  private async blobSize(repository: string, digest: string): Promise<number> {
+    const what = `stat blob ${this.describe(repository, digest)}`;
+    const response = await this.call({
+      method: 'HEAD',
+      path: `${repository}/blobs/${digest}`,
+      scopes: [pullScope(repository)],
+      what,
+    });
+    if (response.status !== 200) throw await registryErrorFrom(response, what);
+    await discardBody(response.body);
+    const size = Number(headerValue(response.headers, 'content-length') ?? NaN);
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new PushgateError('REGISTRY_ERROR', `${what}: no usable Content-Length`);
+    }
+    return size;
+  }
+
+  /** Finishes an upload session (a 202 with a Location) with one monolithic PUT of `data`. */
+  private async completeUpload(
+    start: HttpResponse,
+    data: Buffer,
+    digest: string,
+    scopes: string[],
+    what: string,
+  ): Promise<void> {
+    await discardBody(start.body);
+    const location = headerValue(start.headers, 'location');
+    if (location === undefined || location === '') {
+      throw new PushgateError('REGISTRY_ERROR', `${what}: upload started without a Location`);
+    }
+    let target: URL;
+    try {
+      target = new URL(location, start.url);
+    } catch {
+      throw new PushgateError('REGISTRY_ERROR', `${what}: invalid upload Location "${printable(location)}"`);
+    }
+    // The session URL carries state but must stay on the registry: credentials go with it.
+    if (!this.guard.isRegistryOrigin(target)) {
+      throw new PushgateError(
+        'SSRF_BLOCKED',
+        `${what}: upload Location on another origin (${printable(target.origin)}) refused`,
+      );
+    }
+    target.searchParams.set('digest', digest);
+    const put = await this.call({
+      method: 'PUT',
+      path: target,
+      headers: { 'content-type': 'application/octet-stream' },
+      body: data,
+      scopes,
+      what,
+    });
+    if (put.status !== 201 && put.status !== 204) throw await registryErrorFrom(put, what);
+    await discardBody(put.body);
+    const answered = headerValue(put.headers, 'docker-content-digest');
+    if (answered !== undefined && answered !== digest) {
+      throw new PushgateError(
+        'DIGEST_MISMATCH',
+        `${what}: registry stored ${printable(answered)}, expected ${digest}`,
+      );
+    }
   }
 
   /**

@@ -37,6 +37,15 @@ export interface AdapterResult {
   events: ParsedPushEvent[];
   /** Events in the payload that are not pushes of manifests (blob, pull, mount, delete…): answered 2xx, not queued. */
   ignored: number;
+  /**
+   * Push events in the payload that cannot be used (invalid repository or tag, neither tag nor
+   * valid digest, wrong types). A body with invalid events and nothing else is a 400; otherwise
+   * the valid events are accepted and these are only counted, since a sender that retries a
+   * failing body (distribution: forever) would loop on a 400 for a mixed batch.
+   */
+  invalid: number;
+  /** Why events were invalid, quoted and truncated, safe to log; at most the first few. */
+  problems: string[];
 }
 
 export interface WebhookAdapter {

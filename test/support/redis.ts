@@ -8,6 +8,11 @@ export interface RedisServer {
   url: string;
   port: number;
   dataDir: string;
+  /**
+   * Stops (SIGTERM: the AOF is flushed), runs `whileDown`, and starts again on the same port and
+   * data directory.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +43,38 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
   const dir = await tempDir('pushgate-redis-');
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir.path, '--save', ''];
   args.push('--appendonly', options.appendOnly === false ? 'no' : 'yes');
+  let running: RunningRedis;
+  try {
+    running = await spawnRedis(port, args);
+  } catch (err) {
+    await dir.remove();
+    throw err;
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dataDir: dir.path,
+    async restart(whileDown) {
+      await running.stop();
+      try {
+        await whileDown?.();
+      } finally {
+        running = await spawnRedis(port, args);
+      }
+    },
+    async stop() {
+      await running.stop();
+      await dir.remove();
+    },
+  };
+}
+
+interface RunningRedis {
+  stop(): Promise<void>;
+}
+
+/** One redis-server process; `stop` is SIGTERM, on which redis fsyncs its append-only file. */
+async function spawnRedis(port: number, args: string[]): Promise<RunningRedis> {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
@@ -54,19 +91,14 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
     });
   } catch (err) {
     child.kill('SIGKILL');
-    await dir.remove();
     throw err;
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    dataDir: dir.path,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await exited;
       }
-      await dir.remove();
     },
   };
 }

@@ -1,0 +1,132 @@
+/**
+ * The end-to-end benchmark (issue 5 §7): a 5 MB image pushed through the registry API to a real
+ * CNCF registry whose notifications point at a real `pushgate start` (HTTP + BullMQ workers with
+ * their sandboxed inspector, real Redis), timed until its verdict is applied (the reject's delete
+ * recorded). The baseline, measured in the same run, is the push itself.
+ * Target: verdict applied ≤ 2 s after the push. A miss is printed, not an exit code.
+ *
+ *   npm run bench:e2e [-- --runs 5]
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { buildImage, pushImage } from '../../test/support/image-builder.js';
+import { freePort } from '../../test/support/ports.js';
+import { newWebhookToken, writeServiceConfig } from '../../test/support/pushgate-service.js';
+import { startRedis } from '../../test/support/redis.js';
+import { startRegistry } from '../../test/support/registry.js';
+import { fakeElf } from '../../test/support/seed-images.js';
+import { tempDir } from '../../test/support/temp-dir.js';
+import { waitFor } from '../../test/support/wait-for.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const args = process.argv.slice(2);
+const runsIndex = args.indexOf('--runs');
+const RUNS = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 5;
+const TARGET_MS = 2000;
+
+/** About 5 MB compressed: a shell, a compiler and 5 MiB of incompressible data, as root. */
+function image(run: number) {
+  return buildImage({
+    format: 'oci',
+    layers: [
+      {
+        createdBy: 'ADD rootfs.tar /',
+        files: [
+          { path: 'bin/sh', content: fakeElf('dash', 64 * 1024), mode: 0o755 },
+          { path: 'usr/bin/gcc', content: fakeElf('gcc', 128 * 1024), mode: 0o755 },
+        ],
+      },
+      {
+        createdBy: 'COPY data /data',
+        files: [{ path: 'data/blob.bin', content: randomBytes(5 * 1024 * 1024) }],
+      },
+      { createdBy: 'COPY app /app', files: [{ path: 'app/run.txt', content: `run ${run}\n` }] },
+    ],
+    config: { Cmd: ['/bin/sh'] },
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const dir = await tempDir('pushgate-bench-e2e-');
+const port = await freePort();
+const webhookToken = newWebhookToken();
+const redis = await startRedis();
+const registry = await startRegistry({
+  notifications: [
+    {
+      name: 'pushgate',
+      url: `http://127.0.0.1:${port}/hooks/distribution`,
+      headers: { Authorization: [`Bearer ${webhookToken}`] },
+    },
+  ],
+});
+const cfg = await writeServiceConfig({
+  dir: dir.path,
+  redisUrl: redis.url,
+  registryUrl: registry.url,
+  port,
+  webhookToken,
+  extra: { log: { level: 'error' } },
+});
+const pushgate = spawn(process.execPath, [join(ROOT, 'bin/pushgate.js'), 'start', '--config', cfg.path], {
+  cwd: ROOT,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const url = `http://127.0.0.1:${port}`;
+try {
+  await waitFor('pushgate to answer', async () => (await fetch(`${url}/readyz`)).ok);
+  const pushMs: number[] = [];
+  const afterPushMs: number[] = [];
+  const totalMs: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    const built = await image(run);
+    const size = built.layers.reduce((n, l) => n + l.size, 0) + built.config.size;
+    const start = performance.now();
+    const { digest } = await pushImage({ url: registry.url, repository: `prod/e2e${run}`, tag: 'v1' }, built);
+    const pushed = performance.now();
+    await waitFor(
+      `the verdict of run ${run} applied`,
+      async () => {
+        const response = await fetch(`${url}/api/v1/images/${digest}`, {
+          headers: { authorization: `Bearer ${cfg.apiToken}` },
+        });
+        if (response.status !== 200) {
+          await response.body?.cancel();
+          return false;
+        }
+        const record = (await response.json()) as { actions: Array<{ kind: string; outcome: string }> };
+        return record.actions.some((a) => a.kind === 'delete' && a.outcome === 'done');
+      },
+      60_000,
+    );
+    const applied = performance.now();
+    // Run 0 warms the sandboxed inspector (process start, policy compile): reported, not counted.
+    const line = `run ${run}${run === 0 ? ' (warm-up)' : ''}: ${(size / 1e6).toFixed(1)} MB, push ${(pushed - start).toFixed(0)} ms, verdict applied ${(applied - pushed).toFixed(0)} ms after the push (${(applied - start).toFixed(0)} ms from its start)`;
+    console.log(line);
+    if (run === 0) continue;
+    pushMs.push(pushed - start);
+    afterPushMs.push(applied - pushed);
+    totalMs.push(applied - start);
+  }
+  const m = median(afterPushMs);
+  console.log(
+    `median of ${RUNS}: push ${median(pushMs).toFixed(0)} ms (baseline), verdict applied ${m.toFixed(0)} ms after the push, ${median(totalMs).toFixed(0)} ms from push start`,
+  );
+  console.log(`ratio (push → applied) / push: ${(m / median(pushMs)).toFixed(2)}`);
+  console.log(
+    `verdict applied ≤ ${TARGET_MS} ms after the push: ${m <= TARGET_MS ? 'PASS' : 'MISS'} (worst ${Math.max(...afterPushMs).toFixed(0)} ms)`,
+  );
+} finally {
+  pushgate.kill('SIGTERM');
+  await new Promise((r) => pushgate.once('exit', r));
+  await registry.stop();
+  await redis.stop();
+  await dir.remove();
+}

@@ -1,0 +1,156 @@
+/**
+ * The intake benchmark (issue 5 §7): autocannon against `POST /hooks/distribution` of a real
+ * `pushgate serve` (auth, parse, Redis tag set, BullMQ add) with a real Redis, beside a bare
+ * Express handler answering 202, both measured in this run on this machine, each in its own
+ * process. Every request carries a distinct digest, so every one enqueues a job.
+ * Targets: pushgate ≥ 60 % of the bare throughput, p99 ≤ 50 ms. A miss is printed, not an exit code.
+ *
+ *   npm run bench:intake [-- --seconds 10 --connections 10]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { freePort } from '../../test/support/ports.js';
+import { writeServiceConfig } from '../../test/support/pushgate-service.js';
+import { startRedis } from '../../test/support/redis.js';
+import { tempDir } from '../../test/support/temp-dir.js';
+import { waitFor } from '../../test/support/wait-for.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const SECONDS = option('seconds', 10);
+const CONNECTIONS = option('connections', 10);
+const TOKEN = 'bench-webhook-token';
+
+function event(): string {
+  const digest = `sha256:${randomBytes(32).toString('hex')}`;
+  return JSON.stringify({
+    events: [
+      {
+        id: randomBytes(8).toString('hex'),
+        timestamp: new Date().toISOString(),
+        action: 'push',
+        target: {
+          mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+          size: 1234,
+          digest,
+          length: 1234,
+          repository: 'prod/bench',
+          url: `http://127.0.0.1:5000/v2/prod/bench/manifests/${digest}`,
+          tag: 'v1',
+        },
+        request: {
+          id: 'r',
+          addr: '127.0.0.1:1',
+          host: '127.0.0.1:5000',
+          method: 'PUT',
+          useragent: 'docker/20.10',
+        },
+        actor: {},
+        source: { addr: 'registry:5000', instanceID: 'i' },
+      },
+    ],
+  });
+}
+
+async function run(url: string): Promise<autocannon.Result> {
+  return autocannon({
+    url: `${url}/hooks/distribution`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: {
+      'content-type': 'application/vnd.docker.distribution.events.v1+json',
+      authorization: `Bearer ${TOKEN}`,
+    },
+    requests: [{ setupRequest: (request) => ({ ...request, body: event() }) }],
+  });
+}
+
+function startProcess(command: string[], ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (ready.test(output)) resolve(child);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) =>
+      reject(new Error(`${command.join(' ')} exited with ${code}:\n${output.slice(-2000)}`)),
+    );
+  });
+}
+
+function describe(name: string, result: autocannon.Result): string {
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  return `${name.padEnd(18)} ${result.requests.average.toFixed(0).padStart(7)} req/s   p50 ${result.latency.p50} ms   p99 ${result.latency.p99} ms   non-2xx/errors ${non2xx}`;
+}
+
+const redis = await startRedis();
+const dir = await tempDir('pushgate-bench-intake-');
+const children: ChildProcess[] = [];
+try {
+  const barePort = await freePort();
+  children.push(
+    await startProcess(
+      ['--import', 'tsx', join(ROOT, 'bench/intake/bare-server.ts'), String(barePort)],
+      /ready/,
+    ),
+  );
+  const cfg = await writeServiceConfig({
+    dir: dir.path,
+    redisUrl: redis.url,
+    registryUrl: 'http://127.0.0.1:5000',
+    webhookToken: TOKEN,
+    extra: { log: { level: 'error' } },
+  });
+  const server = spawn(process.execPath, [join(ROOT, 'bin/pushgate.js'), 'serve', '--config', cfg.path], {
+    cwd: ROOT,
+    env: { ...process.env, PUSHGATE_LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(server);
+  const pushgateUrl = `http://127.0.0.1:${cfg.port}`;
+  await waitFor('pushgate to answer', async () => (await fetch(`${pushgateUrl}/healthz`)).ok);
+
+  // Warm both (JIT, connection pools), then measure: bare first, pushgate second, bare again.
+  await autocannon({
+    url: `http://127.0.0.1:${barePort}/hooks/distribution`,
+    method: 'POST',
+    duration: 2,
+    connections: CONNECTIONS,
+    body: event(),
+  });
+  await run(pushgateUrl);
+  const bare = await run(`http://127.0.0.1:${barePort}`);
+  const pushgate = await run(pushgateUrl);
+  const bareAgain = await run(`http://127.0.0.1:${barePort}`);
+  const bareRps = (bare.requests.average + bareAgain.requests.average) / 2;
+  const ratio = pushgate.requests.average / bareRps;
+  console.log(
+    `intake benchmark: ${SECONDS} s × ${CONNECTIONS} connections per run, distinct digest per request`,
+  );
+  console.log(describe('bare express 202', bare));
+  console.log(describe('pushgate', pushgate));
+  console.log(describe('bare express 202', bareAgain));
+  console.log(
+    `throughput ratio pushgate / bare (mean of both bare runs): ${ratio.toFixed(2)}  target ≥ 0.60  ${ratio >= 0.6 ? 'PASS' : 'MISS'}`,
+  );
+  console.log(
+    `pushgate p99: ${pushgate.latency.p99} ms  target ≤ 50 ms  ${pushgate.latency.p99 <= 50 ? 'PASS' : 'MISS'}`,
+  );
+  if (pushgate.non2xx > 0 || pushgate.errors > 0)
+    console.log(`WARNING: pushgate answered ${pushgate.non2xx} non-2xx and ${pushgate.errors} errors`);
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await redis.stop();
+  await dir.remove();
+}

@@ -1,0 +1,215 @@
+import type { EnforcementConfig, RegistryConfig } from '../config/types.js';
+import { isPushgateError } from '../errors.js';
+import { isValidRepository, isValidTag } from '../image/reference.js';
+import type { LoadedPolicy } from '../policy/types.js';
+import type { ImageRecord } from '../store/types.js';
+import type { PlannedAction, PlannedQuarantine, PlannedTag } from './planned-action.js';
+import { SecretValue } from './secret-value.js';
+import { renderTemplate, untaggedName, type TemplateValues } from './tag-template.js';
+
+export interface PlanActionsInput {
+  record: ImageRecord;
+  policies: readonly LoadedPolicy[];
+  enforcement: EnforcementConfig;
+  registry: RegistryConfig;
+}
+
+/**
+ * What to do about one image's verdict, in the order it must be done:
+ * - `reject`: delete (or quarantine: copy, then delete); where the registry does not allow
+ *   deletes, tag with `failTag` instead and say why.
+ * - `tag`: one tag per image tag with each failing enforce policy's `onFail.tag` template, else
+ *   `failTag`.
+ * - `pass`: the `onPass.tag` templates of passing enforce policies, else `passTag` when set.
+ * - `warn`, `error`: no registry change (an error is recorded, not acted on).
+ * Then `attach` (when enabled; never for a deleted manifest; in the quarantine repository after a
+ * quarantine) and one `notify` per target that wants this decision. Pure: reads nothing.
+ */
+export function planActions(input: PlanActionsInput): PlannedAction[] {
+  const { record, enforcement, registry } = input;
+  const { repository, digest, decision } = record;
+  const where = record.registryHost;
+  const tags = record.tags.length > 0 ? unique(record.tags) : [untaggedName(digest)];
+  const planned: PlannedAction[] = [];
+  /** Where the verdict artifact goes; undefined when the manifest will be gone. */
+  let attachIn: string | undefined = repository;
+
+  if (decision === 'reject') {
+    if (!registry.allowDelete) {
+      const reason = `registry "${registry.name}" does not allow deletes (allowDelete: false), so the rejected image is tagged instead`;
+      planned.push(...tagActions(record, tags, [enforcement.failTag], reason));
+    } else if (enforcement.reject === 'quarantine') {
+      const quarantine = planQuarantine(record, tags, enforcement.quarantineRepository);
+      planned.push(quarantine);
+      attachIn = quarantine.problem === undefined ? quarantine.quarantineRepository : undefined;
+    } else {
+      planned.push({ kind: 'delete', repository, digest, detail: `delete ${where}/${repository}@${digest}` });
+      attachIn = undefined;
+    }
+  } else if (decision === 'tag') {
+    const templates = failingTagTemplates(record, input.policies);
+    planned.push(
+      ...tagActions(record, tags, templates.length > 0 ? templates : [enforcement.failTag], undefined),
+    );
+  } else if (decision === 'pass') {
+    const templates = passingTagTemplates(record, input.policies);
+    if (templates.length > 0) planned.push(...tagActions(record, tags, templates, undefined));
+    else if (enforcement.passTag !== undefined)
+      planned.push(...tagActions(record, tags, [enforcement.passTag], undefined));
+  }
+
+  if (enforcement.attachReport && attachIn !== undefined) {
+    planned.push({
+      kind: 'attach',
+      repository: attachIn,
+      digest,
+      detail: `attach verdict to ${where}/${attachIn}@${digest}`,
+    });
+  }
+  enforcement.notify.forEach((target, index) => {
+    if (target.decisions !== undefined && !target.decisions.includes(decision)) return;
+    planned.push({
+      kind: 'notify',
+      url: target.url,
+      target: index,
+      detail: `notify #${index} ${urlOrigin(target.url)}`,
+      ...(target.secret !== undefined ? { secret: new SecretValue(target.secret) } : {}),
+    });
+  });
+  return planned;
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
+/** One tag action per distinct rendered tag; a tag the image already has is not written again. */
+function tagActions(
+  record: ImageRecord,
+  tags: readonly string[],
+  templates: readonly string[],
+  reason: string | undefined,
+): PlannedTag[] {
+  const seen = new Set<string>(record.tags);
+  const actions: PlannedTag[] = [];
+  for (const template of templates) {
+    for (const tag of tags) {
+      const values: TemplateValues = {
+        tag,
+        digest: record.digest,
+        repository: record.repository,
+        decision: record.decision,
+      };
+      const action: PlannedTag = {
+        kind: 'tag',
+        repository: record.repository,
+        digest: record.digest,
+        tag: '',
+        detail: '',
+        ...(reason !== undefined ? { reason } : {}),
+      };
+      try {
+        action.tag = renderTemplate(template, values);
+        if (!isValidTag(action.tag)) {
+          action.problem = `tag template "${template}" rendered "${action.tag}", which is not a valid tag (at most 128 characters of [A-Za-z0-9_.-], not starting with . or -)`;
+        }
+      } catch (err) {
+        action.tag = template;
+        action.problem = isPushgateError(err) ? err.message : String(err);
+      }
+      action.detail = `tag ${record.registryHost}/${record.repository}:${action.tag}`;
+      if (action.problem === undefined) {
+        if (seen.has(action.tag)) continue;
+        seen.add(action.tag);
+      }
+      actions.push(action);
+    }
+  }
+  return actions;
+}
+
+function planQuarantine(record: ImageRecord, tags: readonly string[], template: string): PlannedQuarantine {
+  const action: PlannedQuarantine = {
+    kind: 'quarantine',
+    repository: record.repository,
+    digest: record.digest,
+    quarantineRepository: '',
+    detail: '',
+    tags: record.tags.length > 0 ? unique(record.tags) : [],
+  };
+  try {
+    action.quarantineRepository = renderTemplate(template, {
+      tag: tags[0],
+      digest: record.digest,
+      repository: record.repository,
+      decision: record.decision,
+    });
+    if (!isValidRepository(action.quarantineRepository)) {
+      action.problem = `quarantine repository template "${template}" rendered "${action.quarantineRepository}", which is not a valid repository name`;
+    } else if (action.quarantineRepository === record.repository) {
+      action.problem = `quarantine repository template "${template}" renders the image's own repository`;
+    }
+  } catch (err) {
+    action.quarantineRepository = template;
+    action.problem = isPushgateError(err) ? err.message : String(err);
+  }
+  action.detail = `quarantine ${record.registryHost}/${record.repository}@${record.digest} into ${record.registryHost}/${action.quarantineRepository}`;
+  return action;
+}
+
+/** A URL shown without path, query or credentials: notify URLs often carry a token in the path. */
+function urlOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** Names of enforce policies by how they ended on the image's platforms. */
+function enforceResults(record: ImageRecord): {
+  failed: Set<string>;
+  passed: Set<string>;
+  other: Set<string>;
+} {
+  const failed = new Set<string>();
+  const passed = new Set<string>();
+  const other = new Set<string>();
+  for (const verdict of record.verdicts) {
+    for (const result of verdict.policies) {
+      if (result.mode !== 'enforce') continue;
+      if (result.result === 'fail') failed.add(result.name);
+      else if (result.result === 'pass') passed.add(result.name);
+      else if (result.result !== 'skip') other.add(result.name);
+    }
+  }
+  return { failed, passed, other };
+}
+
+/** `onFail.tag` templates of enforce policies that failed on any platform, in policy order. */
+function failingTagTemplates(record: ImageRecord, policies: readonly LoadedPolicy[]): string[] {
+  const { failed } = enforceResults(record);
+  const templates: string[] = [];
+  for (const { policy } of policies) {
+    const onFail = policy.spec.onFail;
+    if (failed.has(policy.metadata.name) && onFail?.action === 'tag') templates.push(onFail.tag);
+  }
+  return unique(templates);
+}
+
+/**
+ * `onPass.tag` templates of enforce policies that passed, in policy order. A policy passes when
+ * it passed on some platform and did nothing else on any other (skipped = outside its scope).
+ */
+function passingTagTemplates(record: ImageRecord, policies: readonly LoadedPolicy[]): string[] {
+  const { failed, passed, other } = enforceResults(record);
+  const templates: string[] = [];
+  for (const { policy } of policies) {
+    const name = policy.metadata.name;
+    const onPass = policy.spec.onPass;
+    if (onPass !== undefined && passed.has(name) && !failed.has(name) && !other.has(name)) {
+      templates.push(onPass.tag);
+    }
+  }
+  return unique(templates);
+}

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+import { PushgateError } from '../errors.js';
+
+export interface LocalRedis {
+  url: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT =
+  'no REDIS_URL and no redis-server binary: install it (Debian/Ubuntu: apt-get install redis-server) or set REDIS_URL=redis://host:6379';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+/**
+ * The quick start's Redis: a `redis-server` child bound to 127.0.0.1 on a free port, with its data
+ * (append-only file on) under `<cwd>/.pushgate/redis`, so queued jobs and verdicts survive a restart.
+ */
+export async function startLocalRedis(options: { cwd: string; binary?: string }): Promise<LocalRedis> {
+  const dir = join(options.cwd, '.pushgate', 'redis');
+  await mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    options.binary ?? 'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--protected-mode',
+      'yes',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const failed = new Promise<never>((_resolve, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'ENOENT'
+          ? new PushgateError('CONFIG_INVALID', INSTALL_HINT)
+          : new PushgateError('CONFIG_INVALID', `cannot start redis-server: ${error.message}`),
+      ),
+    );
+    child.once('exit', (code) =>
+      reject(
+        new PushgateError(
+          'CONFIG_INVALID',
+          `redis-server exited with code ${code} while starting (data dir ${dir})`,
+        ),
+      ),
+    );
+  });
+  failed.catch(() => undefined);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ready = await Promise.race([answersPing(port), failed]);
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new PushgateError(
+        'CONFIG_INVALID',
+        `redis-server did not answer on 127.0.0.1:${port} within 10 s`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.removeAllListeners('exit');
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM'); // redis-server fsyncs the AOF on SIGTERM
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { loadConfig } from '../config/load-config.js';
+import type { PushgateConfig } from '../config/types.js';
+import { createLogger, errorFields } from '../logger.js';
+import { loadPolicySet } from '../service/load-policy-set.js';
+import { startServer, type RunningServer } from '../service/start-server.js';
+import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
+import { ExitCode } from './exit-codes.js';
+import { startLocalRedis, type LocalRedis } from './local-redis.js';
+import type { CliEnvironment } from './scan.js';
+
+export type ServiceMode = 'serve' | 'worker' | 'start';
+
+export interface ServiceOptions {
+  config?: string;
+  /** Resolves when the service should stop (SIGTERM/SIGINT by default). */
+  stopSignal?: Promise<unknown>;
+  /** Called once everything listens (tests use it to learn the URL). */
+  onReady?: (running: { server?: RunningServer; workers?: RunningWorkers; config: PushgateConfig }) => void;
+}
+
+function signalled(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string): void => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+/**
+ * `serve` (HTTP), `worker` (BullMQ workers) or `start` (both, plus a local redis-server when no
+ * Redis is configured — the quick start). Runs until SIGTERM/SIGINT, then stops taking requests and
+ * jobs, lets running jobs finish (or hands them back) and exits 0.
+ */
+export async function runService(
+  mode: ServiceMode,
+  options: ServiceOptions,
+  io: CliEnvironment,
+): Promise<number> {
+  const loaded = await loadConfig({ ...(options.config ? { path: options.config } : {}), env: io.env });
+  let config = loaded.config;
+  let localRedis: LocalRedis | undefined;
+  if (!config.redis.url) {
+    if (mode !== 'start') {
+      io.stderr.write(
+        `pushgate: no Redis configured: set REDIS_URL=redis://host:6379 (or redis.url in the config); \`pushgate start\` starts a local redis-server\n`,
+      );
+      return ExitCode.USAGE;
+    }
+    localRedis = await startLocalRedis({ cwd: process.cwd() });
+    config = { ...config, redis: { ...config.redis, url: localRedis.url } };
+  }
+  const logger = createLogger(config.log, { service: 'pushgate' });
+  logger.info({ config: loaded.source, mode }, 'configuration loaded');
+  for (const warning of loaded.warnings) logger.warn(warning);
+  if (localRedis)
+    logger.info({ url: localRedis.url, dir: localRedis.dir }, 'started a local redis-server (AOF on)');
+
+  let server: RunningServer | undefined;
+  let workers: RunningWorkers | undefined;
+  try {
+    const policySet = await loadPolicySet(config.policies);
+    if (mode !== 'worker')
+      server = await startServer(config, logger.child({ component: 'server' }), { policySet });
+    if (mode !== 'serve') workers = await startWorkers(config, logger.child({ component: 'worker' }));
+    options.onReady?.({ ...(server ? { server } : {}), ...(workers ? { workers } : {}), config });
+    const reason = await (options.stopSignal ?? signalled());
+    logger.info({ reason: String(reason) }, 'shutting down');
+  } catch (error) {
+    logger.error(errorFields(error), 'pushgate stopped on an error');
+    throw error;
+  } finally {
+    await server?.close().catch((e: unknown) => logger.warn(errorFields(e), 'closing the server'));
+    await workers?.close().catch((e: unknown) => logger.warn(errorFields(e), 'closing the workers'));
+    await localRedis?.stop();
+  }
+  return ExitCode.OK;
+}

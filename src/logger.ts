@@ -1,0 +1,36 @@
+import { pino, type Logger } from 'pino';
+import type { LogConfig } from './config/types.js';
+
+export type { Logger };
+
+/**
+ * JSON logs on stdout. Credentials in config objects and request headers are redacted by path as a
+ * second line of defence; secrets found in images are redacted where they are found and never
+ * reach a logger.
+ */
+export function createLogger(config: LogConfig, bindings: Record<string, unknown> = {}): Logger {
+  return pino({
+    level: config.level,
+    base: { pid: process.pid, ...bindings },
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers["x-hub-signature-256"]',
+        'req.headers["x-jfrog-event-auth"]',
+        '*.password',
+        '*.token',
+        '*.secret',
+      ],
+      censor: '<redacted>',
+    },
+  });
+}
+
+/** What a caught error contributes to a log line: code and message, never the cause chain's payloads. */
+export function errorFields(error: unknown): { code?: string; err: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { ...(typeof code === 'string' ? { code } : {}), err: error.message };
+  }
+  return { err: String(error) };
+}

@@ -1,0 +1,30 @@
+import type { PushEvent } from '../webhooks/types.js';
+
+export const INSPECT_QUEUE = 'inspect';
+export const ENFORCE_QUEUE = 'enforce';
+
+/** An image to inspect: what the push event said (the digest may be missing: Docker Hub, Quay). */
+export interface InspectJobData {
+  registry: string;
+  repository: string;
+  digest?: string;
+  tag?: string;
+  source: PushEvent['source'] | 'api';
+  eventId?: string;
+  receivedAt: string;
+  /** Set by `POST /api/v1/scans`: inspect again even when a verdict for this policy set exists. */
+  force?: boolean;
+}
+
+export type InspectJobResult =
+  | { outcome: 'inspected'; digest: string; decision: string }
+  | { outcome: 'skipped'; digest?: string; reason: string };
+
+/** Apply the stored verdict of one image. */
+export interface EnforceJobData {
+  registry: string;
+  repository: string;
+  digest: string;
+  /** Action kinds already done in an earlier attempt (a retry runs only the rest). */
+  done?: string[];
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express, { type Express, type RequestHandler } from 'express';
+import type { PushgateConfig } from '../config/types.js';
+import type { Logger } from '../logger.js';
+import type { Queues } from '../queue/create-queues.js';
+import type { PolicySet } from '../service/load-policy-set.js';
+import { requireApiToken } from './api-auth.js';
+import { errorHandler, notFound } from './error-handler.js';
+import { requestLog } from './request-log.js';
+import { apiRouter, type ApiDeps } from './routes/api.js';
+import { healthRouter } from './routes/health.js';
+import { hooksRouter, type HooksDeps } from './routes/hooks.js';
+
+export const OPENAPI_DOCUMENT: unknown = JSON.parse(
+  readFileSync(new URL('./openapi.json', import.meta.url), 'utf8'),
+);
+
+export interface AppDeps {
+  config: PushgateConfig;
+  logger: Logger;
+  queues: Queues;
+  policySet: PolicySet;
+  store: ApiDeps['store'] & { addTags: HooksDeps['addTags'] };
+  audit: ApiDeps['audit'];
+  /** `/metrics` handler and the webhook event counter. */
+  metrics: { handler: RequestHandler; countEvent: HooksDeps['countEvent'] };
+  readinessChecks: Record<string, () => Promise<unknown>>;
+  queueReady: () => boolean;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestLog(deps.logger));
+  app.use(healthRouter({ readinessChecks: deps.readinessChecks }));
+  app.get('/metrics', deps.metrics.handler);
+  app.use(
+    hooksRouter({
+      config: deps.config,
+      queues: deps.queues,
+      policySet: deps.policySet,
+      addTags: (...args) => deps.store.addTags(...args),
+      countEvent: deps.metrics.countEvent,
+      queueReady: deps.queueReady,
+    }),
+  );
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(OPENAPI_DOCUMENT);
+  });
+  const apiAuth = requireApiToken(deps.config.server.apiTokens);
+  app.use('/api/v1', apiAuth, apiRouter(deps));
+  if (deps.config.server.bullBoard) {
+    const board = new ExpressAdapter();
+    board.setBasePath('/admin/queues');
+    createBullBoard({
+      queues: [new BullMQAdapter(deps.queues.inspect), new BullMQAdapter(deps.queues.enforce)],
+      serverAdapter: board,
+    });
+    app.use(
+      '/admin/queues',
+      requireApiToken(deps.config.server.apiTokens, { basicRealm: 'pushgate' }),
+      board.getRouter() as RequestHandler,
+    );
+  }
+  app.use(notFound());
+  app.use(errorHandler(deps.logger));
+  return app;
+}

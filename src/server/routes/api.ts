@@ -1,0 +1,208 @@
+import express, { Router } from 'express';
+import type { PushgateConfig, RegistryConfig } from '../../config/types.js';
+import { parseReference } from '../../image/reference.js';
+import { isRecord } from '../../is-record.js';
+import type { Queues } from '../../queue/create-queues.js';
+import { inspectJobId } from '../../queue/job-id.js';
+import type { InspectJobData } from '../../queue/job-types.js';
+import type { PolicySet } from '../../service/load-policy-set.js';
+import type { AuditEntry, ImageRecord } from '../../store/types.js';
+import { HttpError } from '../http-error.js';
+
+export interface ApiDeps {
+  config: PushgateConfig;
+  queues: Pick<Queues, 'inspect'>;
+  policySet: PolicySet;
+  store: {
+    get(digest: string, where?: { registry?: string; repository?: string }): Promise<ImageRecord | undefined>;
+    list(query: {
+      registry?: string;
+      repository?: string;
+      limit?: number;
+      before?: string;
+    }): Promise<{ items: ImageRecord[]; next?: string }>;
+    tags(registry: string, repository: string, digest: string): Promise<string[]>;
+  };
+  audit: {
+    list(query: { limit?: number; before?: string; repository?: string; digest?: string }): Promise<{
+      entries: AuditEntry[];
+      next?: string;
+    }>;
+  };
+}
+
+const DIGEST = /^sha(256:[a-f0-9]{64}|512:[a-f0-9]{128})$/;
+
+function queryString(value: unknown, name: string, max = 512): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    throw new HttpError(
+      400,
+      'BAD_REQUEST',
+      `query parameter ${name} must be a non-empty string of at most ${max} characters`,
+    );
+  }
+  return value;
+}
+
+function queryLimit(value: unknown, max: number): number | undefined {
+  const text = queryString(value, 'limit', 6);
+  if (text === undefined) return undefined;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new HttpError(400, 'BAD_REQUEST', `limit must be an integer from 1 to ${max}`);
+  }
+  return limit;
+}
+
+/** The configured registry a reference's host names (its host or an alias), or a 422. */
+function registryFor(config: PushgateConfig, host: string): RegistryConfig {
+  const wanted = host.toLowerCase();
+  const registry = config.registries.find(
+    (r) => r.host.toLowerCase() === wanted || r.aliases.some((a) => a.toLowerCase() === wanted),
+  );
+  if (!registry) {
+    throw new HttpError(422, 'REGISTRY_NOT_CONFIGURED', `registry ${host.slice(0, 255)} is not configured`);
+  }
+  return registry;
+}
+
+export function apiRouter(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/images/:digest', async (req, res) => {
+    const digest = String(req.params.digest);
+    if (!DIGEST.test(digest))
+      throw new HttpError(400, 'BAD_REQUEST', 'digest must be sha256:<64 hex> (or sha512)');
+    const registry = queryString(req.query.registry, 'registry');
+    const repository = queryString(req.query.repository, 'repository');
+    const record = await deps.store.get(digest, {
+      ...(registry ? { registry } : {}),
+      ...(repository ? { repository } : {}),
+    });
+    if (!record) throw new HttpError(404, 'NOT_FOUND', `no verdict for ${digest}`);
+    const tags = await deps.store.tags(record.registry, record.repository, record.digest);
+    res.json({ ...record, tags: [...new Set([...record.tags, ...tags])] });
+  });
+
+  router.get('/images', async (req, res) => {
+    const registry = queryString(req.query.registry, 'registry');
+    const repository = queryString(req.query.repository, 'repository');
+    const before = queryString(req.query.before, 'before', 2048);
+    const limit = queryLimit(req.query.limit, 500);
+    const page = await deps.store.list({
+      ...(registry ? { registry } : {}),
+      ...(repository ? { repository } : {}),
+      ...(before ? { before } : {}),
+      ...(limit ? { limit } : {}),
+    });
+    res.json({
+      images: page.items.map((r) => ({
+        registry: r.registry,
+        repository: r.repository,
+        digest: r.digest,
+        tags: r.tags,
+        decision: r.decision,
+        reasons: r.reasons,
+        facts: r.facts,
+        evaluatedAt: r.evaluatedAt,
+      })),
+      ...(page.next ? { next: page.next } : {}),
+    });
+  });
+
+  router.post('/scans', express.json({ limit: '16kb' }), async (req, res) => {
+    const body: unknown = req.body;
+    if (!isRecord(body))
+      throw new HttpError(400, 'BAD_REQUEST', 'body must be a JSON object { "reference": "host/repo:tag" }');
+    const reference = body.reference;
+    if (typeof reference !== 'string' || reference.length === 0 || reference.length > 1024) {
+      throw new HttpError(
+        400,
+        'BAD_REQUEST',
+        'reference must be an image reference such as registry.example.com/team/app:1.0',
+      );
+    }
+    let parsed;
+    try {
+      parsed = parseReference(reference);
+    } catch (error) {
+      throw new HttpError(400, 'BAD_REQUEST', error instanceof Error ? error.message : String(error));
+    }
+    const registry = registryFor(deps.config, parsed.registry);
+    const data: InspectJobData = {
+      registry: registry.name,
+      repository: parsed.repository,
+      ...(parsed.digest ? { digest: parsed.digest } : {}),
+      ...(parsed.tag && !parsed.digest ? { tag: parsed.tag } : {}),
+      source: 'api',
+      receivedAt: new Date().toISOString(),
+      force: true,
+    };
+    const jobId = inspectJobId({
+      registry: registry.name,
+      repository: parsed.repository,
+      ...(parsed.tag ? { tag: parsed.tag } : {}),
+      policySetVersion: deps.policySet.version,
+      // A manual scan is always a fresh job, even for a digest inspected before.
+      eventKey: `api-${data.receivedAt}-${Math.random()}`,
+    });
+    await deps.queues.inspect.add('inspect', data, { jobId });
+    res
+      .status(202)
+      .json({
+        jobId,
+        registry: registry.name,
+        repository: parsed.repository,
+        tag: parsed.tag,
+        digest: parsed.digest,
+      });
+  });
+
+  router.get('/scans/:jobId', async (req, res) => {
+    const job = await deps.queues.inspect.getJob(String(req.params.jobId));
+    if (!job) throw new HttpError(404, 'NOT_FOUND', 'no such scan job');
+    res.json({
+      jobId: job.id,
+      state: await job.getState(),
+      attemptsMade: job.attemptsMade,
+      result: job.returnvalue ?? null,
+      failedReason: job.failedReason ?? null,
+      data: job.data,
+    });
+  });
+
+  router.get('/policies', (_req, res) => {
+    res.json({
+      version: deps.policySet.version,
+      policies: deps.policySet.policies.map(({ policy, source }) => ({
+        name: policy.metadata.name,
+        description: policy.metadata.description,
+        mode: policy.spec.mode ?? 'enforce',
+        match: policy.spec.match,
+        exclude: policy.spec.exclude,
+        onFail: policy.spec.onFail ?? { action: 'reject' },
+        onPass: policy.spec.onPass,
+        rules: policy.spec.rules.map((r) => ({ id: r.id, severity: r.severity, message: r.message })),
+        waivers: policy.spec.waivers ?? [],
+        file: source.file,
+      })),
+    });
+  });
+
+  router.get('/audit', async (req, res) => {
+    const before = queryString(req.query.before, 'before', 64);
+    const repository = queryString(req.query.repository, 'repository');
+    const digest = queryString(req.query.digest, 'digest', 140);
+    const limit = queryLimit(req.query.limit, 1000);
+    const page = await deps.audit.list({
+      ...(before ? { before } : {}),
+      ...(repository ? { repository } : {}),
+      ...(digest ? { digest } : {}),
+      ...(limit ? { limit } : {}),
+    });
+    res.json(page);
+  });
+
+  return router;
+}

@@ -1,0 +1,119 @@
+import express, { Router, type Request } from 'express';
+import type { PushgateConfig } from '../../config/types.js';
+import { inspectJobId } from '../../queue/job-id.js';
+import type { InspectJobData } from '../../queue/job-types.js';
+import type { Queues } from '../../queue/create-queues.js';
+import type { PolicySet } from '../../service/load-policy-set.js';
+import { processWebhook } from '../../webhooks/process-webhook.js';
+import type { PushEvent } from '../../webhooks/types.js';
+import { WebhookError } from '../../webhooks/webhook-error.js';
+import { ownTagTemplates } from '../../service/own-tag-templates.js';
+import { HttpError } from '../http-error.js';
+
+export interface HooksDeps {
+  config: PushgateConfig;
+  queues: Pick<Queues, 'inspect'>;
+  policySet: PolicySet;
+  /** Records the tag a digest was pushed under before its job is (possibly) deduplicated. */
+  addTags(registry: string, repository: string, digest: string, tags: string[]): Promise<void>;
+  countEvent(source: string, outcome: string, count: number): void;
+  /**
+   * False while Redis is unreachable: the event is then refused with 503 at once, so the sender
+   * retries it later, instead of the request hanging until the sender gives up.
+   */
+  queueReady(): boolean;
+}
+
+/**
+ * `POST /hooks/<endpoint>` and `/hooks/<endpoint>/<secret>`: authenticate the raw bytes, normalise,
+ * enqueue, answer 202. Nothing slow happens here: the registry is not contacted.
+ */
+export function hooksRouter(deps: HooksDeps): Router {
+  const router = Router();
+  const own = {
+    tagTemplates: ownTagTemplates(deps.config, deps.policySet.policies),
+    quarantineRepositoryTemplate: deps.config.enforcement.quarantineRepository,
+  };
+  const endpoints = new Map(deps.config.webhooks.map((w) => [w.name, w]));
+  const raw = express.raw({ type: () => true, limit: deps.config.server.maxBodyBytes });
+
+  router.post('/hooks/:endpoint{/:secret}', raw, async (req: Request, res) => {
+    const endpoint = endpoints.get(String(req.params.endpoint));
+    if (!endpoint)
+      throw new WebhookError(
+        'NOT_FOUND',
+        `no webhook endpoint named "${String(req.params.endpoint).slice(0, 64)}"`,
+      );
+    const result = (() => {
+      try {
+        return processWebhook({
+          endpoint,
+          registries: deps.config.registries,
+          rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+          headers: req.headers,
+          ...(typeof req.params.secret === 'string' ? { pathSecret: req.params.secret } : {}),
+          receivedAt: new Date(),
+          own,
+        });
+      } catch (error) {
+        if (error instanceof WebhookError) deps.countEvent(endpoint.adapter, error.code.toLowerCase(), 1);
+        throw error;
+      }
+    })();
+    if (result.events.length > 0 && !deps.queueReady()) {
+      deps.countEvent(endpoint.adapter, 'unavailable', result.events.length);
+      throw new HttpError(503, 'UNAVAILABLE', 'the queue (Redis) is unreachable; retry later');
+    }
+    const jobs = await enqueue(deps, result.events);
+    deps.countEvent(endpoint.adapter, 'accepted', result.events.length);
+    if (result.ignored > 0) deps.countEvent(endpoint.adapter, 'ignored', result.ignored);
+    if (result.ownWrites > 0) deps.countEvent(endpoint.adapter, 'own_write', result.ownWrites);
+    if (result.invalid > 0) deps.countEvent(endpoint.adapter, 'invalid', result.invalid);
+    (req as { log?: { info(o: object, m: string): void } }).log?.info(
+      {
+        endpoint: endpoint.name,
+        accepted: result.events.length,
+        ignored: result.ignored,
+        ownWrites: result.ownWrites,
+        invalid: result.invalid,
+      },
+      'webhook accepted',
+    );
+    res.status(202).json({
+      accepted: result.events.length,
+      ignored: result.ignored,
+      ownWrites: result.ownWrites,
+      invalid: result.invalid,
+      jobs,
+    });
+  });
+  return router;
+}
+
+async function enqueue(deps: HooksDeps, events: readonly PushEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const tagged = events.filter((e) => e.digest !== undefined && e.tag !== undefined);
+  await Promise.all(tagged.map((e) => deps.addTags(e.registry, e.repository, e.digest!, [e.tag!])));
+  const jobs = events.map((event) => {
+    const data: InspectJobData = {
+      registry: event.registry,
+      repository: event.repository,
+      ...(event.digest !== undefined ? { digest: event.digest } : {}),
+      ...(event.tag !== undefined ? { tag: event.tag } : {}),
+      source: event.source,
+      ...(event.eventId !== undefined ? { eventId: event.eventId } : {}),
+      receivedAt: event.receivedAt,
+    };
+    const jobId = inspectJobId({
+      registry: event.registry,
+      repository: event.repository,
+      ...(event.digest !== undefined ? { digest: event.digest } : {}),
+      ...(event.tag !== undefined ? { tag: event.tag } : {}),
+      policySetVersion: deps.policySet.version,
+      eventKey: event.eventId ?? event.receivedAt,
+    });
+    return { name: 'inspect', data, opts: { jobId } };
+  });
+  await deps.queues.inspect.addBulk(jobs);
+  return jobs.map((j) => j.opts.jobId);
+}

@@ -1,0 +1,385 @@
+import type { PushgateConfig } from '../config/types.js';
+import { isPushgateError, PushgateError, withContext } from '../errors.js';
+import type { FactExtractor } from '../facts/extractor.js';
+import { gatherFacts, type PlatformFacts } from '../facts/gather-facts.js';
+import type { LayerCache } from '../facts/layer-cache.js';
+import { parseReference } from '../image/reference.js';
+import { RegistrySource } from '../image/registry-source.js';
+import { evaluate, strongestDecision } from '../policy/evaluate.js';
+import type { Verdict } from '../policy/types.js';
+import type { InspectJobData, InspectJobResult } from '../queue/job-types.js';
+import type { Logger } from '../logger.js';
+import type { AuditEntry, FactsSummary, ImageRecord } from '../store/types.js';
+import { artifactReason } from './artifact-check.js';
+import type { PolicySet } from './load-policy-set.js';
+import type { RegistryClients } from './registry-clients.js';
+
+/** What inspection needs; built once per worker process (see workers/worker-context.ts). */
+export interface InspectContext {
+  config: PushgateConfig;
+  logger: Logger;
+  clients: RegistryClients;
+  policySet: PolicySet;
+  extractors: readonly FactExtractor[];
+  layerCache: LayerCache;
+  store: {
+    get(digest: string, where: { registry: string; repository: string }): Promise<ImageRecord | undefined>;
+    put(record: ImageRecord): Promise<void>;
+    addTags(registry: string, repository: string, digest: string, tags: string[]): Promise<void>;
+    tags(registry: string, repository: string, digest: string): Promise<string[]>;
+  };
+  audit: { append(entry: AuditEntry): Promise<unknown> };
+  metrics: {
+    recordScan(scan: {
+      durationMs: number;
+      bytesRead: number;
+      layersRead: number;
+      layersCached: number;
+      decision: string;
+    }): Promise<void>;
+  };
+  /** Queues the verdict's enforcement; one job per image and tag (a later tag gets its own). */
+  enqueueEnforce(record: ImageRecord, tag?: string): Promise<void>;
+  lock: { acquire(subject: string): Promise<(() => Promise<void>) | undefined> };
+}
+
+export interface Attempt {
+  /** 1 for the first run. */
+  number: number;
+  /** No retry follows this attempt: a failure now is final. */
+  last: boolean;
+}
+
+/**
+ * Error codes retrying cannot fix: the job fails at once (BullMQ `UnrecoverableError`) with an
+ * `error` verdict stored, so the API and admission see why.
+ */
+const PERMANENT = new Set([
+  'CONFIG_INVALID',
+  'REFERENCE_INVALID',
+  'REGISTRY_AUTH',
+  'REGISTRY_DENIED',
+  'REGISTRY_NOT_FOUND',
+  'SSRF_BLOCKED',
+  'MANIFEST_UNSUPPORTED',
+  'MANIFEST_INVALID',
+  'BODY_TOO_LARGE',
+  'PLATFORM_NOT_FOUND',
+  'LAYER_CORRUPT',
+  'LAYER_LIMIT',
+  'LAYER_UNSUPPORTED',
+  'SCAN_TIMEOUT',
+]);
+
+export function isPermanent(error: unknown): boolean {
+  return isPushgateError(error) && !error.transient && PERMANENT.has(error.code);
+}
+
+/** Thrown to tell the processor the job must not be retried; carries the original code. */
+export class PermanentJobError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    // BullMQ compares the name across the sandbox boundary (errors are serialised there).
+    this.name = 'UnrecoverableError';
+  }
+}
+
+export async function inspectImage(
+  data: InspectJobData,
+  ctx: InspectContext,
+  attempt: Attempt,
+): Promise<InspectJobResult> {
+  const registry = ctx.clients.config(data.registry);
+  const client = ctx.clients.client(data.registry);
+  const name = `${registry.host}/${data.repository}`;
+  let digest = data.digest;
+  const started = Date.now();
+  try {
+    if (digest === undefined) {
+      if (data.tag === undefined)
+        throw new PushgateError('REFERENCE_INVALID', `${name}: event has neither tag nor digest`);
+      digest = (await client.headManifest(data.repository, data.tag)).digest;
+    }
+    if (data.tag !== undefined) await ctx.store.addTags(data.registry, data.repository, digest, [data.tag]);
+
+    const subject = `${data.registry}/${data.repository}@${digest}`;
+    const release = await acquireInspection(ctx, subject, data, digest);
+    if (release === 'judged') {
+      // Another job (another tag of this digest) inspected it: apply the verdict for this tag too.
+      const existing = await ctx.store.get(digest, { registry: data.registry, repository: data.repository });
+      if (existing) await ctx.enqueueEnforce(existing, data.tag);
+      return {
+        outcome: 'skipped',
+        digest,
+        reason: 'already inspected under this policy set; enforcement queued',
+      };
+    }
+    try {
+      return await inspectLocked(data, ctx, digest, name, started);
+    } finally {
+      await release();
+    }
+  } catch (caught) {
+    const error = withContext(`inspect ${name}@${digest ?? data.tag ?? '?'}`, caught);
+    const permanent = isPermanent(caught);
+    if (permanent || attempt.last) {
+      await recordFailure(ctx, data, digest, error, Date.now() - started);
+      throw new PermanentJobError(error.code, error.message);
+    }
+    throw error;
+  }
+}
+
+/** A verdict for this policy set that a new event need not redo (an `error` verdict is retried). */
+async function judged(ctx: InspectContext, data: InspectJobData, digest: string): Promise<boolean> {
+  if (data.force) return false;
+  const existing = await ctx.store.get(digest, { registry: data.registry, repository: data.repository });
+  return (
+    existing !== undefined &&
+    existing.policySetVersion === ctx.policySet.version &&
+    existing.decision !== 'error'
+  );
+}
+
+/**
+ * Takes the image's inspection lock, or waits while another worker inspects it. `judged` when a
+ * usable verdict exists (before or after waiting).
+ */
+async function acquireInspection(
+  ctx: InspectContext,
+  subject: string,
+  data: InspectJobData,
+  digest: string,
+): Promise<'judged' | (() => Promise<void>)> {
+  const deadline = Date.now() + ctx.config.limits.scanTimeoutMs + 60_000;
+  for (;;) {
+    if (await judged(ctx, data, digest)) return 'judged';
+    const release = await ctx.lock.acquire(subject);
+    if (release) {
+      // The holder may have finished between our check and our acquire.
+      if (await judged(ctx, data, digest)) {
+        await release();
+        return 'judged';
+      }
+      return release;
+    }
+    if (Date.now() > deadline) {
+      throw new PushgateError('SCAN_TIMEOUT', `${subject}: another inspection held the lock for too long`, {
+        transient: true,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function inspectLocked(
+  data: InspectJobData,
+  ctx: InspectContext,
+  digest: string,
+  name: string,
+  started: number,
+): Promise<InspectJobResult> {
+  const registry = ctx.clients.config(data.registry);
+  const client = ctx.clients.client(data.registry);
+  const top = await client.getManifest(data.repository, digest);
+  const artifact = artifactReason(safeJson(top.body));
+  if (artifact) return { outcome: 'skipped', digest, reason: artifact };
+
+  const source = new RegistrySource(parseReference(`${name}@${digest}`), client);
+  const resolved = await source.resolve();
+  const platforms = await withTimeout(
+    gatherFacts(resolved, {
+      extractors: ctx.extractors,
+      cache: ctx.layerCache,
+      limits: {
+        maxLayerUncompressedBytes: ctx.config.limits.maxLayerBytes,
+        maxEntriesPerLayer: ctx.config.limits.maxLayerEntries,
+      },
+    }),
+    ctx.config.limits.scanTimeoutMs,
+    `inspect ${name}@${digest}`,
+  );
+  const layerCount = platforms.reduce((n, p) => n + p.facts.layers.length, 0);
+  if (layerCount > ctx.config.limits.maxLayers * Math.max(platforms.length, 1)) {
+    throw new PushgateError(
+      'LAYER_LIMIT',
+      `${name}@${digest}: more than ${ctx.config.limits.maxLayers} layers`,
+    );
+  }
+
+  const tags = await ctx.store.tags(data.registry, data.repository, digest);
+  const tag = data.tag ?? tags[0];
+  const verdicts = platforms.map((p) =>
+    evaluate(
+      ctx.policySet.compiled,
+      p.facts,
+      {
+        digest: p.manifestDigest ?? digest,
+        image: tag ? `${name}:${tag}` : `${name}@${digest}`,
+        registry: registry.host,
+        repository: data.repository,
+        ...(tag !== undefined ? { tag } : {}),
+        platform: p.platform,
+      },
+      { onError: ctx.config.policies.onError, policySetVersion: ctx.policySet.version },
+    ),
+  );
+  const record: ImageRecord = {
+    registry: data.registry,
+    registryHost: registry.host,
+    repository: data.repository,
+    digest,
+    tags,
+    decision: strongestDecision(verdicts.map((v) => v.decision)),
+    reasons: reasonsOf(verdicts),
+    verdicts,
+    facts: summarise(platforms),
+    actions: [],
+    policySetVersion: ctx.policySet.version,
+    evaluatedAt: new Date().toISOString(),
+    scanMs: Date.now() - started,
+  };
+  await ctx.store.put(record);
+  await ctx.metrics.recordScan({
+    durationMs: record.scanMs,
+    bytesRead: platforms.reduce((n, p) => n + p.stats.compressedBytesRead, 0),
+    layersRead: platforms.reduce((n, p) => n + p.stats.layersRead, 0),
+    layersCached: platforms.reduce((n, p) => n + p.stats.layersCached, 0),
+    decision: record.decision,
+  });
+  await ctx.audit.append(auditOf(record, data));
+  ctx.logger.info(
+    {
+      registry: data.registry,
+      repository: data.repository,
+      digest,
+      decision: record.decision,
+      ms: record.scanMs,
+    },
+    'image inspected',
+  );
+  await ctx.enqueueEnforce(record, data.tag);
+  return { outcome: 'inspected', digest, decision: record.decision };
+}
+
+/** A final failure still leaves a record (decision `error`), so the API and admission can say why. */
+async function recordFailure(
+  ctx: InspectContext,
+  data: InspectJobData,
+  digest: string | undefined,
+  error: PushgateError,
+  scanMs: number,
+): Promise<void> {
+  ctx.logger.warn(
+    { registry: data.registry, repository: data.repository, digest, code: error.code, err: error.message },
+    'inspection failed',
+  );
+  if (digest === undefined) return;
+  const registry = ctx.clients.config(data.registry);
+  const record: ImageRecord = {
+    registry: data.registry,
+    registryHost: registry.host,
+    repository: data.repository,
+    digest,
+    tags: await ctx.store.tags(data.registry, data.repository, digest),
+    decision: 'error',
+    reasons: [`${error.code}: ${error.message}`],
+    verdicts: [],
+    facts: {
+      platforms: [],
+      compilers: [],
+      shells: [],
+      packageManagers: [],
+      secrets: 0,
+      sizeBytes: 0,
+      layers: 0,
+    },
+    actions: [],
+    policySetVersion: ctx.policySet.version,
+    evaluatedAt: new Date().toISOString(),
+    scanMs,
+    error: { code: error.code, message: error.message },
+  };
+  await ctx.store.put(record);
+  await ctx.audit.append(auditOf(record, data));
+}
+
+function auditOf(record: ImageRecord, data: InspectJobData): AuditEntry {
+  return {
+    time: record.evaluatedAt,
+    type: 'verdict',
+    registry: record.registry,
+    repository: record.repository,
+    digest: record.digest,
+    ...(data.tag !== undefined ? { tag: data.tag } : {}),
+    decision: record.decision,
+    detail: record.reasons.slice(0, 5).join('; ').slice(0, 1000),
+    ...(data.eventId !== undefined ? { ref: data.eventId } : {}),
+  };
+}
+
+/** One line per violation of a failing enforce policy (waived ones left out). */
+export function reasonsOf(verdicts: readonly Verdict[]): string[] {
+  const reasons = new Set<string>();
+  for (const verdict of verdicts) {
+    for (const policy of verdict.policies) {
+      if (policy.mode !== 'enforce') continue;
+      if (policy.result === 'error')
+        reasons.add(`${policy.name}: could not be evaluated: ${policy.error ?? ''}`);
+      if (policy.result !== 'fail' && policy.result !== 'warn') continue;
+      for (const violation of policy.violations) {
+        if (violation.waived) continue;
+        reasons.add(`${policy.name}/${violation.rule} (${violation.severity}): ${violation.message}`);
+      }
+    }
+  }
+  return [...reasons];
+}
+
+function names(findings: ReadonlyArray<{ name: string }> | undefined): string[] {
+  return [...new Set((findings ?? []).map((f) => f.name))].sort();
+}
+
+export function summarise(platforms: readonly PlatformFacts[]): FactsSummary {
+  const first = platforms[0]?.facts;
+  return {
+    platforms: platforms.map((p) => p.platform),
+    ...(first?.user?.name != null
+      ? { user: first.user.name }
+      : first?.user?.uid != null
+        ? { user: String(first.user.uid) }
+        : {}),
+    compilers: [...new Set(platforms.flatMap((p) => names(p.facts.compilers)))].sort(),
+    shells: [...new Set(platforms.flatMap((p) => names(p.facts.shells)))].sort(),
+    packageManagers: [...new Set(platforms.flatMap((p) => names(p.facts.packageManagers)))].sort(),
+    secrets: platforms.reduce((n, p) => n + (p.facts.secrets?.findings.length ?? 0), 0),
+    sizeBytes: platforms.reduce((n, p) => n + p.facts.totals.compressedSize, 0),
+    layers: platforms.reduce((n, p) => n + p.facts.totals.layerCount, 0),
+  };
+}
+
+function safeJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new PushgateError('SCAN_TIMEOUT', `${what}: not finished after ${Math.round(ms / 1000)} s`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

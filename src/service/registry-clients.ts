@@ -1,0 +1,50 @@
+import type { RegistryConfig } from '../config/types.js';
+import { PushgateError } from '../errors.js';
+import { registryApiHost } from '../image/reference.js';
+import { RegistryClient } from '../registry/registry-client.js';
+import { PUSHGATE_VERSION } from '../version.js';
+
+/** One client per configured registry, created on first use and shared by every job of the process. */
+export class RegistryClients {
+  readonly #registries: readonly RegistryConfig[];
+  readonly #clients = new Map<string, RegistryClient>();
+
+  constructor(registries: readonly RegistryConfig[]) {
+    this.#registries = registries;
+  }
+
+  config(name: string): RegistryConfig {
+    const registry = this.#registries.find((r) => r.name === name);
+    if (!registry) throw new PushgateError('CONFIG_INVALID', `registry "${name}" is not configured`);
+    return registry;
+  }
+
+  client(name: string): RegistryClient {
+    const existing = this.#clients.get(name);
+    if (existing) return existing;
+    const registry = this.config(name);
+    const url = new URL(registry.url);
+    // The client derives its API host from the reference name (docker.io → registry-1.docker.io);
+    // a url pointing elsewhere would silently be ignored, so it is refused.
+    if (registryApiHost(registry.host) !== url.host) {
+      throw new PushgateError(
+        'CONFIG_INVALID',
+        `registry "${name}": url host ${url.host} is not the API host of ${registry.host} (${registryApiHost(registry.host)})`,
+      );
+    }
+    const client = new RegistryClient({
+      registry: registry.host,
+      plainHttp: url.protocol === 'http:',
+      ...(registry.credentials ? { credentials: { ...registry.credentials } } : {}),
+      ...(registry.allowedHosts ? { allowedHosts: [...registry.allowedHosts] } : {}),
+      userAgent: `pushgate/${PUSHGATE_VERSION}`,
+    });
+    this.#clients.set(name, client);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#clients.values()].map((c) => c.close()));
+    this.#clients.clear();
+  }
+}

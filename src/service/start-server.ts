@@ -1,0 +1,110 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { PushgateConfig } from '../config/types.js';
+import type { Logger } from '../logger.js';
+import { createQueues, type Queues } from '../queue/create-queues.js';
+import { createApp } from '../server/create-app.js';
+import { createMetrics } from '../server/metrics.js';
+import { AuditLog } from '../store/audit-log.js';
+import { createRedis, isRedisReady } from '../store/redis-connection.js';
+import { VerdictStore } from '../store/verdict-store.js';
+import { requireRedisUrl } from './require-redis-url.js';
+import { loadPolicySet, type PolicySet } from './load-policy-set.js';
+
+export interface RunningServer {
+  server: Server;
+  /** `http://host:port` as bound (port 0 in config picks a free one). */
+  url: string;
+  queues: Queues;
+  policySet: PolicySet;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  config: PushgateConfig,
+  logger: Logger,
+  options: { policySet?: PolicySet } = {},
+): Promise<RunningServer> {
+  const url = requireRedisUrl(config);
+  const policySet = options.policySet ?? (await loadPolicySet(config.policies));
+  const redis = createRedis(url, { name: 'server' });
+  const bullRedis = createRedis(url, { name: 'server-queue', forBullmq: true });
+  for (const client of [redis, bullRedis]) {
+    client.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
+  }
+  const prefix = config.redis.prefix;
+  const queues = createQueues(bullRedis, prefix, config.workers, (error) =>
+    logger.warn({ err: error.message }, 'queue connection error'),
+  );
+  await waitForRedis([redis, bullRedis], logger);
+  const store = new VerdictStore(redis, prefix);
+  const audit = new AuditLog(redis, prefix);
+  const metrics = createMetrics({
+    redis,
+    prefix,
+    queues: [
+      { name: 'inspect', getJobCounts: () => queues.inspect.getJobCounts() },
+      { name: 'enforce', getJobCounts: () => queues.enforce.getJobCounts() },
+    ],
+  });
+  const app = createApp({
+    config,
+    logger,
+    queues,
+    policySet,
+    store,
+    audit,
+    metrics: {
+      handler: metrics.handler,
+      countEvent: (source, outcome, count) => metrics.countEvent(source, outcome, count),
+    },
+    queueReady: () => isRedisReady(bullRedis),
+    readinessChecks: {
+      redis: () => redis.ping(),
+      queues: () => Promise.all([queues.inspect.getJobCounts('wait'), queues.enforce.getJobCounts('wait')]),
+    },
+  });
+  const server = createServer(app);
+  // Registries wait about a second for an answer; a client that stalls mid-request gets dropped.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  logger.info(
+    { url: base, policies: policySet.policies.length, policySetVersion: policySet.version },
+    'serving',
+  );
+  return {
+    server,
+    url: base,
+    queues,
+    policySet,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await queues.close();
+      redis.disconnect();
+      bullRedis.disconnect();
+    },
+  };
+}
+
+/** Startup waits for Redis (logging while it does), so the first webhook is not refused. */
+async function waitForRedis(clients: Redis[], logger: Logger): Promise<void> {
+  const ready = Promise.all(clients.map((c) => c.ping()));
+  const timer = setInterval(() => logger.warn('waiting for Redis to answer'), 5000);
+  try {
+    await ready;
+  } finally {
+    clearInterval(timer);
+  }
+}

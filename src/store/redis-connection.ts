@@ -1,0 +1,92 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { PushgateError } from '../errors.js';
+
+export interface CreateRedisOptions {
+  /** What the connection is for (`api`, `inspect-worker`…): shown by `CLIENT LIST` as `pushgate:<name>`. */
+  name: string;
+  /**
+   * BullMQ connections must wait for Redis forever (`maxRetriesPerRequest: null`): BullMQ throws on
+   * any other value for workers, and a blocking command must not fail during a short outage.
+   */
+  forBullmq?: boolean;
+  /**
+   * Called with every connection error (refused, reset, auth). Without it errors are dropped here:
+   * an `error` event without a listener must never crash the process, and the URL (which may hold a
+   * password) is never part of what is reported — `target` is the redacted URL.
+   */
+  onError?: (error: Error, context: { name: string; target: string }) => void;
+  /** Connect on the first command instead of at once. */
+  lazyConnect?: boolean;
+  /**
+   * Reconnection attempts a command waits through before it fails (store and API connections);
+   * keeps an API request from hanging for minutes while Redis is down. Ignored with `forBullmq`.
+   */
+  maxRetriesPerRequest?: number;
+  /** Extra ioredis options (tests, TLS); they win over the defaults above. */
+  extra?: RedisOptions;
+}
+
+const PROTOCOLS = new Set(['redis:', 'rediss:']);
+
+/**
+ * The URL as it may appear in logs and errors: the password (and a user name, which may be a
+ * token) replaced. Anything that is not a URL is not echoed at all.
+ */
+export function redactRedisUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '<unparseable Redis URL>';
+  }
+  if (parsed.password !== '') parsed.password = '***';
+  if (parsed.username !== '' && parsed.username !== 'default') parsed.username = '***';
+  return parsed.toString();
+}
+
+/** CLIENT SETNAME refuses spaces and newlines. */
+function connectionName(name: string): string {
+  return `pushgate:${name.replace(/[^A-Za-z0-9._:-]/g, '_')}`;
+}
+
+/**
+ * An ioredis client for `url` (`redis://[[user]:password@]host:port[/db]` or `rediss://`).
+ * Throws `CONFIG_INVALID` for anything else, without echoing the value.
+ */
+export function createRedis(url: string, options: CreateRedisOptions): Redis {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !PROTOCOLS.has(parsed.protocol) || parsed.hostname === '') {
+    throw new PushgateError(
+      'CONFIG_INVALID',
+      `Redis connection ${options.name}: the Redis URL must look like redis://[:password@]host:port[/db] or rediss://…`,
+    );
+  }
+  const target = redactRedisUrl(url);
+  const client = new Redis(url, {
+    connectionName: connectionName(options.name),
+    enableReadyCheck: true,
+    maxRetriesPerRequest: options.forBullmq ? null : (options.maxRetriesPerRequest ?? 2),
+    lazyConnect: options.lazyConnect ?? false,
+    ...options.extra,
+  });
+  client.on('error', (error: Error) => {
+    // A listener of our own, always: ioredis emits `error` on every failed reconnect.
+    if (!options.onError) return;
+    try {
+      options.onError(error, { name: options.name, target });
+    } catch {
+      // A failing logger must not turn a connection error into a crash.
+    }
+  });
+  return client;
+}
+
+/** True when the client can run a command now (not connecting, reconnecting or closed). */
+export function isRedisReady(client: Redis): boolean {
+  return client.status === 'ready';
+}

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
+import { buildImage, pushImage } from '../../support/image-builder.js';
+import { freePort } from '../../support/ports.js';
+import {
+  newWebhookToken,
+  spawnService,
+  startInProcess,
+  waitForRecord,
+  writeServiceConfig,
+  type ChildService,
+  type InProcessService,
+  type ServiceConfigFile,
+} from '../../support/pushgate-service.js';
+import { startRedis, type RedisServer } from '../../support/redis.js';
+import { startRegistry, type TestRegistry } from '../../support/registry.js';
+import { fakeElf } from '../../support/seed-images.js';
+import { tempDir } from '../../support/temp-dir.js';
+import { waitFor } from '../../support/wait-for.js';
+
+/** A small passing image (non-root, no tools) with one incompressible layer of `size` bytes. */
+async function buildCleanImage(name: string, size: number) {
+  return buildImage({
+    format: 'oci',
+    layers: [
+      {
+        createdBy: `COPY /out/${name} /${name} # buildkit`,
+        files: [{ path: name, content: fakeElf(name, 4096), mode: 0o755, uid: 65532, gid: 65532 }],
+      },
+      {
+        createdBy: 'COPY /data /data # buildkit',
+        files: [{ path: 'data/blob.bin', content: randomBytes(size), uid: 65532, gid: 65532 }],
+      },
+    ],
+    config: {
+      User: '65532:65532',
+      Entrypoint: [`/${name}`],
+      Healthcheck: { Test: ['CMD', `/${name}`, '-health'] },
+    },
+  });
+}
+
+/**
+ * Crash and outage recovery, with pushgate's worker as a separate process and a fault-injecting
+ * proxy between pushgate and the registry (the registry's notifications still go straight to
+ * pushgate's webhook).
+ */
+describe('recovery', () => {
+  let redis: RedisServer;
+  let registry: TestRegistry;
+  let proxy: FaultProxy;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let cfg: ServiceConfigFile;
+  let server: InProcessService;
+  let worker: ChildService | undefined;
+
+  async function jobCount(state: string): Promise<number> {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const match = new RegExp(`pushgate_jobs\\{queue="inspect",state="${state}"\\} (\\d+)`).exec(text);
+    return match ? Number(match[1]) : -1;
+  }
+
+  beforeAll(async () => {
+    dir = await tempDir('pushgate-recovery-');
+    const port = await freePort();
+    const webhookToken = newWebhookToken();
+    [redis, registry] = await Promise.all([
+      startRedis(),
+      startRegistry({
+        notifications: [
+          {
+            name: 'pushgate',
+            url: `http://127.0.0.1:${port}/hooks/distribution`,
+            headers: { Authorization: [`Bearer ${webhookToken}`] },
+          },
+        ],
+      }),
+    ]);
+    proxy = await startFaultProxy(registry.url);
+    cfg = await writeServiceConfig({
+      dir: dir.path,
+      redisUrl: redis.url,
+      registryUrl: proxy.url,
+      port,
+      webhookToken,
+      // The registry's own host (as notifications name it) maps to the proxy pushgate reads through.
+      extra: { registries: [{ name: 'local', url: proxy.url, aliases: [registry.host] }] },
+      enforcement: { attachReport: false },
+      workers: { attempts: 12, backoffMs: 1000 },
+    });
+    server = await startInProcess('serve', cfg.path);
+  }, 60_000);
+
+  afterEach(async () => {
+    await worker?.terminate();
+    worker = undefined;
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await proxy?.stop();
+    await Promise.all([registry?.stop(), redis?.stop()]);
+    await dir?.remove();
+  }, 60_000);
+
+  it('a worker killed with SIGKILL mid-scan: the job completes after a restart', async () => {
+    worker = spawnService('worker', cfg.path);
+    proxy.throttleBlobs(25); // ~2.5 MiB/s: the 24 MiB layer takes about ten seconds
+    const image = await buildCleanImage('crash', 24 * 1024 * 1024);
+    const { digest } = await pushImage({ url: registry.url, repository: 'prod/crash', tag: '1' }, image);
+    await waitFor('the inspection to start', async () => (await jobCount('active')) === 1, 60_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    await worker.kill();
+    proxy.throttleBlobs(0);
+    expect(await jobCount('active')).toBe(1); // still locked by the dead worker
+
+    worker = spawnService('worker', cfg.path);
+    const record = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 90_000);
+    expect(record.decision).toBe('pass');
+    expect(record.tags).toEqual(['1']);
+    expect(await jobCount('failed')).toBe(0);
+  }, 180_000);
+
+  it('Redis restarted with jobs queued: nothing is lost (AOF)', async () => {
+    const digests: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const image = await buildCleanImage(`queued${n}`, 4096);
+      digests.push(
+        (await pushImage({ url: registry.url, repository: `prod/queued${n}`, tag: 'v1' }, image)).digest,
+      );
+    }
+    await waitFor('three queued jobs', async () => (await jobCount('waiting')) === 3, 30_000);
+    await redis.restart();
+    await waitFor('Redis back with the jobs', async () => (await jobCount('waiting')) === 3, 30_000);
+
+    worker = spawnService('worker', cfg.path);
+    for (const digest of digests) {
+      const record = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 60_000);
+      expect(record.decision).toBe('pass');
+    }
+  }, 180_000);
+
+  it('the registry answering 503 for 20 s: retried, then completed', async () => {
+    const image = await buildCleanImage('outage', 4096);
+    proxy.failFor(20_000);
+    const failedBefore = proxy.counts().failed;
+    const started = Date.now();
+    worker = spawnService('worker', cfg.path);
+    const { digest } = await pushImage({ url: registry.url, repository: 'prod/outage', tag: '1' }, image);
+    const record = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 120_000);
+    expect(record.decision).toBe('pass');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(19_000);
+    expect(proxy.counts().failed - failedBefore).toBeGreaterThan(3);
+  }, 180_000);
+});

@@ -1,0 +1,91 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './ports.js';
+
+export interface FaultProxy {
+  /** The registry as pushgate sees it: `http://127.0.0.1:PORT`. */
+  url: string;
+  host: string;
+  /** Every request answers 503 (with Retry-After: 1) until `ms` from now. */
+  failFor(ms: number): void;
+  /** Blob bodies are sent in 64 KiB chunks with this pause between chunks (0 = full speed). */
+  throttleBlobs(pauseMs: number): void;
+  /** Requests answered 503 so far, and requests forwarded. */
+  counts(): { failed: number; forwarded: number };
+  stop(): Promise<void>;
+}
+
+/**
+ * A transparent HTTP proxy in front of a test registry that can play an outage (503 for a while)
+ * or a slow link (throttled blob downloads), for retry and crash-recovery tests.
+ */
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const port = await freePort();
+  let failUntil = 0;
+  let pauseMs = 0;
+  let failed = 0;
+  let forwarded = 0;
+  const server: Server = createServer((req, res) => {
+    if (Date.now() < failUntil) {
+      failed++;
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end('{"errors":[{"code":"UNAVAILABLE","message":"maintenance"}]}');
+      return;
+    }
+    forwarded++;
+    const headers = { ...req.headers, host: target.host };
+    const upstreamRequest = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+      async (upstreamResponse) => {
+        const responseHeaders = { ...upstreamResponse.headers };
+        // Keep clients talking to the proxy when the registry sends absolute Locations.
+        if (typeof responseHeaders.location === 'string') {
+          responseHeaders.location = responseHeaders.location.replace(upstream, `http://127.0.0.1:${port}`);
+        }
+        res.writeHead(upstreamResponse.statusCode ?? 502, responseHeaders);
+        const isBlob = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '');
+        if (!isBlob || pauseMs === 0) {
+          upstreamResponse.pipe(res);
+          return;
+        }
+        try {
+          for await (const chunk of upstreamResponse) {
+            const buffer = chunk as Buffer;
+            for (let offset = 0; offset < buffer.length; offset += 64 * 1024) {
+              if (!res.write(buffer.subarray(offset, offset + 64 * 1024))) {
+                await new Promise((resolve) => res.once('drain', resolve));
+              }
+              await sleep(pauseMs);
+            }
+          }
+          res.end();
+        } catch {
+          res.destroy();
+        }
+      },
+    );
+    upstreamRequest.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstreamRequest);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    failFor(ms) {
+      failUntil = Date.now() + ms;
+    },
+    throttleBlobs(ms) {
+      pauseMs = ms;
+    },
+    counts: () => ({ failed, forwarded }),
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { SandboxedJob } from 'bullmq';
+import type { InspectJobData, InspectJobResult } from '../src/queue/job-types.js';
+import { inspectImage } from '../src/service/inspect-image.js';
+import { readResolvedConfig } from './worker-config.js';
+import { createWorkerContext, type WorkerContext } from './worker-context.js';
+
+let context: Promise<WorkerContext> | undefined;
+
+/** The `inspect` queue's sandboxed processor: one context per sandbox, built on the first job. */
+export default async function processInspectJob(
+  job: SandboxedJob<InspectJobData>,
+): Promise<InspectJobResult> {
+  context ??= createWorkerContext(readResolvedConfig(process.env), { component: 'inspect' });
+  const ctx = await context;
+  const attempts = job.opts.attempts ?? 1;
+  const number = job.attemptsMade + 1;
+  return inspectImage(job.data, ctx, { number, last: number >= attempts });
+}

@@ -1,0 +1,88 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { PushgateConfig } from '../src/config/types.js';
+import type { FactExtractor } from '../src/facts/extractor.js';
+import { EXTRACTORS } from '../src/facts/extractors/index.js';
+import { createSecretsExtractor } from '../src/facts/extractors/secrets.js';
+import { createLogger, type Logger } from '../src/logger.js';
+import { jobOptions } from '../src/queue/create-queues.js';
+import { enforceJobId } from '../src/queue/job-id.js';
+import { ENFORCE_QUEUE, type EnforceJobData } from '../src/queue/job-types.js';
+import type { EnforceContext } from '../src/service/enforce-image.js';
+import type { InspectContext } from '../src/service/inspect-image.js';
+import { loadPolicySet, type PolicySet } from '../src/service/load-policy-set.js';
+import { RegistryClients } from '../src/service/registry-clients.js';
+import { requireRedisUrl } from '../src/service/require-redis-url.js';
+import { AuditLog } from '../src/store/audit-log.js';
+import { createRedis } from '../src/store/redis-connection.js';
+import { RedisLayerCache } from '../src/store/redis-layer-cache.js';
+import { VerdictStore } from '../src/store/verdict-store.js';
+import { InspectionLock } from '../src/store/inspection-lock.js';
+import { WorkerMetrics } from '../src/store/worker-metrics.js';
+
+export type WorkerContext = InspectContext & EnforceContext & { close(): Promise<void> };
+
+/** The extractor list with the configured secrets fingerprint key. */
+export function configuredExtractors(config: PushgateConfig): FactExtractor[] {
+  return EXTRACTORS.map((extractor) =>
+    extractor.id === 'secrets'
+      ? (createSecretsExtractor({ fingerprintKey: config.secrets.fingerprintKey }) as FactExtractor)
+      : extractor,
+  );
+}
+
+export async function createWorkerContext(
+  config: PushgateConfig,
+  options: { component: string; logger?: Logger; policySet?: PolicySet },
+): Promise<WorkerContext> {
+  const logger = options.logger ?? createLogger(config.log, { component: options.component });
+  const url = requireRedisUrl(config);
+  const redis: Redis = createRedis(url, { name: options.component });
+  const bullRedis: Redis = createRedis(url, { name: `${options.component}-queue`, forBullmq: true });
+  for (const client of [redis, bullRedis]) {
+    client.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
+  }
+  const prefix = config.redis.prefix;
+  const store = new VerdictStore(redis, prefix);
+  const enforceQueue = new Queue<EnforceJobData>(ENFORCE_QUEUE, {
+    connection: bullRedis,
+    prefix,
+    defaultJobOptions: jobOptions(config.workers),
+  });
+  enforceQueue.on('error', (error: Error) => logger.warn({ err: error.message }, 'queue connection error'));
+  const clients = new RegistryClients(config.registries);
+  const policySet = options.policySet ?? (await loadPolicySet(config.policies));
+  return {
+    config,
+    logger,
+    clients,
+    policySet,
+    extractors: configuredExtractors(config),
+    layerCache: new RedisLayerCache(redis, prefix),
+    store,
+    audit: new AuditLog(redis, prefix),
+    metrics: new WorkerMetrics(redis, prefix),
+    lock: new InspectionLock(redis, prefix),
+    async enqueueEnforce(record, tag) {
+      await enforceQueue.add(
+        'enforce',
+        { registry: record.registry, repository: record.repository, digest: record.digest },
+        {
+          jobId: enforceJobId(
+            record.registry,
+            record.repository,
+            record.digest,
+            record.policySetVersion,
+            tag,
+          ),
+        },
+      );
+    },
+    async close() {
+      await enforceQueue.close();
+      await clients.close();
+      redis.disconnect();
+      bullRedis.disconnect();
+    },
+  };
+}

@@ -11,6 +11,7 @@ import { registerPolicyTestCommand } from './policy-test.js';
 import { renderChecksCatalogue, collectChecks } from '../report/checks-catalogue.js';
 import { EXTRACTORS } from '../facts/extractors/index.js';
 import { runService, type ServiceMode } from './run-service.js';
+import { renderConfigSchema, runConfigCheck, runConfigShow } from '../config/config-command.js';
 
 function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Command {
   const program = new Command('pushgate')
@@ -91,6 +92,30 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
         setExit(await runService(mode, options, io));
       });
   }
+
+  const config = program.command('config').description('Check and print the service configuration');
+  const configFile = '-c, --config <file>';
+  const configFileHelp = 'configuration file (default: $PUSHGATE_CONFIG, else ./pushgate.yaml, else built-in defaults)';
+  config
+    .command('check')
+    .description('Validate the configuration (file + environment); exit 2 on a problem')
+    .option(configFile, configFileHelp)
+    .action((options: { config?: string }) => {
+      setExit(runConfigCheck(options.config, io));
+    });
+  config
+    .command('show')
+    .description('Print the filled-in configuration as YAML, every secret redacted')
+    .option(configFile, configFileHelp)
+    .action((options: { config?: string }) => {
+      setExit(runConfigShow(options.config, io));
+    });
+  config
+    .command('schema')
+    .description('Print the JSON Schema (2020-12) of the configuration file')
+    .action(() => {
+      io.stdout.write(renderConfigSchema());
+    });
 
   program
     .command('checks')

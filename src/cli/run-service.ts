@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load-config.js';
 import type { PushgateConfig } from '../config/types.js';
 import { createLogger, errorFields } from '../logger.js';
 import { loadPolicySet } from '../service/load-policy-set.js';
+import { RegistryClients } from '../service/registry-clients.js';
 import { startServer, type RunningServer } from '../service/start-server.js';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
 import { ExitCode } from './exit-codes.js';
@@ -53,6 +54,10 @@ export async function runService(
     localRedis = await startLocalRedis({ cwd: process.cwd() });
     config = { ...config, redis: { ...config.redis, url: localRedis.url } };
   }
+  // A registry entry pushgate could not talk to is a configuration error now, not at the first push.
+  const clients = new RegistryClients(config.registries);
+  for (const registry of config.registries) clients.client(registry.name);
+  await clients.close();
   const logger = createLogger(config.log, { service: 'pushgate' });
   logger.info({ config: loaded.source, mode }, 'configuration loaded');
   for (const warning of loaded.warnings) logger.warn(warning);

@@ -148,15 +148,13 @@ export function apiRouter(deps: ApiDeps): Router {
       eventKey: `api-${data.receivedAt}-${Math.random()}`,
     });
     await deps.queues.inspect.add('inspect', data, { jobId });
-    res
-      .status(202)
-      .json({
-        jobId,
-        registry: registry.name,
-        repository: parsed.repository,
-        tag: parsed.tag,
-        digest: parsed.digest,
-      });
+    res.status(202).json({
+      jobId,
+      registry: registry.name,
+      repository: parsed.repository,
+      tag: parsed.tag,
+      digest: parsed.digest,
+    });
   });
 
   router.get('/scans/:jobId', async (req, res) => {

@@ -6,6 +6,12 @@ import { createWorkerContext, type WorkerContext } from './worker-context.js';
 
 let context: Promise<WorkerContext> | undefined;
 
+// A forked sandbox whose parent died (even by SIGKILL) must not live on holding Redis connections
+// and renewing an inspection lock: the IPC channel closing is the signal.
+if (typeof process.send === 'function') {
+  process.once('disconnect', () => process.exit(1));
+}
+
 /** The `inspect` queue's sandboxed processor: one context per sandbox, built on the first job. */
 export default async function processInspectJob(
   job: SandboxedJob<InspectJobData>,
@@ -14,5 +20,5 @@ export default async function processInspectJob(
   const ctx = await context;
   const attempts = job.opts.attempts ?? 1;
   const number = job.attemptsMade + 1;
-  return inspectImage(job.data, ctx, { number, last: number >= attempts });
+  return inspectImage(job.data, ctx, { jobId: String(job.id), number, last: number >= attempts });
 }

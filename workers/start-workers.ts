@@ -11,7 +11,7 @@ import {
 } from '../src/queue/job-types.js';
 import { createRedis } from '../src/store/redis-connection.js';
 import { createEnforceProcessor } from './enforce-verdict.js';
-import { RESOLVED_CONFIG_ENV } from './worker-config.js';
+import { RESOLVED_CONFIG_ENV, writeResolvedConfig } from './worker-config.js';
 import { createWorkerContext } from './worker-context.js';
 import { requireRedisUrl } from '../src/service/require-redis-url.js';
 
@@ -41,7 +41,8 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
     // A job whose worker died twice is failed rather than retried forever.
     maxStalledCount: 2,
   };
-  const env = { ...process.env, [RESOLVED_CONFIG_ENV]: JSON.stringify(config) };
+  const resolved = writeResolvedConfig(config);
+  const env = { ...process.env, [RESOLVED_CONFIG_ENV]: resolved.path };
   const inspect = new Worker<InspectJobData, InspectJobResult>(
     INSPECT_QUEUE,
     processorPath('inspect-image'),
@@ -93,6 +94,7 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
       }
       await ctx.close();
       connection.disconnect();
+      resolved.remove();
     },
   };
 }

@@ -1,20 +1,36 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { PushgateConfig } from '../src/config/types.js';
 import { PushgateError } from '../src/errors.js';
 
 /**
- * The parent worker passes its validated configuration to sandboxed processors in this variable:
- * the child then works from exactly what the parent validated (file, environment overrides, a
- * local Redis started by `pushgate start`) without loading and validating it again.
+ * The parent worker hands its validated configuration to sandboxed processors through a file
+ * readable by its own user only (0600 in a 0700 directory), named in this variable. The child then
+ * works from exactly what the parent validated (file, environment overrides, a local Redis started
+ * by `pushgate start`), and credentials stay out of every process's environment.
  */
-export const RESOLVED_CONFIG_ENV = 'PUSHGATE_RESOLVED_CONFIG';
+export const RESOLVED_CONFIG_ENV = 'PUSHGATE_RESOLVED_CONFIG_FILE';
+
+export interface ResolvedConfigFile {
+  path: string;
+  remove(): void;
+}
+
+export function writeResolvedConfig(config: PushgateConfig): ResolvedConfigFile {
+  const dir = mkdtempSync(join(tmpdir(), 'pushgate-worker-'));
+  const path = join(dir, 'config.json');
+  writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 export function readResolvedConfig(env: NodeJS.ProcessEnv): PushgateConfig {
-  const text = env[RESOLVED_CONFIG_ENV];
-  if (!text) {
+  const path = env[RESOLVED_CONFIG_ENV];
+  if (!path) {
     throw new PushgateError(
       'CONFIG_INVALID',
       `${RESOLVED_CONFIG_ENV} is not set: the inspect processor must be started by \`pushgate worker\``,
     );
   }
-  return JSON.parse(text) as PushgateConfig;
+  return JSON.parse(readFileSync(path, 'utf8')) as PushgateConfig;
 }

@@ -18,6 +18,7 @@ import { createRedis } from '../src/store/redis-connection.js';
 import { RedisLayerCache } from '../src/store/redis-layer-cache.js';
 import { VerdictStore } from '../src/store/verdict-store.js';
 import { InspectionLock } from '../src/store/inspection-lock.js';
+import { OwnWriteMarkers } from '../src/store/own-write-markers.js';
 import { WorkerMetrics } from '../src/store/worker-metrics.js';
 
 export type WorkerContext = InspectContext & EnforceContext & { close(): Promise<void> };
@@ -63,19 +64,18 @@ export async function createWorkerContext(
     audit: new AuditLog(redis, prefix),
     metrics: new WorkerMetrics(redis, prefix),
     lock: new InspectionLock(redis, prefix),
-    async enqueueEnforce(record, tag) {
+    ownWrites: new OwnWriteMarkers(redis, prefix),
+    async enqueueEnforce(record, job) {
       await enforceQueue.add(
         'enforce',
-        { registry: record.registry, repository: record.repository, digest: record.digest },
         {
-          jobId: enforceJobId(
-            record.registry,
-            record.repository,
-            record.digest,
-            record.policySetVersion,
-            tag,
-          ),
+          registry: record.registry,
+          repository: record.repository,
+          digest: record.digest,
+          ...(job.tag !== undefined ? { tag: job.tag } : {}),
+          phase: job.phase,
         },
+        { jobId: enforceJobId(job.inspectJobId) },
       );
     },
     async close() {

@@ -7,6 +7,8 @@ import { PushgateError } from '../errors.js';
 export interface LocalRedis {
   url: string;
   dir: string;
+  /** Settles when redis-server exits without `stop()` being called (it crashed or was killed). */
+  died: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -96,12 +98,19 @@ export async function startLocalRedis(options: { cwd: string; binary?: string })
     await new Promise((r) => setTimeout(r, 100));
   }
   child.removeAllListeners('exit');
+  child.removeAllListeners('error');
+  let stopping = false;
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`)),
+  );
+  child.on('error', () => undefined); // an exit follows; it is what callers watch
   return {
     url: `redis://127.0.0.1:${port}`,
     dir,
+    died: exited.then((how) => (stopping ? new Promise<string>(() => undefined) : how)),
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM'); // redis-server fsyncs the AOF on SIGTERM
       await exited;
     },

@@ -95,7 +95,8 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
 
   const config = program.command('config').description('Check and print the service configuration');
   const configFile = '-c, --config <file>';
-  const configFileHelp = 'configuration file (default: $PUSHGATE_CONFIG, else ./pushgate.yaml, else built-in defaults)';
+  const configFileHelp =
+    'configuration file (default: $PUSHGATE_CONFIG, else ./pushgate.yaml, else built-in defaults)';
   config
     .command('check')
     .description('Validate the configuration (file + environment); exit 2 on a problem')

@@ -66,14 +66,22 @@ export async function runService(
 
   let server: RunningServer | undefined;
   let workers: RunningWorkers | undefined;
+  let exitCode: number = ExitCode.OK;
   try {
     const policySet = await loadPolicySet(config.policies);
     if (mode !== 'worker')
       server = await startServer(config, logger.child({ component: 'server' }), { policySet });
     if (mode !== 'serve') workers = await startWorkers(config, logger.child({ component: 'worker' }));
     options.onReady?.({ ...(server ? { server } : {}), ...(workers ? { workers } : {}), config });
-    const reason = await (options.stopSignal ?? signalled());
-    logger.info({ reason: String(reason) }, 'shutting down');
+    const stop = options.stopSignal ?? signalled();
+    const redisDied = localRedis?.died.then((how) => ({ redisDied: how }));
+    const reason = await Promise.race(redisDied ? [stop, redisDied] : [stop]);
+    if (typeof reason === 'object' && reason !== null && 'redisDied' in reason) {
+      logger.error({ how: reason.redisDied }, 'the local redis-server stopped: shutting down');
+      exitCode = ExitCode.INTERNAL;
+    } else {
+      logger.info({ reason: String(reason) }, 'shutting down');
+    }
   } catch (error) {
     logger.error(errorFields(error), 'pushgate stopped on an error');
     throw error;
@@ -82,5 +90,5 @@ export async function runService(
     await workers?.close().catch((e: unknown) => logger.warn(errorFields(e), 'closing the workers'));
     await localRedis?.stop();
   }
-  return ExitCode.OK;
+  return exitCode;
 }

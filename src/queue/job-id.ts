@@ -1,8 +1,24 @@
 import { createHash } from 'node:crypto';
 
+/** Events without a sender id that arrive within this window count as one delivery. */
+export const DEDUPLICATION_WINDOW_MS = 60_000;
+
 /**
- * Deterministic job ids make BullMQ drop duplicate events (a sender retrying a delivery). BullMQ
- * refuses `:` in custom ids, so the parts are hashed.
+ * The key of one delivery: the sender's event id when it has one (distribution, Harbor
+ * CloudEvents, GHCR, ACR: a retried delivery repeats it), else the minute it arrived in (Docker
+ * Hub, Quay, JFrog send none: the same push repeated within the window is one delivery).
+ */
+export function eventKey(eventId: string | undefined, receivedAt: string): string {
+  if (eventId) return `id=${eventId}`;
+  const at = Date.parse(receivedAt);
+  return `window=${Number.isNaN(at) ? receivedAt : Math.floor(at / DEDUPLICATION_WINDOW_MS)}`;
+}
+
+/**
+ * Deterministic job ids make BullMQ drop a duplicate delivery, while every real push — another
+ * tag, or the same tag pushed again after pushgate deleted it — gets its own job and so its own
+ * enforcement. "Inspected once" is the inspection lock's job, not the id's. BullMQ refuses `:` in
+ * custom ids, so the parts are hashed.
  */
 export function inspectJobId(parts: {
   registry: string;
@@ -10,27 +26,18 @@ export function inspectJobId(parts: {
   digest?: string;
   tag?: string;
   policySetVersion: string;
-  /** Events without a digest name only a tag that may move: they are not deduplicated beyond this. */
-  eventKey?: string;
+  eventKey: string;
 }): string {
-  // With a digest, one job per tag: each tag's event must lead to that tag's enforcement, while
-  // the inspection lock makes sure the digest itself is inspected once.
-  const subject = parts.digest
-    ? `${parts.digest};tag=${parts.tag ?? ''}`
-    : `tag=${parts.tag ?? ''};event=${parts.eventKey ?? ''}`;
+  const subject = `${parts.digest ?? ''};tag=${parts.tag ?? ''};${parts.eventKey}`;
   return `inspect-${digestText(`${parts.registry}\n${parts.repository}\n${subject}\n${parts.policySetVersion}`)}`;
 }
 
-/** One enforcement per image, policy set and tag: a tag pushed later gets its own (pass tag, re-delete). */
-export function enforceJobId(
-  registry: string,
-  repository: string,
-  digest: string,
-  policySetVersion: string,
-  tag?: string,
-): string {
-  return `enforce-${digestText(`${registry}\n${repository}\n${digest}\n${policySetVersion}\n${tag ?? ''}`)}`;
+/** The enforcement that follows one inspect job (so one per delivery). */
+export function enforceJobId(inspectJobId: string): string {
+  return `enforce-${digestText(inspectJobId)}`;
 }
+
+export const JOB_ID_PATTERN = /^(inspect|enforce)-[0-9a-f]{40}$/;
 
 function digestText(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 40);

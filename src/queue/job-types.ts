@@ -14,6 +14,8 @@ export interface InspectJobData {
   receivedAt: string;
   /** Set by `POST /api/v1/scans`: inspect again even when a verdict for this policy set exists. */
   force?: boolean;
+  /** Intake thought pushgate itself made this push (see PushEvent.ownWriteHint). */
+  ownWriteHint?: string;
 }
 
 export type InspectJobResult =
@@ -25,6 +27,13 @@ export interface EnforceJobData {
   registry: string;
   repository: string;
   digest: string;
-  /** Action kinds already done in an earlier attempt (a retry runs only the rest). */
+  /** The tag whose push led here: tag actions apply to it only. None for a digest-only push. */
+  tag?: string;
+  /**
+   * `verdict`: the first enforcement after an inspection (registry actions, report, notifications).
+   * `push`: a later push of an already judged image (another tag, a re-push): registry actions only.
+   */
+  phase: 'verdict' | 'push';
+  /** Actions already done in an earlier attempt (a retry runs only the rest). */
   done?: string[];
 }

@@ -23,7 +23,7 @@ export interface AppDeps {
   logger: Logger;
   queues: Queues;
   policySet: PolicySet;
-  store: ApiDeps['store'] & { addTags: HooksDeps['addTags'] };
+  store: ApiDeps['store'];
   audit: ApiDeps['audit'];
   /** `/metrics` handler and the webhook event counter. */
   metrics: { handler: RequestHandler; countEvent: HooksDeps['countEvent'] };
@@ -35,19 +35,22 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // No ETag: webhook answers and API documents are never conditionally fetched, and hashing every
+  // response body costs intake throughput.
+  app.set('etag', false);
   app.use(requestLog(deps.logger));
-  app.use(healthRouter({ readinessChecks: deps.readinessChecks }));
-  app.get('/metrics', deps.metrics.handler);
+  // Webhooks first: they are the hot path (fewest layers to walk per event).
   app.use(
     hooksRouter({
       config: deps.config,
       queues: deps.queues,
       policySet: deps.policySet,
-      addTags: (...args) => deps.store.addTags(...args),
       countEvent: deps.metrics.countEvent,
       queueReady: deps.queueReady,
     }),
   );
+  app.use(healthRouter({ readinessChecks: deps.readinessChecks }));
+  app.get('/metrics', deps.metrics.handler);
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(OPENAPI_DOCUMENT);
   });
@@ -57,7 +60,12 @@ export function createApp(deps: AppDeps): Express {
     const board = new ExpressAdapter();
     board.setBasePath('/admin/queues');
     createBullBoard({
-      queues: [new BullMQAdapter(deps.queues.inspect), new BullMQAdapter(deps.queues.enforce)],
+      // Read-only: the board is behind Basic auth, which browsers send on their own, so a
+      // cross-site form could otherwise retry, clean or remove jobs.
+      queues: [
+        new BullMQAdapter(deps.queues.inspect, { readOnlyMode: true }),
+        new BullMQAdapter(deps.queues.enforce, { readOnlyMode: true }),
+      ],
       serverAdapter: board,
     });
     app.use(

@@ -3,6 +3,7 @@ import { isPushgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { WebhookError } from '../webhooks/webhook-error.js';
 import { errorBody, HttpError } from './http-error.js';
+import { loggablePath } from './request-log.js';
 
 /** body-parser's error types, mapped to our codes (the raw reader is the only parser on hooks). */
 const BODY_ERRORS: Record<string, { status: number; code: string }> = {
@@ -24,7 +25,7 @@ const PUSHGATE_STATUS: Partial<Record<string, number>> = {
 
 export function notFound(): RequestHandler {
   return (req, res) => {
-    res.status(404).json(errorBody('NOT_FOUND', `no route for ${req.method} ${req.path.slice(0, 200)}`));
+    res.status(404).json(errorBody('NOT_FOUND', `no route for ${req.method} ${loggablePath(req.path)}`));
   };
 }
 
@@ -48,6 +49,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
           ? `body exceeds the ${(error as { limit?: number }).limit ?? '?'}-byte limit`
           : (error as Error).message;
       res.status(status).json(errorBody(code, message));
+      return;
+    }
+    // Other client errors raised by Express or the router (a path segment that is not valid
+    // percent-encoding…): a 400 that does not echo the input, which may be a mistyped secret.
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res
+        .status(400)
+        .json(errorBody('MALFORMED', 'the request could not be read (bad URL encoding or body)'));
       return;
     }
     if (isPushgateError(error)) {

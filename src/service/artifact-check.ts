@@ -11,6 +11,14 @@ const IMAGE_CONFIG_TYPES: ReadonlySet<string> = new Set([MediaType.ociConfig, Me
 export function artifactReason(manifest: unknown): string | undefined {
   if (!isRecord(manifest)) return undefined;
   if (isRecord(manifest.subject)) return 'manifest has a subject (a referrer: signature, SBOM or verdict)';
+  const children = manifest.manifests;
+  if (
+    Array.isArray(children) &&
+    children.length > 0 &&
+    children.every((child) => isRecord(child) && typeof child.artifactType === 'string')
+  ) {
+    return 'index of artifacts only (a referrers fallback index)';
+  }
   if (typeof manifest.artifactType === 'string') return `artifact of type ${manifest.artifactType}`;
   const config = manifest.config;
   if (isRecord(config) && typeof config.mediaType === 'string' && !IMAGE_CONFIG_TYPES.has(config.mediaType)) {

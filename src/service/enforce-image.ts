@@ -1,7 +1,8 @@
 import { planActions } from '../actions/plan-actions.js';
 import { runActions } from '../actions/run-actions.js';
+import type { PlannedAction } from '../actions/planned-action.js';
 import type { PushgateConfig } from '../config/types.js';
-import { PushgateError } from '../errors.js';
+import { isPushgateError, PushgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EnforceJobData } from '../queue/job-types.js';
 import type { ActionRecord, AuditEntry, ImageRecord } from '../store/types.js';
@@ -25,6 +26,9 @@ export interface EnforceContext {
   };
   audit: { append(entry: AuditEntry): Promise<unknown> };
   metrics: { recordAction(kind: string, outcome: string): Promise<void> };
+  ownWrites: {
+    expect(registry: string, repository: string, tag: string | undefined, digest: string): Promise<void>;
+  };
 }
 
 export interface EnforceResult {
@@ -35,7 +39,12 @@ export interface EnforceResult {
   retry: boolean;
 }
 
-/** Plans and runs the actions for one stored verdict; every action is audited and counted. */
+/**
+ * Plans and runs the actions for one push of a judged image; every action is audited and counted.
+ * Tag actions apply to the pushed tag only, and only while that tag still names this digest (a tag
+ * that moved on keeps its own verdict). A `push` phase (a later push of an image already judged)
+ * repeats the registry actions but not the report and notifications, which went out once.
+ */
 export async function enforceImage(data: EnforceJobData, ctx: EnforceContext): Promise<EnforceResult> {
   const record = await ctx.store.get(data.digest, { registry: data.registry, repository: data.repository });
   if (!record) {
@@ -44,23 +53,26 @@ export async function enforceImage(data: EnforceJobData, ctx: EnforceContext): P
       `enforce ${data.repository}@${data.digest}: no verdict stored for this image`,
     );
   }
-  const tags = new Set([
-    ...record.tags,
-    ...(await ctx.store.tags(data.registry, data.repository, data.digest)),
-  ]);
-  const withTags: ImageRecord = { ...record, tags: [...tags] };
+  const client = ctx.clients.client(data.registry);
+  const pushed: ImageRecord = { ...record, tags: data.tag !== undefined ? [data.tag] : [] };
   const done = new Set(data.done ?? []);
-  const planned = planActions({
-    record: withTags,
+  let planned = planActions({
+    record: pushed,
     policies: ctx.policySet.policies,
     enforcement: ctx.config.enforcement,
     registry: ctx.clients.config(data.registry),
-  }).filter((action) => !done.has(actionKey(action)));
+  });
+  if (data.phase === 'push') planned = planned.filter((a) => a.kind !== 'attach' && a.kind !== 'notify');
+  if (planned.some((a) => a.kind === 'tag') && !(await tagStillNames(client, data))) {
+    planned = planned.filter((a) => a.kind !== 'tag');
+  }
+  planned = planned.filter((action) => !done.has(actionKey(action)));
 
+  if (!ctx.config.enforcement.dryRun) await expectOwnWrites(ctx, data.registry, planned);
   const { records, retryable } = await runActions(planned, {
-    client: ctx.clients.client(data.registry),
+    client,
     dryRun: ctx.config.enforcement.dryRun,
-    record: withTags,
+    record: { ...record, tags: [...new Set([...record.tags, ...pushed.tags])] },
     logger: ctx.logger,
   });
   if (records.length > 0) await ctx.store.appendActions(data.registry, data.repository, data.digest, records);
@@ -72,6 +84,7 @@ export async function enforceImage(data: EnforceJobData, ctx: EnforceContext): P
       registry: data.registry,
       repository: data.repository,
       digest: data.digest,
+      ...(data.tag !== undefined ? { tag: data.tag } : {}),
       decision: record.decision,
       action: action.kind,
       outcome: action.outcome,
@@ -80,6 +93,38 @@ export async function enforceImage(data: EnforceJobData, ctx: EnforceContext): P
     if (action.outcome !== 'failed') done.add(actionKey(planned[i]));
   }
   return { records, done: [...done], retry: retryable };
+}
+
+/** Records, before writing, the pushes the plan will make, so their events are known as ours. */
+async function expectOwnWrites(
+  ctx: EnforceContext,
+  registry: string,
+  planned: readonly PlannedAction[],
+): Promise<void> {
+  for (const action of planned) {
+    if (action.kind === 'tag')
+      await ctx.ownWrites.expect(registry, action.repository, action.tag, action.digest);
+    if (action.kind === 'quarantine') {
+      await ctx.ownWrites.expect(registry, action.quarantineRepository, undefined, action.digest);
+      for (const tag of action.tags) {
+        await ctx.ownWrites.expect(registry, action.quarantineRepository, tag, action.digest);
+      }
+    }
+  }
+}
+
+/** No tag (a digest-only push) names nothing to derive a tag from; a moved tag is not ours to mark. */
+async function tagStillNames(
+  client: { headManifest(repository: string, reference: string): Promise<{ digest: string }> },
+  data: EnforceJobData,
+): Promise<boolean> {
+  if (data.tag === undefined) return false;
+  try {
+    return (await client.headManifest(data.repository, data.tag)).digest === data.digest;
+  } catch (error) {
+    if (isPushgateError(error) && error.code === 'REGISTRY_NOT_FOUND') return false;
+    throw error;
+  }
 }
 
 function actionKey(action: { kind: string; detail?: string }): string {

@@ -4,6 +4,8 @@ import type { FactExtractor } from '../facts/extractor.js';
 import { gatherFacts, type PlatformFacts } from '../facts/gather-facts.js';
 import type { LayerCache } from '../facts/layer-cache.js';
 import { parseReference } from '../image/reference.js';
+import { formatPlatform } from '../image/manifest.js';
+import { isImageManifestMediaType } from '../image/media-types.js';
 import { RegistrySource } from '../image/registry-source.js';
 import { evaluate, strongestDecision } from '../policy/evaluate.js';
 import type { Verdict } from '../policy/types.js';
@@ -38,12 +40,26 @@ export interface InspectContext {
       decision: string;
     }): Promise<void>;
   };
-  /** Queues the verdict's enforcement; one job per image and tag (a later tag gets its own). */
-  enqueueEnforce(record: ImageRecord, tag?: string): Promise<void>;
-  lock: { acquire(subject: string): Promise<(() => Promise<void>) | undefined> };
+  /** Queues the enforcement that follows this inspect job (one per delivery). */
+  enqueueEnforce(
+    record: ImageRecord,
+    job: { inspectJobId: string; tag?: string; phase: 'verdict' | 'push' },
+  ): Promise<void>;
+  /** Leases last `workers.lockDurationMs`, like BullMQ's own job locks, renewed while held. */
+  lock: { acquire(subject: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> };
+  ownWrites: {
+    isExpected(
+      registry: string,
+      repository: string,
+      tag: string | undefined,
+      digest: string,
+    ): Promise<boolean>;
+  };
 }
 
 export interface Attempt {
+  /** The inspect job's id (the enforcement job's id derives from it). */
+  jobId: string;
   /** 1 for the first run. */
   number: number;
   /** No retry follows this attempt: a failure now is final. */
@@ -102,14 +118,28 @@ export async function inspectImage(
         throw new PushgateError('REFERENCE_INVALID', `${name}: event has neither tag nor digest`);
       digest = (await client.headManifest(data.repository, data.tag)).digest;
     }
+    if (!data.force && (await ctx.ownWrites.isExpected(data.registry, data.repository, data.tag, digest))) {
+      // A tag or quarantine copy pushgate itself just wrote: nothing to judge.
+      return {
+        outcome: 'skipped',
+        digest,
+        reason: `own write${data.ownWriteHint ? ` (${data.ownWriteHint})` : ''}`,
+      };
+    }
     if (data.tag !== undefined) await ctx.store.addTags(data.registry, data.repository, digest, [data.tag]);
 
     const subject = `${data.registry}/${data.repository}@${digest}`;
     const release = await acquireInspection(ctx, subject, data, digest);
     if (release === 'judged') {
-      // Another job (another tag of this digest) inspected it: apply the verdict for this tag too.
+      // Already judged (another tag of this digest, or a re-push): apply the verdict to this push.
       const existing = await ctx.store.get(digest, { registry: data.registry, repository: data.repository });
-      if (existing) await ctx.enqueueEnforce(existing, data.tag);
+      if (existing) {
+        await ctx.enqueueEnforce(existing, {
+          inspectJobId: attempt.jobId,
+          ...(data.tag !== undefined ? { tag: data.tag } : {}),
+          phase: 'push',
+        });
+      }
       return {
         outcome: 'skipped',
         digest,
@@ -117,7 +147,7 @@ export async function inspectImage(
       };
     }
     try {
-      return await inspectLocked(data, ctx, digest, name, started);
+      return await inspectLocked(data, ctx, digest, name, started, attempt);
     } finally {
       await release();
     }
@@ -125,7 +155,7 @@ export async function inspectImage(
     const error = withContext(`inspect ${name}@${digest ?? data.tag ?? '?'}`, caught);
     const permanent = isPermanent(caught);
     if (permanent || attempt.last) {
-      await recordFailure(ctx, data, digest, error, Date.now() - started);
+      await recordFailure(ctx, data, digest, error, Date.now() - started, attempt);
       throw new PermanentJobError(error.code, error.message);
     }
     throw error;
@@ -156,7 +186,7 @@ async function acquireInspection(
   const deadline = Date.now() + ctx.config.limits.scanTimeoutMs + 60_000;
   for (;;) {
     if (await judged(ctx, data, digest)) return 'judged';
-    const release = await ctx.lock.acquire(subject);
+    const release = await ctx.lock.acquire(subject, ctx.config.workers.lockDurationMs);
     if (release) {
       // The holder may have finished between our check and our acquire.
       if (await judged(ctx, data, digest)) {
@@ -174,21 +204,51 @@ async function acquireInspection(
   }
 }
 
+/**
+ * Senders whose registries notify every manifest of a multi-platform push: the platform manifests
+ * come by digest alone, then the index under its tag. Judging a platform manifest on its own would
+ * act on a piece of an image (deleting it breaks the index), so such untagged image manifests are
+ * left to the index's inspection.
+ */
+const PER_MANIFEST_SENDERS: ReadonlySet<string> = new Set(['distribution', 'acr']);
+
 async function inspectLocked(
   data: InspectJobData,
   ctx: InspectContext,
   digest: string,
   name: string,
   started: number,
+  attempt: Attempt,
 ): Promise<InspectJobResult> {
   const registry = ctx.clients.config(data.registry);
   const client = ctx.clients.client(data.registry);
   const top = await client.getManifest(data.repository, digest);
   const artifact = artifactReason(safeJson(top.body));
   if (artifact) return { outcome: 'skipped', digest, reason: artifact };
+  if (
+    data.tag === undefined &&
+    !data.force &&
+    PER_MANIFEST_SENDERS.has(data.source) &&
+    isImageManifestMediaType(top.mediaType)
+  ) {
+    return {
+      outcome: 'skipped',
+      digest,
+      reason: 'untagged image manifest (a platform of an index pushed next)',
+    };
+  }
 
   const source = new RegistrySource(parseReference(`${name}@${digest}`), client);
   const resolved = await source.resolve();
+  // Checked before any layer is read: a 10,000-layer image is refused without downloading it.
+  for (const platform of resolved.platforms) {
+    if (platform.layers.length > ctx.config.limits.maxLayers) {
+      throw new PushgateError(
+        'LAYER_LIMIT',
+        `${name}@${digest} (${formatPlatform(platform.platform)}): ${platform.layers.length} layers, more than the limit of ${ctx.config.limits.maxLayers}`,
+      );
+    }
+  }
   const platforms = await withTimeout(
     gatherFacts(resolved, {
       extractors: ctx.extractors,
@@ -201,14 +261,6 @@ async function inspectLocked(
     ctx.config.limits.scanTimeoutMs,
     `inspect ${name}@${digest}`,
   );
-  const layerCount = platforms.reduce((n, p) => n + p.facts.layers.length, 0);
-  if (layerCount > ctx.config.limits.maxLayers * Math.max(platforms.length, 1)) {
-    throw new PushgateError(
-      'LAYER_LIMIT',
-      `${name}@${digest}: more than ${ctx.config.limits.maxLayers} layers`,
-    );
-  }
-
   const tags = await ctx.store.tags(data.registry, data.repository, digest);
   const tag = data.tag ?? tags[0];
   const verdicts = platforms.map((p) =>
@@ -260,32 +312,59 @@ async function inspectLocked(
     },
     'image inspected',
   );
-  await ctx.enqueueEnforce(record, data.tag);
+  await ctx.enqueueEnforce(record, {
+    inspectJobId: attempt.jobId,
+    ...(data.tag !== undefined ? { tag: data.tag } : {}),
+    phase: 'verdict',
+  });
   return { outcome: 'inspected', digest, decision: record.decision };
 }
 
-/** A final failure still leaves a record (decision `error`), so the API and admission can say why. */
+/**
+ * Codes that mean the image itself could not be judged (corrupt, hostile, oversized): under
+ * `policies.onError: fail-closed` such an image is rejected like a failing one. Infrastructure
+ * failures (registry down, credentials refused) record an `error` verdict and change nothing.
+ */
+const IMAGE_FAULTS: ReadonlySet<string> = new Set([
+  'MANIFEST_UNSUPPORTED',
+  'MANIFEST_INVALID',
+  'LAYER_CORRUPT',
+  'LAYER_LIMIT',
+  'LAYER_UNSUPPORTED',
+  'SCAN_TIMEOUT',
+  'BODY_TOO_LARGE',
+]);
+
+/**
+ * A final failure still leaves a record, so the API and admission can say why, and is enforced
+ * like any verdict: `reject` for an image fault under fail-closed, else `error` (report and notify
+ * only). A failed forced re-scan does not replace a verdict the image already had.
+ */
 async function recordFailure(
   ctx: InspectContext,
   data: InspectJobData,
   digest: string | undefined,
   error: PushgateError,
   scanMs: number,
+  attempt: Attempt,
 ): Promise<void> {
   ctx.logger.warn(
     { registry: data.registry, repository: data.repository, digest, code: error.code, err: error.message },
     'inspection failed',
   );
   if (digest === undefined) return;
+  const existing = await ctx.store.get(digest, { registry: data.registry, repository: data.repository });
+  if (data.force && existing && existing.decision !== 'error') return;
   const registry = ctx.clients.config(data.registry);
+  const failClosed = ctx.config.policies.onError === 'fail-closed' && IMAGE_FAULTS.has(error.code);
   const record: ImageRecord = {
     registry: data.registry,
     registryHost: registry.host,
     repository: data.repository,
     digest,
     tags: await ctx.store.tags(data.registry, data.repository, digest),
-    decision: 'error',
-    reasons: [`${error.code}: ${error.message}`],
+    decision: failClosed ? 'reject' : 'error',
+    reasons: [`could not be inspected: ${error.code}: ${error.message}`],
     verdicts: [],
     facts: {
       platforms: [],
@@ -304,6 +383,11 @@ async function recordFailure(
   };
   await ctx.store.put(record);
   await ctx.audit.append(auditOf(record, data));
+  await ctx.enqueueEnforce(record, {
+    inspectJobId: attempt.jobId,
+    ...(data.tag !== undefined ? { tag: data.tag } : {}),
+    phase: 'verdict',
+  });
 }
 
 function auditOf(record: ImageRecord, data: InspectJobData): AuditEntry {

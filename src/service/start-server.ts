@@ -40,12 +40,16 @@ export async function startServer(
   await waitForRedis([redis, bullRedis], logger);
   const store = new VerdictStore(redis, prefix);
   const audit = new AuditLog(redis, prefix);
+  // While Redis is away, BullMQ's connection queues commands without limit: probes must not add
+  // to that queue, so they fail at once instead.
+  const whenReady = <T>(run: () => Promise<T>): Promise<T> =>
+    isRedisReady(bullRedis) ? run() : Promise.reject(new Error('Redis is not connected'));
   const metrics = createMetrics({
     redis,
     prefix,
     queues: [
-      { name: 'inspect', getJobCounts: () => queues.inspect.getJobCounts() },
-      { name: 'enforce', getJobCounts: () => queues.enforce.getJobCounts() },
+      { name: 'inspect', getJobCounts: () => whenReady(() => queues.inspect.getJobCounts()) },
+      { name: 'enforce', getJobCounts: () => whenReady(() => queues.enforce.getJobCounts()) },
     ],
   });
   const app = createApp({
@@ -61,8 +65,11 @@ export async function startServer(
     },
     queueReady: () => isRedisReady(bullRedis),
     readinessChecks: {
-      redis: () => redis.ping(),
-      queues: () => Promise.all([queues.inspect.getJobCounts('wait'), queues.enforce.getJobCounts('wait')]),
+      redis: () => (isRedisReady(redis) ? redis.ping() : Promise.reject(new Error('Redis is not connected'))),
+      queues: () =>
+        whenReady(() =>
+          Promise.all([queues.inspect.getJobCounts('wait'), queues.enforce.getJobCounts('wait')]),
+        ),
     },
   });
   const server = createServer(app);

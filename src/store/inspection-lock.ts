@@ -21,7 +21,7 @@ export class InspectionLock {
   }
 
   /** A release function when the lock was free, undefined when someone holds it. */
-  async acquire(subject: string, ttlMs = 15_000): Promise<(() => Promise<void>) | undefined> {
+  async acquire(subject: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
     const key = `${this.#prefix}:inspect-lock:${subject}`;
     const token = randomBytes(12).toString('hex');
     const ok = await this.#redis.set(key, token, 'PX', ttlMs, 'NX');

@@ -24,7 +24,11 @@ export interface ProcessWebhookResult {
   events: PushEvent[];
   /** Well-formed events that are not manifest pushes (blob, pull, delete, ping…). */
   ignored: number;
-  /** Pushes pushgate made itself (its tags, referrers, quarantine copies): skipped. */
+  /**
+   * Events that look like pushgate's own writes (its tag templates, referrer tags, quarantine
+   * repositories). They stay in `events` with `ownWriteHint` set: a name alone proves nothing (anyone
+   * may push a tag ending in `-verified`), so the worker skips them only when the digest was judged.
+   */
   ownWrites: number;
   /** Push events that could not be used (see `problems`). */
   invalid: number;
@@ -38,7 +42,7 @@ const MAX_PROBLEMS = 10;
 
 /**
  * The whole of webhook intake short of the queue: auth (on the raw bytes) → content type → parse →
- * validate → resolve registry → drop own writes. Throws `WebhookError`, whose `status` and
+ * validate → resolve registry → mark likely own writes. Throws `WebhookError`, whose `status` and
  * `toBody()` are the answer. Pure and synchronous: nothing here waits on I/O.
  *
  * Mixed bodies: a body is refused (400) only when it carries invalid events and nothing else; when
@@ -84,8 +88,12 @@ export function processWebhook(input: ProcessWebhookInput): ProcessWebhookResult
   const events: PushEvent[] = [];
   let ownWrites = 0;
   for (const event of resolved) {
-    if (isOwnWrite(event, input.own) === undefined) events.push(event);
-    else ownWrites += 1;
+    const hint = isOwnWrite(event, input.own);
+    if (hint === undefined) events.push(event);
+    else {
+      ownWrites += 1;
+      events.push({ ...event, ownWriteHint: hint });
+    }
   }
   return { events, ignored: parsed.ignored, ownWrites, invalid: parsed.invalid, unknownRegistry, problems };
 }

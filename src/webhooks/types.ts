@@ -31,6 +31,8 @@ export interface PushEvent {
   eventId?: string;
   actor?: string;
   receivedAt: string;
+  /** Why this looks like one of pushgate's own writes; the worker checks it against the store. */
+  ownWriteHint?: string;
 }
 
 export interface AdapterResult {

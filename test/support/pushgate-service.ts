@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -122,6 +122,10 @@ export interface ChildService {
   output(): string;
   /** SIGKILL to the whole process group: the worker and its sandboxed children die at once. */
   kill(): Promise<void>;
+  /** SIGKILL to the parent only, as when the OOM killer picks it: its children must notice. */
+  killParent(): Promise<void>;
+  /** Pids of the parent's direct children (the sandboxed processors). */
+  childPids(): number[];
   /** SIGTERM and wait for the exit code. */
   terminate(): Promise<number | null>;
 }
@@ -164,6 +168,18 @@ export function spawnService(
       killGroup('SIGKILL');
       await exited;
     },
+    async killParent() {
+      child.kill('SIGKILL');
+      await exited;
+    },
+    childPids() {
+      try {
+        const out = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' });
+        return out.split('\n').filter(Boolean).map(Number);
+      } catch {
+        return []; // pgrep exits 1 when there is none
+      }
+    },
     async terminate() {
       killGroup('SIGTERM');
       return exited;
@@ -178,12 +194,15 @@ export async function waitForRecord(
   digest: string,
   until: (record: Record<string, unknown>) => boolean = () => true,
   timeoutMs = 60_000,
+  /** The repository, when the same digest may have records in several. */
+  repository?: string,
 ): Promise<Record<string, unknown>> {
+  const query = repository ? `?repository=${encodeURIComponent(repository)}` : '';
   let last: Record<string, unknown> | undefined;
   await waitFor(
     `a verdict for ${digest}`,
     async () => {
-      const response = await fetch(`${url}/api/v1/images/${digest}`, {
+      const response = await fetch(`${url}/api/v1/images/${digest}${query}`, {
         headers: { authorization: `Bearer ${apiToken}` },
       });
       if (response.status !== 200) {

@@ -3,7 +3,8 @@ import type { PushgateConfig, RegistryConfig } from '../../config/types.js';
 import { parseReference } from '../../image/reference.js';
 import { isRecord } from '../../is-record.js';
 import type { Queues } from '../../queue/create-queues.js';
-import { inspectJobId } from '../../queue/job-id.js';
+import { inspectJobId, JOB_ID_PATTERN } from '../../queue/job-id.js';
+import { randomUUID } from 'node:crypto';
 import type { InspectJobData } from '../../queue/job-types.js';
 import type { PolicySet } from '../../service/load-policy-set.js';
 import type { AuditEntry, ImageRecord } from '../../store/types.js';
@@ -145,7 +146,7 @@ export function apiRouter(deps: ApiDeps): Router {
       ...(parsed.tag ? { tag: parsed.tag } : {}),
       policySetVersion: deps.policySet.version,
       // A manual scan is always a fresh job, even for a digest inspected before.
-      eventKey: `api-${data.receivedAt}-${Math.random()}`,
+      eventKey: `api=${randomUUID()}`,
     });
     await deps.queues.inspect.add('inspect', data, { jobId });
     res.status(202).json({
@@ -158,7 +159,10 @@ export function apiRouter(deps: ApiDeps): Router {
   });
 
   router.get('/scans/:jobId', async (req, res) => {
-    const job = await deps.queues.inspect.getJob(String(req.params.jobId));
+    const id = String(req.params.jobId);
+    // Only ids pushgate hands out: BullMQ keeps its own bookkeeping under other names.
+    if (!JOB_ID_PATTERN.test(id)) throw new HttpError(400, 'BAD_REQUEST', 'not a scan job id');
+    const job = await deps.queues.inspect.getJob(id);
     if (!job) throw new HttpError(404, 'NOT_FOUND', 'no such scan job');
     res.json({
       jobId: job.id,

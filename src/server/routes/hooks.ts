@@ -1,6 +1,7 @@
 import express, { Router, type Request } from 'express';
 import type { PushgateConfig } from '../../config/types.js';
-import { inspectJobId } from '../../queue/job-id.js';
+import { eventKey, inspectJobId } from '../../queue/job-id.js';
+import { BatchingEnqueuer } from '../../queue/batching-enqueuer.js';
 import type { InspectJobData } from '../../queue/job-types.js';
 import type { Queues } from '../../queue/create-queues.js';
 import type { PolicySet } from '../../service/load-policy-set.js';
@@ -14,8 +15,6 @@ export interface HooksDeps {
   config: PushgateConfig;
   queues: Pick<Queues, 'inspect'>;
   policySet: PolicySet;
-  /** Records the tag a digest was pushed under before its job is (possibly) deduplicated. */
-  addTags(registry: string, repository: string, digest: string, tags: string[]): Promise<void>;
   countEvent(source: string, outcome: string, count: number): void;
   /**
    * False while Redis is unreachable: the event is then refused with 503 at once, so the sender
@@ -34,6 +33,7 @@ export function hooksRouter(deps: HooksDeps): Router {
     tagTemplates: ownTagTemplates(deps.config, deps.policySet.policies),
     quarantineRepositoryTemplate: deps.config.enforcement.quarantineRepository,
   };
+  const enqueuer = new BatchingEnqueuer<InspectJobData>(deps.queues.inspect);
   const endpoints = new Map(deps.config.webhooks.map((w) => [w.name, w]));
   const raw = express.raw({ type: () => true, limit: deps.config.server.maxBodyBytes });
 
@@ -64,7 +64,7 @@ export function hooksRouter(deps: HooksDeps): Router {
       deps.countEvent(endpoint.adapter, 'unavailable', result.events.length);
       throw new HttpError(503, 'UNAVAILABLE', 'the queue (Redis) is unreachable; retry later');
     }
-    const jobs = await enqueue(deps, result.events);
+    const jobs = await enqueue(deps, enqueuer, result.events);
     deps.countEvent(endpoint.adapter, 'accepted', result.events.length);
     if (result.ignored > 0) deps.countEvent(endpoint.adapter, 'ignored', result.ignored);
     if (result.ownWrites > 0) deps.countEvent(endpoint.adapter, 'own_write', result.ownWrites);
@@ -90,10 +90,12 @@ export function hooksRouter(deps: HooksDeps): Router {
   return router;
 }
 
-async function enqueue(deps: HooksDeps, events: readonly PushEvent[]): Promise<string[]> {
+async function enqueue(
+  deps: HooksDeps,
+  enqueuer: BatchingEnqueuer<InspectJobData>,
+  events: readonly PushEvent[],
+): Promise<string[]> {
   if (events.length === 0) return [];
-  const tagged = events.filter((e) => e.digest !== undefined && e.tag !== undefined);
-  await Promise.all(tagged.map((e) => deps.addTags(e.registry, e.repository, e.digest!, [e.tag!])));
   const jobs = events.map((event) => {
     const data: InspectJobData = {
       registry: event.registry,
@@ -103,6 +105,7 @@ async function enqueue(deps: HooksDeps, events: readonly PushEvent[]): Promise<s
       source: event.source,
       ...(event.eventId !== undefined ? { eventId: event.eventId } : {}),
       receivedAt: event.receivedAt,
+      ...(event.ownWriteHint !== undefined ? { ownWriteHint: event.ownWriteHint } : {}),
     };
     const jobId = inspectJobId({
       registry: event.registry,
@@ -110,10 +113,10 @@ async function enqueue(deps: HooksDeps, events: readonly PushEvent[]): Promise<s
       ...(event.digest !== undefined ? { digest: event.digest } : {}),
       ...(event.tag !== undefined ? { tag: event.tag } : {}),
       policySetVersion: deps.policySet.version,
-      eventKey: event.eventId ?? event.receivedAt,
+      eventKey: eventKey(event.eventId, event.receivedAt),
     });
     return { name: 'inspect', data, opts: { jobId } };
   });
-  await deps.queues.inspect.addBulk(jobs);
+  await enqueuer.add(jobs);
   return jobs.map((j) => j.opts.jobId);
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDockerd, type Dockerd } from '../../support/dockerd.js';
-import { writeDockerArchive } from '../../support/image-builder.js';
+import { buildImage, pushImage, writeDockerArchive } from '../../support/image-builder.js';
 import { freePort } from '../../support/ports.js';
 import {
   newWebhookToken,
@@ -92,6 +92,8 @@ describe('push → webhook → inspect → enforce', () => {
       registryUrl: registry.url,
       port,
       webhookToken,
+      // Low enough for one test image to hit: an image pushgate cannot judge is refused (fail-closed).
+      extra: { limits: { maxLayers: 4 } },
     });
     service = await startInProcess('start', cfg.path);
     const single = join(dir.path, 'single.tar');
@@ -160,10 +162,14 @@ describe('push → webhook → inspect → enforce', () => {
     const audit = await api<{ entries: Array<Record<string, unknown>> }>('/api/v1/audit?limit=1000');
     const verdicts = audit.entries.filter((e) => e.type === 'verdict');
     expect(verdicts.filter((e) => e.digest === digest)).toHaveLength(1);
-    // Two images were pushed in this file; nothing pushgate wrote was judged.
+    // Two images were pushed so far; nothing pushgate wrote was judged.
     expect(new Set(verdicts.map((e) => e.digest)).size).toBe(2);
     const images = await api<{ images: Array<{ repository: string }> }>('/api/v1/images?limit=100');
     expect(images.images.map((i) => i.repository).sort()).toEqual(['prod/api', 'prod/app']);
+    const skipped = await api<{ entries: Array<Record<string, unknown>> }>(`/api/v1/audit?digest=${digest}`);
+    // Each tag enforced on its own; the report attached once.
+    expect(skipped.entries.filter((e) => e.action === 'attach')).toHaveLength(1);
+    expect(skipped.entries.filter((e) => e.action === 'tag' && e.outcome === 'done')).toHaveLength(3);
 
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(
@@ -176,5 +182,64 @@ describe('push → webhook → inspect → enforce', () => {
         /pushgate_jobs\{queue="inspect",state="waiting"\} 0/.test(text)
       );
     });
+  }, 120_000);
+
+  it('deletes a rejected image again when the same tag is pushed again', async () => {
+    const reference = `${registry.host}/prod/again:1`;
+    await engine.cli(['tag', 'seed/single:1', reference]);
+    const digest = await push(reference);
+    const deletes = (r: Record<string, unknown>) =>
+      (r.actions as Array<{ kind: string; outcome: string }>).filter(
+        (a) => a.kind === 'delete' && a.outcome === 'done',
+      ).length;
+    await waitForRecord(service.url, cfg.apiToken, digest, (r) => deletes(r) === 1, 60_000, 'prod/again');
+    expect(await registryStatus('prod/again', '1')).toBe(404);
+
+    expect(await push(reference)).toBe(digest);
+    await waitForRecord(service.url, cfg.apiToken, digest, (r) => deletes(r) === 2, 60_000, 'prod/again');
+    expect(await registryStatus('prod/again', '1')).toBe(404);
+    const audit = await api<{ entries: Array<Record<string, unknown>> }>(
+      `/api/v1/audit?digest=${digest}&repository=prod/again`,
+    );
+    // Judged once, enforced twice.
+    expect(audit.entries.filter((e) => e.type === 'verdict')).toHaveLength(1);
+  }, 120_000);
+
+  it("inspects an image whose tag merely looks like one of pushgate's own", async () => {
+    const reference = `${registry.host}/prod/sneaky:1.0-verified`;
+    await engine.cli(['tag', 'seed/single:1', reference]);
+    const digest = await push(reference);
+    const record = await waitForRecord(
+      service.url,
+      cfg.apiToken,
+      digest,
+      (r) => (r.actions as Array<{ kind: string }>).some((a) => a.kind === 'delete'),
+      60_000,
+      'prod/sneaky',
+    );
+    expect(record.repository).toBe('prod/sneaky');
+    expect(record.decision).toBe('reject');
+    expect(await registryStatus('prod/sneaky', '1.0-verified')).toBe(404);
+  }, 120_000);
+
+  it('rejects an image it cannot judge (a limit hit) under fail-closed, saying why', async () => {
+    const image = await buildImage({
+      format: 'oci',
+      layers: [1, 2, 3, 4, 5].map((n) => ({
+        createdBy: `COPY part${n} /part${n}`,
+        files: [{ path: `part${n}.txt`, content: `part ${n}\n`, uid: 65532, gid: 65532 }],
+      })),
+      config: { User: '65532:65532', Entrypoint: ['/part1.txt'] },
+    });
+    const { digest } = await pushImage({ url: registry.url, repository: 'prod/layers', tag: '1' }, image);
+    const record = await waitForRecord(service.url, cfg.apiToken, digest, (r) =>
+      (r.actions as Array<{ kind: string }>).some((a) => a.kind === 'delete'),
+    );
+    expect(record.decision).toBe('reject');
+    expect((record.error as { code: string }).code).toBe('LAYER_LIMIT');
+    expect((record.reasons as string[])[0]).toMatch(
+      /could not be inspected: LAYER_LIMIT: .*5 layers, more than the limit of 4/,
+    );
+    expect(await registryStatus('prod/layers', digest)).toBe(404);
   }, 120_000);
 });

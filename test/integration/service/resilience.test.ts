@@ -19,6 +19,15 @@ import { fakeElf } from '../../support/seed-images.js';
 import { tempDir } from '../../support/temp-dir.js';
 import { waitFor } from '../../support/wait-for.js';
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A small passing image (non-root, no tools) with one incompressible layer of `size` bytes. */
 async function buildCleanImage(name: string, size: number) {
   return buildImage({
@@ -111,7 +120,15 @@ describe('recovery', () => {
     const { digest } = await pushImage({ url: registry.url, repository: 'prod/crash', tag: '1' }, image);
     await waitFor('the inspection to start', async () => (await jobCount('active')) === 1, 60_000);
     await new Promise((r) => setTimeout(r, 1500));
-    await worker.kill();
+    const sandboxes = worker.childPids();
+    expect(sandboxes.length).toBeGreaterThan(0);
+    await worker.killParent();
+    // The sandboxed child sees its IPC channel close and exits: no orphan keeps reading.
+    await waitFor(
+      'the orphaned sandbox to exit',
+      async () => sandboxes.every((pid) => !isAlive(pid)),
+      10_000,
+    );
     proxy.throttleBlobs(0);
     expect(await jobCount('active')).toBe(1); // still locked by the dead worker
 

@@ -359,7 +359,7 @@ describe('processWebhook', () => {
     const ep = endpoint('distribution', { type: 'none' });
     const headers = { 'content-type': V1 };
 
-    it('skips pushgate tags, referrer tags and quarantine copies, keeps user pushes', () => {
+    it('marks what looks like pushgate tags, referrer tags and quarantine copies, for the worker to check', () => {
       const result = run(
         ep,
         distributionPush([
@@ -372,13 +372,19 @@ describe('processWebhook', () => {
         ]),
         headers,
       );
-      expect(result.events.map((e) => `${e.repository}:${e.tag}`)).toEqual(['team/app:1.0']);
+      // A name alone proves nothing (anyone may push `x-verified`): every event is queued, the
+      // likely own writes with a hint the worker checks against the verdicts it stored.
+      expect(
+        result.events.filter((e) => e.ownWriteHint === undefined).map((e) => `${e.repository}:${e.tag}`),
+      ).toEqual(['team/app:1.0']);
+      expect(result.events).toHaveLength(6);
       expect(result.ownWrites).toBe(5);
     });
 
-    it('answers 2xx for a body of own writes only (nothing to enqueue, nothing wrong)', () => {
+    it('answers 2xx for a body of likely own writes only (nothing wrong)', () => {
       const result = run(ep, distributionPush([{ tag: '1.0-verified' }]), headers);
-      expect(result).toMatchObject({ events: [], ownWrites: 1, invalid: 0 });
+      expect(result).toMatchObject({ ownWrites: 1, invalid: 0 });
+      expect(result.events[0].ownWriteHint).toMatch(/verified/);
     });
   });
 

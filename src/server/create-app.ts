@@ -55,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(OPENAPI_DOCUMENT);
   });
   const apiAuth = requireApiToken(deps.config.server.apiTokens);
-  app.use('/api/v1', apiAuth, apiRouter(deps));
+  app.use('/api/v1', apiAuth, apiRouter({ ...deps, queueReady: deps.queueReady }));
   if (deps.config.server.bullBoard) {
     const board = new ExpressAdapter();
     board.setBasePath('/admin/queues');

@@ -29,8 +29,14 @@ export function requestLog(logger: Logger): RequestHandler {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const status = res.statusCode;
-      // Refused credentials are worth a look; other 4xx (an API 404 while polling) are routine.
-      const level = status >= 500 ? 'error' : status === 401 || status === 403 ? 'warn' : 'info';
+      // Refused credentials and 503s (Redis away: the cause is logged once elsewhere) are worth a
+      // look; other 4xx (an API 404 while polling) are routine; other 5xx are bugs.
+      const level =
+        status >= 500 && status !== 503
+          ? 'error'
+          : status === 401 || status === 403 || status === 503
+            ? 'warn'
+            : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger[level](

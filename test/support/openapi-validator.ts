@@ -71,6 +71,41 @@ export class OpenApiValidator {
     this.#ajv.addSchema(document, DOCUMENT_ID);
   }
 
+  /**
+   * Structural problems no response would reveal: `$ref`s that resolve nowhere, path template
+   * parameters not declared (or declared but not in the template), operations without responses.
+   */
+  lint(): string[] {
+    const problems: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${at}/${i}`));
+      if (!isRecord(node)) return;
+      if (typeof node.$ref === 'string' && this.#resolveLocal(node.$ref) === undefined)
+        problems.push(`${at}: $ref ${node.$ref} resolves nowhere`);
+      for (const [key, value] of Object.entries(node)) walk(value, `${at}/${key}`);
+    };
+    walk(this.#document, '#');
+    for (const [template, item] of Object.entries(this.#document.paths as Record<string, unknown>)) {
+      if (!isRecord(item)) continue;
+      const inTemplate = [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+      for (const method of METHODS) {
+        const operation = item[method];
+        if (!isRecord(operation)) continue;
+        const declared = (Array.isArray(operation.parameters) ? operation.parameters : [])
+          .filter((p): p is Record<string, unknown> => isRecord(p) && p.in === 'path')
+          .map((p) => String(p.name))
+          .sort();
+        if (JSON.stringify(declared) !== JSON.stringify(inTemplate))
+          problems.push(
+            `${method.toUpperCase()} ${template}: path parameters ${declared.join(',')} ≠ ${inTemplate.join(',')}`,
+          );
+        if (!isRecord(operation.responses) || Object.keys(operation.responses).length === 0)
+          problems.push(`${method.toUpperCase()} ${template}: no responses`);
+      }
+    }
+    return problems;
+  }
+
   /** Every documented operation as `METHOD /template`. */
   operations(): string[] {
     const paths = this.#document.paths as Record<string, unknown>;
@@ -180,6 +215,18 @@ export class OpenApiValidator {
     const validate = this.#validator([...pointer, 'content', mediaType, 'schema']);
     if (!validate(body)) problems.push(`${what}: body: ${describeErrors(validate)}`);
     return problems;
+  }
+
+  /** The node a local `#/…` reference points at, or undefined. */
+  #resolveLocal(ref: string): unknown {
+    if (!ref.startsWith('#/')) return undefined;
+    let node: unknown = this.#document;
+    for (const raw of ref.slice(2).split('/')) {
+      const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+      if (!isRecord(node) || !(key in node)) return undefined;
+      node = node[key];
+    }
+    return node;
   }
 
   #resolveHeader(header: unknown): Record<string, unknown> {

@@ -5,6 +5,7 @@ import { isRecord } from '../../is-record.js';
 import type { Queues } from '../../queue/create-queues.js';
 import { inspectJobId, JOB_ID_PATTERN } from '../../queue/job-id.js';
 import { randomUUID } from 'node:crypto';
+import { relative } from 'node:path';
 import type { InspectJobData } from '../../queue/job-types.js';
 import type { PolicySet } from '../../service/load-policy-set.js';
 import type { AuditEntry, ImageRecord } from '../../store/types.js';
@@ -12,6 +13,8 @@ import { HttpError } from '../http-error.js';
 
 export interface ApiDeps {
   config: PushgateConfig;
+  /** False while the queue's Redis connection is down: queue calls would wait for it. */
+  queueReady: () => boolean;
   queues: Pick<Queues, 'inspect'>;
   policySet: PolicySet;
   store: {
@@ -112,7 +115,13 @@ export function apiRouter(deps: ApiDeps): Router {
     });
   });
 
-  router.post('/scans', express.json({ limit: '16kb' }), async (req, res) => {
+  const requireQueue: express.RequestHandler = (_req, _res, next) => {
+    if (!deps.queueReady())
+      throw new HttpError(503, 'UNAVAILABLE', 'the queue (Redis) is unreachable; retry later');
+    next();
+  };
+
+  router.post('/scans', requireQueue, express.json({ limit: '16kb' }), async (req, res) => {
     const body: unknown = req.body;
     if (!isRecord(body))
       throw new HttpError(400, 'BAD_REQUEST', 'body must be a JSON object { "reference": "host/repo:tag" }');
@@ -158,10 +167,12 @@ export function apiRouter(deps: ApiDeps): Router {
     });
   });
 
-  router.get('/scans/:jobId', async (req, res) => {
+  router.get('/scans/:jobId', requireQueue, async (req, res) => {
     const id = String(req.params.jobId);
     // Only ids pushgate hands out: BullMQ keeps its own bookkeeping under other names.
-    if (!JOB_ID_PATTERN.test(id)) throw new HttpError(400, 'BAD_REQUEST', 'not a scan job id');
+    if (!JOB_ID_PATTERN.test(id) || !id.startsWith('inspect-')) {
+      throw new HttpError(400, 'BAD_REQUEST', 'not a scan job id');
+    }
     const job = await deps.queues.inspect.getJob(id);
     if (!job) throw new HttpError(404, 'NOT_FOUND', 'no such scan job');
     res.json({
@@ -187,7 +198,8 @@ export function apiRouter(deps: ApiDeps): Router {
         onPass: policy.spec.onPass,
         rules: policy.spec.rules.map((r) => ({ id: r.id, severity: r.severity, message: r.message })),
         waivers: policy.spec.waivers ?? [],
-        file: source.file,
+        // Relative to the working directory: the server's layout is not the caller's business.
+        file: relative(process.cwd(), source.file),
       })),
     });
   });

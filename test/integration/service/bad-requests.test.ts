@@ -181,6 +181,23 @@ describe('webhook and API error answers', () => {
     expect(configured.status).toBe(202);
   });
 
+  it('400 (not 500) for a path that is not valid percent-encoding, without echoing it', async () => {
+    const response = await request(service.url)
+      .post('/hooks/generic/%E0%A4%A')
+      .set('content-type', 'application/json')
+      .send('{}');
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('MALFORMED');
+    expect(JSON.stringify(response.body)).not.toContain('%E0');
+  });
+
+  it('answers 400 for a scan job id that is not one of ours (BullMQ keeps its own keys beside jobs)', async () => {
+    const response = await request(service.url)
+      .get('/api/v1/scans/stalled-check')
+      .set('authorization', 'Bearer api-token-1');
+    expect(response.status).toBe(400);
+  });
+
   it('404 for an unknown endpoint and route, ignored events get 202', async () => {
     expect((await request(service.url).post('/hooks/nope').send('{}')).status).toBe(404);
     expect((await request(service.url).get('/nowhere')).body.error.code).toBe('NOT_FOUND');

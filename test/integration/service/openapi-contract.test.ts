@@ -188,6 +188,10 @@ describe('the OpenAPI document is the contract of every route', () => {
     await dir?.remove();
   }, 60_000);
 
+  it('the document is well-formed: every $ref resolves, every path parameter is declared', () => {
+    expect(contract.lint()).toEqual([]);
+  });
+
   it('webhooks: 202 for each auth kind, and every refusal with its documented status and code', async () => {
     const bearer = { authorization: `Bearer ${webhookToken}`, 'content-type': V1 };
     const pushed = await api('POST', '/hooks/distribution', {
@@ -234,6 +238,7 @@ describe('the OpenAPI document is the contract of every route', () => {
     }
     expectError(await api('POST', '/hooks/distribution', { headers: bearer, body: '{' }), 400, 'MALFORMED');
     expectError(await api('POST', '/hooks/nowhere', { headers: bearer, body: '{}' }), 404, 'NOT_FOUND');
+    expectError(await api('POST', '/hooks/%zz', { headers: bearer, body: '{}' }), 400, 'MALFORMED');
     expectError(
       await api('POST', '/hooks/nowhere/secret', { headers: bearer, body: '{}' }),
       404,
@@ -294,6 +299,7 @@ describe('the OpenAPI document is the contract of every route', () => {
     expect((filtered.body.images as Array<{ digest: string }>).map((i) => i.digest)).toEqual([rejected]);
 
     expectError(await api('GET', '/api/v1/images/not-a-digest'), 400, 'BAD_REQUEST');
+    expectError(await api('GET', '/api/v1/images/%zz'), 400, 'MALFORMED');
     expectError(await api('GET', `/api/v1/images/sha256:${'ab'.repeat(32)}`), 404, 'NOT_FOUND');
     expectError(await api('GET', `/api/v1/images/${passed}`, { token: false }), 401, 'UNAUTHORIZED');
     expectError(
@@ -428,6 +434,11 @@ describe('the OpenAPI document is the contract of every route', () => {
         body: distributionPush(passed),
       });
       expectError(refused, 503, 'UNAVAILABLE');
+      const scan = await api('POST', '/api/v1/scans', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reference: `${registry.host}/prod/app:1` }),
+      });
+      expectError(scan, 503, 'UNAVAILABLE');
       // A store call waits through the client's reconnect attempts (seconds) before it fails: run them together.
       const [image, images, audit, ready] = await Promise.all([
         api('GET', `/api/v1/images/${passed}`),

@@ -1,0 +1,83 @@
+/**
+ * CI smoke test of the compiled service (`npm run build` first): `bin/pushgate.js start` runs
+ * dist/, whose sandboxed inspector is dist/workers/inspect-image.js — a path the test suite (which
+ * runs the sources) never takes. For each sandbox kind, a real registry's notification must lead
+ * to a stored verdict and an applied action. Exits 1 with the service's output on failure.
+ *
+ *   npm run build && npx tsx test/smoke/compiled-service.ts
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pushImage } from '../support/image-builder.js';
+import { freePort } from '../support/ports.js';
+import {
+  newWebhookToken,
+  REPO_ROOT,
+  spawnService,
+  waitForRecord,
+  writeServiceConfig,
+} from '../support/pushgate-service.js';
+import { startRedis } from '../support/redis.js';
+import { startRegistry } from '../support/registry.js';
+import { buildSingleStageImage } from '../support/seed-images.js';
+import { tempDir } from '../support/temp-dir.js';
+import { waitFor } from '../support/wait-for.js';
+
+if (!existsSync(join(REPO_ROOT, 'dist', 'workers', 'inspect-image.js'))) {
+  console.error('smoke: dist/workers/inspect-image.js is missing: run `npm run build` first');
+  process.exit(1);
+}
+
+let failed = false;
+for (const sandbox of ['process', 'thread'] as const) {
+  const dir = await tempDir('pushgate-smoke-');
+  const port = await freePort();
+  const webhookToken = newWebhookToken();
+  const redis = await startRedis();
+  const registry = await startRegistry({
+    notifications: [
+      {
+        name: 'pushgate',
+        url: `http://127.0.0.1:${port}/hooks/distribution`,
+        headers: { Authorization: [`Bearer ${webhookToken}`] },
+      },
+    ],
+  });
+  const cfg = await writeServiceConfig({
+    dir: dir.path,
+    redisUrl: redis.url,
+    registryUrl: registry.url,
+    port,
+    webhookToken,
+    workers: { sandbox },
+  });
+  const service = spawnService('start', cfg.path);
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor('the compiled service to be ready', async () => (await fetch(`${url}/readyz`)).ok, 30_000);
+    const { digest } = await pushImage(
+      { url: registry.url, repository: 'prod/smoke', tag: '1' },
+      await buildSingleStageImage(),
+    );
+    const record = await waitForRecord(url, cfg.apiToken, digest, (r) =>
+      (r.actions as Array<{ kind: string; outcome: string }>).some(
+        (a) => a.kind === 'delete' && a.outcome === 'done',
+      ),
+    );
+    console.log(
+      `smoke (${sandbox} sandbox, compiled): ${record.decision}, ${(record.actions as unknown[]).length} action(s) — OK`,
+    );
+  } catch (error) {
+    failed = true;
+    console.error(
+      `smoke (${sandbox} sandbox, compiled) FAILED: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    console.error(service.output().slice(-4000));
+  } finally {
+    await service.terminate();
+    await registry.stop();
+    await redis.stop();
+    await dir.remove();
+  }
+}
+process.exit(failed ? 1 : 0);

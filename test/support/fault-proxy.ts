@@ -12,6 +12,8 @@ export interface FaultProxy {
   throttleBlobs(pauseMs: number): void;
   /** Requests answered 503 so far, and requests forwarded. */
   counts(): { failed: number; forwarded: number };
+  /** Blob bytes sent to clients so far (to act mid-download). */
+  blobBytes(): number;
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let pauseMs = 0;
   let failed = 0;
   let forwarded = 0;
+  let blobBytes = 0;
   const server: Server = createServer((req, res) => {
     if (Date.now() < failUntil) {
       failed++;
@@ -54,7 +57,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
           for await (const chunk of upstreamResponse) {
             const buffer = chunk as Buffer;
             for (let offset = 0; offset < buffer.length; offset += 64 * 1024) {
-              if (!res.write(buffer.subarray(offset, offset + 64 * 1024))) {
+              const piece = buffer.subarray(offset, offset + 64 * 1024);
+              blobBytes += piece.length;
+              if (!res.write(piece)) {
                 await new Promise((resolve) => res.once('drain', resolve));
               }
               await sleep(pauseMs);
@@ -83,6 +88,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       pauseMs = ms;
     },
     counts: () => ({ failed, forwarded }),
+    blobBytes: () => blobBytes,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -20,6 +20,8 @@ export interface ServiceConfigOptions {
   port?: number;
   /** The token the registry's notifications carry; generated when absent. */
   webhookToken?: string;
+  /** Share another config's queues and store (a second worker with other limits). */
+  prefix?: string;
   /** Partial sections merged over the test defaults. */
   enforcement?: Record<string, unknown>;
   workers?: Record<string, unknown>;
@@ -45,7 +47,7 @@ export interface ServiceConfigFile {
  */
 export async function writeServiceConfig(options: ServiceConfigOptions): Promise<ServiceConfigFile> {
   const port = options.port ?? (await freePort());
-  const prefix = `pgt-${randomBytes(4).toString('hex')}`;
+  const prefix = options.prefix ?? `pgt-${randomBytes(4).toString('hex')}`;
   const apiToken = `api-${randomBytes(12).toString('hex')}`;
   const webhookToken = options.webhookToken ?? newWebhookToken();
   const document = {
@@ -67,7 +69,7 @@ export async function writeServiceConfig(options: ServiceConfigOptions): Promise
     log: { level: 'warn' },
     ...options.extra,
   };
-  const path = join(options.dir, `pushgate-${prefix}.yaml`);
+  const path = join(options.dir, `pushgate-${prefix}-${randomBytes(3).toString('hex')}.yaml`);
   await writeFile(path, stringify(document));
   return {
     path,

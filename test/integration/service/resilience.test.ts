@@ -66,6 +66,7 @@ describe('recovery', () => {
   let cfg: ServiceConfigFile;
   let server: InProcessService;
   let worker: ChildService | undefined;
+  let shortTimeout: ServiceConfigFile;
 
   async function jobCount(state: string): Promise<number> {
     const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -90,16 +91,29 @@ describe('recovery', () => {
       }),
     ]);
     proxy = await startFaultProxy(registry.url);
-    cfg = await writeServiceConfig({
+    const common = {
       dir: dir.path,
       redisUrl: redis.url,
       registryUrl: proxy.url,
       port,
       webhookToken,
+    };
+    cfg = await writeServiceConfig({
+      ...common,
       // The registry's own host (as notifications name it) maps to the proxy pushgate reads through.
       extra: { registries: [{ name: 'local', url: proxy.url, aliases: [registry.host] }] },
       enforcement: { attachReport: false },
       workers: { attempts: 12, backoffMs: 1000 },
+    });
+    // A second worker configuration on the same queues, with a scan time limit a slow pull exceeds.
+    shortTimeout = await writeServiceConfig({
+      ...common,
+      prefix: cfg.prefix,
+      extra: {
+        registries: [{ name: 'local', url: proxy.url, aliases: [registry.host] }],
+        limits: { scanTimeoutMs: 2000 },
+      },
+      enforcement: { attachReport: false },
     });
     server = await startInProcess('serve', cfg.path);
   }, 60_000);
@@ -122,7 +136,12 @@ describe('recovery', () => {
     const image = await buildCleanImage('crash', 24 * 1024 * 1024);
     const { digest } = await pushImage({ url: registry.url, repository: 'prod/crash', tag: '1' }, image);
     await waitFor('the inspection to start', async () => (await jobCount('active')) === 1, 60_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    const before = proxy.blobBytes();
+    await waitFor(
+      'the layer download to be under way',
+      async () => proxy.blobBytes() - before > 2 * 1024 * 1024,
+      60_000,
+    );
     const sandboxes = worker.childPids();
     expect(sandboxes.length).toBeGreaterThan(0);
     await worker.killParent();
@@ -183,5 +202,29 @@ describe('recovery', () => {
     expect(record.decision).toBe('pass');
     expect(Date.now() - started).toBeGreaterThanOrEqual(19_000);
     expect(proxy.counts().failed - failedBefore).toBeGreaterThan(3);
+  }, 180_000);
+
+  it('an inspection past limits.scanTimeoutMs is stopped and the image refused (fail-closed)', async () => {
+    worker = spawnService('worker', shortTimeout.path);
+    proxy.throttleBlobs(25); // the 24 MiB layer needs about ten seconds: far past the 2 s limit
+    try {
+      const image = await buildCleanImage('slow', 24 * 1024 * 1024);
+      const { digest } = await pushImage({ url: registry.url, repository: 'prod/slow', tag: '1' }, image);
+      await waitFor('the inspection to start', async () => (await jobCount('active')) === 1, 60_000);
+      const sandboxes = worker.childPids();
+      const record = await waitForRecord(server.url, cfg.apiToken, digest, (r) =>
+        (r.actions as Array<{ kind: string }>).some((a) => a.kind === 'delete'),
+      );
+      expect(record.decision).toBe('reject');
+      expect((record.error as { code: string }).code).toBe('SCAN_TIMEOUT');
+      // The sandbox that was still pulling ended itself once the failure was reported.
+      await waitFor(
+        'the timed-out sandbox to exit',
+        async () => sandboxes.every((pid) => !isAlive(pid)),
+        10_000,
+      );
+    } finally {
+      proxy.throttleBlobs(0);
+    }
   }, 180_000);
 });

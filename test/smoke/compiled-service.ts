@@ -5,6 +5,7 @@
  * to a stored verdict and an applied action. Exits 1 with the service's output on failure.
  *
  *   npm run build && npx tsx test/smoke/compiled-service.ts
+ *   npx tsx test/smoke/compiled-service.ts --source    # without dist/: the tsx shim path
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +24,9 @@ import { buildSingleStageImage } from '../support/seed-images.js';
 import { tempDir } from '../support/temp-dir.js';
 import { waitFor } from '../support/wait-for.js';
 
-if (!existsSync(join(REPO_ROOT, 'dist', 'workers', 'inspect-image.js'))) {
+// `--source`: the same run from the sources (no dist/): the sandboxes then load the tsx shim.
+const fromSource = process.argv.includes('--source');
+if (!fromSource && !existsSync(join(REPO_ROOT, 'dist', 'workers', 'inspect-image.js'))) {
   console.error('smoke: dist/workers/inspect-image.js is missing: run `npm run build` first');
   process.exit(1);
 }
@@ -54,7 +57,7 @@ for (const sandbox of ['process', 'thread'] as const) {
   const service = spawnService('start', cfg.path);
   try {
     const url = `http://127.0.0.1:${port}`;
-    await waitFor('the compiled service to be ready', async () => (await fetch(`${url}/readyz`)).ok, 30_000);
+    await waitFor('the service to be ready', async () => (await fetch(`${url}/readyz`)).ok, 30_000);
     const { digest } = await pushImage(
       { url: registry.url, repository: 'prod/smoke', tag: '1' },
       await buildSingleStageImage(),
@@ -65,12 +68,12 @@ for (const sandbox of ['process', 'thread'] as const) {
       ),
     );
     console.log(
-      `smoke (${sandbox} sandbox, compiled): ${record.decision}, ${(record.actions as unknown[]).length} action(s) — OK`,
+      `smoke (${sandbox} sandbox, ${fromSource ? 'sources' : 'compiled'}): ${record.decision}, ${(record.actions as unknown[]).length} action(s) — OK`,
     );
   } catch (error) {
     failed = true;
     console.error(
-      `smoke (${sandbox} sandbox, compiled) FAILED: ${error instanceof Error ? error.message : String(error)}`,
+      `smoke (${sandbox} sandbox, ${fromSource ? 'sources' : 'compiled'}) FAILED: ${error instanceof Error ? error.message : String(error)}`,
     );
     console.error(service.output().slice(-4000));
   } finally {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { PushgateError } from '../errors.js';
@@ -7,6 +7,7 @@ import { PushgateError } from '../errors.js';
 export interface LocalRedis {
   url: string;
   dir: string;
+  pid: number;
   /** Settles when redis-server exits without `stop()` being called (it crashed or was killed). */
   died: Promise<string>;
   stop(): Promise<void>;
@@ -14,6 +15,24 @@ export interface LocalRedis {
 
 const INSTALL_HINT =
   'no REDIS_URL and no redis-server binary: install it (Debian/Ubuntu: apt-get install redis-server) or set REDIS_URL=redis://host:6379';
+
+/** The pid in the file when that process is alive, else undefined (no file, or a stale one). */
+async function runningPid(pidFile: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(pidFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -47,6 +66,15 @@ function answersPing(port: number): Promise<boolean> {
 export async function startLocalRedis(options: { cwd: string; binary?: string }): Promise<LocalRedis> {
   const dir = join(options.cwd, '.pushgate', 'redis');
   await mkdir(dir, { recursive: true });
+  // Two servers on one append-only file would corrupt it: refuse while another one runs here.
+  const pidFile = join(dir, 'redis.pid');
+  const running = await runningPid(pidFile);
+  if (running !== undefined) {
+    throw new PushgateError(
+      'CONFIG_INVALID',
+      `a redis-server (pid ${running}) already uses ${dir}: is another \`pushgate start\` running in this directory? Stop it, or set REDIS_URL to share its Redis`,
+    );
+  }
   const port = await freePort();
   const child: ChildProcess = spawn(
     options.binary ?? 'redis-server',
@@ -99,6 +127,8 @@ export async function startLocalRedis(options: { cwd: string; binary?: string })
   }
   child.removeAllListeners('exit');
   child.removeAllListeners('error');
+  // redis-server writes no pid file when it runs in the foreground: keep our own.
+  await writeFile(pidFile, `${child.pid}\n`);
   let stopping = false;
   const exited = new Promise<string>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`)),
@@ -107,12 +137,17 @@ export async function startLocalRedis(options: { cwd: string; binary?: string })
   return {
     url: `redis://127.0.0.1:${port}`,
     dir,
+    pid: child.pid ?? 0,
     died: exited.then((how) => (stopping ? new Promise<string>(() => undefined) : how)),
     async stop() {
       stopping = true;
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        await rm(pidFile, { force: true });
+        return;
+      }
       child.kill('SIGTERM'); // redis-server fsyncs the AOF on SIGTERM
       await exited;
+      await rm(pidFile, { force: true });
     },
   };
 }

@@ -47,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
       policySet: deps.policySet,
       countEvent: deps.metrics.countEvent,
       queueReady: deps.queueReady,
+      logger: deps.logger,
     }),
   );
   app.use(healthRouter({ readinessChecks: deps.readinessChecks }));

@@ -10,12 +10,14 @@ import type { PushEvent } from '../../webhooks/types.js';
 import { WebhookError } from '../../webhooks/webhook-error.js';
 import { ownTagTemplates } from '../../service/own-tag-templates.js';
 import { HttpError } from '../http-error.js';
+import type { Logger } from '../../logger.js';
 
 export interface HooksDeps {
   config: PushgateConfig;
   queues: Pick<Queues, 'inspect'>;
   policySet: PolicySet;
   countEvent(source: string, outcome: string, count: number): void;
+  logger: Logger;
   /**
    * False while Redis is unreachable: the event is then refused with 503 at once, so the sender
    * retries it later, instead of the request hanging until the sender gives up.
@@ -69,16 +71,20 @@ export function hooksRouter(deps: HooksDeps): Router {
     if (result.ignored > 0) deps.countEvent(endpoint.adapter, 'ignored', result.ignored);
     if (result.ownWrites > 0) deps.countEvent(endpoint.adapter, 'own_write', result.ownWrites);
     if (result.invalid > 0) deps.countEvent(endpoint.adapter, 'invalid', result.invalid);
-    (req as { log?: { info(o: object, m: string): void } }).log?.info(
-      {
-        endpoint: endpoint.name,
-        accepted: result.events.length,
-        ignored: result.ignored,
-        ownWrites: result.ownWrites,
-        invalid: result.invalid,
-      },
-      'webhook accepted',
-    );
+    // `req.log` is built on first use; at a level that drops the line, do not build it at all.
+    if (deps.logger.isLevelEnabled('info')) {
+      (req as { log?: Logger }).log?.info(
+        {
+          endpoint: endpoint.name,
+          accepted: result.events.length,
+          ignored: result.ignored,
+          ownWrites: result.ownWrites,
+          invalid: result.invalid,
+          ...(result.problems.length > 0 ? { problems: result.problems } : {}),
+        },
+        'webhook accepted',
+      );
+    }
     res.status(202).json({
       accepted: result.events.length,
       ignored: result.ignored,

@@ -34,7 +34,6 @@ const MAX_REFERRER_PAGES = 100;
  * Largest blob copied through memory when a registry answers a cross-repository mount by starting
  * an upload instead (mount unsupported or refused): the transport sends whole buffers, not streams.
  */
-export const MAX_COPY_BLOB_BYTES = 512 * 1024 * 1024;
 
 export interface RegistryClientOptions {
   /** Registry as named in references: `docker.io`, `ghcr.io`, `localhost:5000`. */
@@ -133,7 +132,8 @@ interface Call {
   /** Path after `/v2/`, or an absolute URL already checked to be on the registry origin. */
   path: string | URL;
   headers?: Record<string, string>;
-  body?: Buffer;
+  /** A buffer, or a stream opened afresh for each attempt (see HttpRequest.body). */
+  body?: Buffer | (() => Promise<Readable>);
   scopes: string[];
   what: string;
 }
@@ -504,15 +504,16 @@ export class RegistryClient {
       return 'mounted';
     }
     if (start.status !== 202) throw await registryErrorFrom(start, what);
-    let data: Buffer;
+    let blobSize: number;
     try {
-      const blobSize = size ?? (await this.blobSize(fromRepository, digest));
-      data = await this.getBlobBuffer(fromRepository, { digest, size: blobSize }, MAX_COPY_BLOB_BYTES);
+      blobSize = size ?? (await this.blobSize(fromRepository, digest));
     } catch (err) {
       await discardBody(start.body);
       throw withContext(`${what} (mount refused, copying)`, err);
     }
-    await this.completeUpload(start, data, digest, scopes, `${what} (mount refused, copying)`);
+    // Streamed from the source into the upload session, verified on the way: never buffered.
+    const source = { size: blobSize, open: () => this.getBlob(fromRepository, { digest, size: blobSize }) };
+    await this.completeUpload(start, source, digest, scopes, `${what} (mount refused, copying)`);
     return 'copied';
   }
 
@@ -537,7 +538,7 @@ export class RegistryClient {
   /** Finishes an upload session (a 202 with a Location) with one monolithic PUT of `data`. */
   private async completeUpload(
     start: HttpResponse,
-    data: Buffer,
+    data: Buffer | { size: number; open: () => Promise<Readable> },
     digest: string,
     scopes: string[],
     what: string,
@@ -564,8 +565,12 @@ export class RegistryClient {
     const put = await this.call({
       method: 'PUT',
       path: target,
-      headers: { 'content-type': 'application/octet-stream' },
-      body: data,
+      headers: {
+        'content-type': 'application/octet-stream',
+        // A buffer's length undici knows; a stream's must be declared (monolithic uploads need it).
+        ...(Buffer.isBuffer(data) ? {} : { 'content-length': String(data.size) }),
+      },
+      body: Buffer.isBuffer(data) ? data : data.open,
       scopes,
       what,
     });

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { PushgateError } from '../errors.js';
@@ -50,7 +50,11 @@ export interface HttpRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'POST';
   url: URL;
   headers?: Record<string, string>;
-  body?: Buffer | string;
+  /**
+   * A buffer, or a function opening a fresh stream for each attempt (a stream cannot be sent
+   * twice, and retries and token renewals resend): large blobs flow through without buffering.
+   */
+  body?: Buffer | string | (() => Promise<Readable>);
   /** What the URL is, for the SSRF check of the first hop. */
   purpose?: UrlPurpose;
   /**
@@ -221,18 +225,22 @@ export class HttpTransport {
       const headers: Record<string, string> = { ...req.headers };
       const authorization = req.authorizationFor?.(url);
       if (authorization !== undefined) headers.authorization = authorization;
-      const {
-        statusCode,
-        headers: responseHeaders,
-        body,
-      } = await request(url, {
-        method: req.method,
-        headers,
-        body: req.body,
-        dispatcher: this.dispatcher,
-        headersTimeout: this.timeouts.headersMs,
-        bodyTimeout: this.timeouts.bodyIdleMs,
-      });
+      const requestBody = typeof req.body === 'function' ? await req.body() : req.body;
+      let answer;
+      try {
+        answer = await request(url, {
+          method: req.method,
+          headers,
+          body: requestBody,
+          dispatcher: this.dispatcher,
+          headersTimeout: this.timeouts.headersMs,
+          bodyTimeout: this.timeouts.bodyIdleMs,
+        });
+      } finally {
+        // A stream the server answered before reading (401, an error) still holds its source open.
+        if (requestBody instanceof Readable && !requestBody.readableEnded) requestBody.destroy();
+      }
+      const { statusCode, headers: responseHeaders, body } = answer;
       const response: HttpResponse = { status: statusCode, headers: responseHeaders, body, url };
       if (!follow || !REDIRECT_STATUSES.has(statusCode)) return response;
       const location = headerValue(responseHeaders, 'location');

@@ -13,12 +13,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { buildImage, pushImage } from '../../test/support/image-builder.js';
-import { freePort } from '../../test/support/ports.js';
-import { newWebhookToken, writeServiceConfig } from '../../test/support/pushgate-service.js';
-import { startRedis } from '../../test/support/redis.js';
-import { startRegistry } from '../../test/support/registry.js';
+import { startPushStack } from '../../test/support/pushgate-service.js';
 import { fakeElf } from '../../test/support/seed-images.js';
-import { tempDir } from '../../test/support/temp-dir.js';
 import { waitFor } from '../../test/support/wait-for.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -54,27 +50,8 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-const dir = await tempDir('pushgate-bench-e2e-');
-const port = await freePort();
-const webhookToken = newWebhookToken();
-const redis = await startRedis();
-const registry = await startRegistry({
-  notifications: [
-    {
-      name: 'pushgate',
-      url: `http://127.0.0.1:${port}/hooks/distribution`,
-      headers: { Authorization: [`Bearer ${webhookToken}`] },
-    },
-  ],
-});
-const cfg = await writeServiceConfig({
-  dir: dir.path,
-  redisUrl: redis.url,
-  registryUrl: registry.url,
-  port,
-  webhookToken,
-  extra: { log: { level: 'error' } },
-});
+const { registry, cfg, stop } = await startPushStack({ extra: { log: { level: 'error' } } });
+const port = cfg.port;
 const pushgate = spawn(process.execPath, [join(ROOT, 'bin/pushgate.js'), 'start', '--config', cfg.path], {
   cwd: ROOT,
   stdio: ['ignore', 'ignore', 'inherit'],
@@ -126,7 +103,5 @@ try {
 } finally {
   pushgate.kill('SIGTERM');
   await new Promise((r) => pushgate.once('exit', r));
-  await registry.stop();
-  await redis.stop();
-  await dir.remove();
+  await stop();
 }

@@ -10,18 +10,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pushImage } from '../support/image-builder.js';
-import { freePort } from '../support/ports.js';
-import {
-  newWebhookToken,
-  REPO_ROOT,
-  spawnService,
-  waitForRecord,
-  writeServiceConfig,
-} from '../support/pushgate-service.js';
-import { startRedis } from '../support/redis.js';
-import { startRegistry } from '../support/registry.js';
+import { REPO_ROOT, spawnService, startPushStack, waitForRecord } from '../support/pushgate-service.js';
 import { buildSingleStageImage } from '../support/seed-images.js';
-import { tempDir } from '../support/temp-dir.js';
 import { waitFor } from '../support/wait-for.js';
 
 // `--source`: the same run from the sources (no dist/): the sandboxes then load the tsx shim.
@@ -33,27 +23,8 @@ if (!fromSource && !existsSync(join(REPO_ROOT, 'dist', 'workers', 'inspect-image
 
 let failed = false;
 for (const sandbox of ['process', 'thread'] as const) {
-  const dir = await tempDir('pushgate-smoke-');
-  const port = await freePort();
-  const webhookToken = newWebhookToken();
-  const redis = await startRedis();
-  const registry = await startRegistry({
-    notifications: [
-      {
-        name: 'pushgate',
-        url: `http://127.0.0.1:${port}/hooks/distribution`,
-        headers: { Authorization: [`Bearer ${webhookToken}`] },
-      },
-    ],
-  });
-  const cfg = await writeServiceConfig({
-    dir: dir.path,
-    redisUrl: redis.url,
-    registryUrl: registry.url,
-    port,
-    webhookToken,
-    workers: { sandbox },
-  });
+  const { registry, cfg, stop } = await startPushStack({ workers: { sandbox } });
+  const port = cfg.port;
   const service = spawnService('start', cfg.path);
   try {
     const url = `http://127.0.0.1:${port}`;
@@ -78,9 +49,7 @@ for (const sandbox of ['process', 'thread'] as const) {
     console.error(service.output().slice(-4000));
   } finally {
     await service.terminate();
-    await registry.stop();
-    await redis.stop();
-    await dir.remove();
+    await stop();
   }
 }
 process.exit(failed ? 1 : 0);

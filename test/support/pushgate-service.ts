@@ -8,6 +8,9 @@ import { runService, type ServiceMode } from '../../src/cli/run-service.js';
 import type { PushgateConfig } from '../../src/config/types.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait-for.js';
+import { startRedis, type RedisServer } from './redis.js';
+import { startRegistry, type TestRegistry } from './registry.js';
+import { tempDir } from './temp-dir.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DEFAULT_POLICIES = join(REPO_ROOT, 'policies');
@@ -217,4 +220,54 @@ export async function waitForRecord(
     timeoutMs,
   );
   return last!;
+}
+
+export interface PushStack {
+  dir: string;
+  redis: RedisServer;
+  registry: TestRegistry;
+  /** The config file: pushgate on `cfg.port`, reading the registry, which notifies it. */
+  cfg: ServiceConfigFile;
+  stop(): Promise<void>;
+}
+
+/**
+ * The pieces every end-to-end run needs: a Redis, a CNCF registry whose notifications go to
+ * pushgate's (not yet started) webhook, and the config file pushgate is to start with.
+ */
+export async function startPushStack(
+  options: Omit<ServiceConfigOptions, 'dir' | 'redisUrl' | 'registryUrl' | 'port' | 'webhookToken'> = {},
+): Promise<PushStack> {
+  const dir = await tempDir('pushgate-stack-');
+  const port = await freePort();
+  const webhookToken = newWebhookToken();
+  const redis = await startRedis();
+  const registry = await startRegistry({
+    notifications: [
+      {
+        name: 'pushgate',
+        url: `http://127.0.0.1:${port}/hooks/distribution`,
+        headers: { Authorization: [`Bearer ${webhookToken}`] },
+      },
+    ],
+  });
+  const cfg = await writeServiceConfig({
+    ...options,
+    dir: dir.path,
+    redisUrl: redis.url,
+    registryUrl: registry.url,
+    port,
+    webhookToken,
+  });
+  return {
+    dir: dir.path,
+    redis,
+    registry,
+    cfg,
+    async stop() {
+      await registry.stop();
+      await redis.stop();
+      await dir.remove();
+    },
+  };
 }

@@ -34,3 +34,12 @@ export function errorFields(error: unknown): { code?: string; err: string } {
   }
   return { err: String(error) };
 }
+
+/**
+ * `createRedis`'s `onError` for service processes: ioredis reports every failed reconnect, and
+ * each becomes one warning naming the connection (never its URL, which may hold a password).
+ */
+export function logRedisErrors(logger: Logger): (error: Error, context: { name: string }) => void {
+  return (error, context) =>
+    logger.warn({ redis: context.name, err: error.message }, 'redis connection error');
+}

@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import type { PushgateConfig } from '../src/config/types.js';
-import { errorFields, type Logger } from '../src/logger.js';
+import { errorFields, logRedisErrors, type Logger } from '../src/logger.js';
 import { processorPath } from '../src/queue/processor-path.js';
 import {
   ENFORCE_QUEUE,
@@ -31,8 +31,7 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
     component: 'enforce',
     logger: logger.child({ queue: ENFORCE_QUEUE }),
   });
-  const connection = createRedis(url, { name: 'worker', forBullmq: true });
-  connection.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
+  const connection = createRedis(url, { name: 'worker', forBullmq: true, onError: logRedisErrors(logger) });
   const common = {
     connection,
     prefix: config.redis.prefix,

@@ -4,7 +4,7 @@ import type { PushgateConfig } from '../src/config/types.js';
 import type { FactExtractor } from '../src/facts/extractor.js';
 import { EXTRACTORS } from '../src/facts/extractors/index.js';
 import { createSecretsExtractor } from '../src/facts/extractors/secrets.js';
-import { createLogger, type Logger } from '../src/logger.js';
+import { createLogger, logRedisErrors, type Logger } from '../src/logger.js';
 import { jobOptions } from '../src/queue/create-queues.js';
 import { enforceJobId } from '../src/queue/job-id.js';
 import { ENFORCE_QUEUE, type EnforceJobData } from '../src/queue/job-types.js';
@@ -38,11 +38,9 @@ export async function createWorkerContext(
 ): Promise<WorkerContext> {
   const logger = options.logger ?? createLogger(config.log, { component: options.component });
   const url = requireRedisUrl(config);
-  const redis: Redis = createRedis(url, { name: options.component });
-  const bullRedis: Redis = createRedis(url, { name: `${options.component}-queue`, forBullmq: true });
-  for (const client of [redis, bullRedis]) {
-    client.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
-  }
+  const onError = logRedisErrors(logger);
+  const redis: Redis = createRedis(url, { name: options.component, onError });
+  const bullRedis: Redis = createRedis(url, { name: `${options.component}-queue`, forBullmq: true, onError });
   const prefix = config.redis.prefix;
   const store = new VerdictStore(redis, prefix);
   const enforceQueue = new Queue<EnforceJobData>(ENFORCE_QUEUE, {

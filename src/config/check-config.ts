@@ -9,6 +9,7 @@ import {
   type TemplateValues,
 } from '../actions/tag-template.js';
 import type { ConfigProblem } from './config-problem.js';
+import { normaliseRegistryHost } from './registry-hosts.js';
 import { templatesOverlap } from './templates-overlap.js';
 import type { AdapterId } from './types.js';
 
@@ -146,13 +147,15 @@ function checkRegistries(raw: Record<string, unknown>, ctx: Context): Set<string
     if (typeof registry.host === 'string') registry.host = registry.host.toLowerCase();
     for (const [path, host] of claimed) {
       if (typeof host !== 'string') continue;
-      const owner = hosts.get(host.toLowerCase());
+      // Compared as intake compares them, so no event host can lead to two registries.
+      const key = normaliseRegistryHost(host);
+      const owner = hosts.get(key);
       if (owner !== undefined && owner !== i) {
         ctx.problem(
           path,
           `host "${host}" also names registries[${owner}]: an event's host must lead to one registry`,
         );
-      } else hosts.set(host.toLowerCase(), i);
+      } else hosts.set(key, i);
     }
 
     checkSecret(

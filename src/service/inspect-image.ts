@@ -129,17 +129,14 @@ export async function inspectImage(
     if (data.tag !== undefined) await ctx.store.addTags(data.registry, data.repository, digest, [data.tag]);
 
     const subject = `${data.registry}/${data.repository}@${digest}`;
-    const release = await acquireInspection(ctx, subject, data, digest);
-    if (release === 'judged') {
+    const inspection = await acquireInspection(ctx, subject, data, digest);
+    if ('judged' in inspection) {
       // Already judged (another tag of this digest, or a re-push): apply the verdict to this push.
-      const existing = await ctx.store.get(digest, { registry: data.registry, repository: data.repository });
-      if (existing) {
-        await ctx.enqueueEnforce(existing, {
-          inspectJobId: attempt.jobId,
-          ...(data.tag !== undefined ? { tag: data.tag } : {}),
-          phase: 'push',
-        });
-      }
+      await ctx.enqueueEnforce(inspection.judged, {
+        inspectJobId: attempt.jobId,
+        ...(data.tag !== undefined ? { tag: data.tag } : {}),
+        phase: 'push',
+      });
       return {
         outcome: 'skipped',
         digest,
@@ -149,7 +146,7 @@ export async function inspectImage(
     try {
       return await inspectLocked(data, ctx, digest, name, started, attempt);
     } finally {
-      await release();
+      await inspection.release();
     }
   } catch (caught) {
     const error = withContext(`inspect ${name}@${digest ?? data.tag ?? '?'}`, caught);
@@ -162,38 +159,44 @@ export async function inspectImage(
   }
 }
 
-/** A verdict for this policy set that a new event need not redo (an `error` verdict is retried). */
-async function judged(ctx: InspectContext, data: InspectJobData, digest: string): Promise<boolean> {
-  if (data.force) return false;
+/** The verdict for this policy set that a new event need not redo (an `error` verdict is retried). */
+async function judgedRecord(
+  ctx: InspectContext,
+  data: InspectJobData,
+  digest: string,
+): Promise<ImageRecord | undefined> {
+  if (data.force) return undefined;
   const existing = await ctx.store.get(digest, { registry: data.registry, repository: data.repository });
-  return (
-    existing !== undefined &&
+  return existing !== undefined &&
     existing.policySetVersion === ctx.policySet.version &&
     existing.decision !== 'error'
-  );
+    ? existing
+    : undefined;
 }
 
 /**
- * Takes the image's inspection lock, or waits while another worker inspects it. `judged` when a
- * usable verdict exists (before or after waiting).
+ * Takes the image's inspection lock, or waits while another worker inspects it; `judged` carries
+ * the usable verdict found before or after waiting.
  */
 async function acquireInspection(
   ctx: InspectContext,
   subject: string,
   data: InspectJobData,
   digest: string,
-): Promise<'judged' | (() => Promise<void>)> {
+): Promise<{ judged: ImageRecord } | { release: () => Promise<void> }> {
   const deadline = Date.now() + ctx.config.limits.scanTimeoutMs + 60_000;
   for (;;) {
-    if (await judged(ctx, data, digest)) return 'judged';
+    const before = await judgedRecord(ctx, data, digest);
+    if (before) return { judged: before };
     const release = await ctx.lock.acquire(subject, ctx.config.workers.lockDurationMs);
     if (release) {
       // The holder may have finished between our check and our acquire.
-      if (await judged(ctx, data, digest)) {
+      const after = await judgedRecord(ctx, data, digest);
+      if (after) {
         await release();
-        return 'judged';
+        return { judged: after };
       }
-      return release;
+      return { release };
     }
     if (Date.now() > deadline) {
       throw new PushgateError('SCAN_TIMEOUT', `${subject}: another inspection held the lock for too long`, {
@@ -366,15 +369,7 @@ async function recordFailure(
     decision: failClosed ? 'reject' : 'error',
     reasons: [`could not be inspected: ${error.code}: ${error.message}`],
     verdicts: [],
-    facts: {
-      platforms: [],
-      compilers: [],
-      shells: [],
-      packageManagers: [],
-      secrets: 0,
-      sizeBytes: 0,
-      layers: 0,
-    },
+    facts: summarise([]),
     actions: [],
     policySetVersion: ctx.policySet.version,
     evaluatedAt: new Date().toISOString(),

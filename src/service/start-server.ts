@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { PushgateConfig } from '../config/types.js';
-import type { Logger } from '../logger.js';
+import { logRedisErrors, type Logger } from '../logger.js';
 import { createQueues, type Queues } from '../queue/create-queues.js';
 import { createApp } from '../server/create-app.js';
 import { createMetrics } from '../server/metrics.js';
@@ -28,11 +28,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const url = requireRedisUrl(config);
   const policySet = options.policySet ?? (await loadPolicySet(config.policies));
-  const redis = createRedis(url, { name: 'server' });
-  const bullRedis = createRedis(url, { name: 'server-queue', forBullmq: true });
-  for (const client of [redis, bullRedis]) {
-    client.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
-  }
+  const onError = logRedisErrors(logger);
+  const redis = createRedis(url, { name: 'server', onError });
+  const bullRedis = createRedis(url, { name: 'server-queue', forBullmq: true, onError });
   const prefix = config.redis.prefix;
   const queues = createQueues(bullRedis, prefix, config.workers, (error) =>
     logger.warn({ err: error.message }, 'queue connection error'),

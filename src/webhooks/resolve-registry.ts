@@ -1,28 +1,8 @@
 import type { RegistryConfig, WebhookEndpointConfig } from '../config/types.js';
-import { DOCKER_HUB } from '../image/reference.js';
+import { findRegistryByHost } from '../config/registry-hosts.js';
 import { quote } from './quote.js';
 import type { ParsedPushEvent, PushEvent } from './types.js';
 import { WebhookError } from './webhook-error.js';
-
-const DOCKER_HUB_HOSTS = new Set([
-  'docker.io',
-  'index.docker.io',
-  'registry-1.docker.io',
-  'registry.hub.docker.com',
-]);
-
-/**
- * A registry host in the form used for matching: lower-case, no trailing dot, default ports (`:443`,
- * `:80`) dropped, Docker Hub's several names folded into `docker.io`.
- */
-export function normaliseRegistryHost(host: string): string {
-  const normalised = host
-    .trim()
-    .toLowerCase()
-    .replace(/:(?:443|80)$/, '')
-    .replace(/\.(:[0-9]+)?$/, '$1');
-  return DOCKER_HUB_HOSTS.has(normalised) ? DOCKER_HUB : normalised;
-}
 
 export interface ResolveRegistryContext {
   endpoint: WebhookEndpointConfig;
@@ -54,10 +34,7 @@ export function resolveRegistry(event: ParsedPushEvent, context: ResolveRegistry
         `the event names no registry host and webhook endpoint "${endpoint.name}" is not bound to a registry`,
       );
     }
-    const wanted = normaliseRegistryHost(event.registryHost);
-    registry = registries.find((r) =>
-      [r.host, ...(r.aliases ?? [])].some((host) => normaliseRegistryHost(host) === wanted),
-    );
+    registry = findRegistryByHost(registries, event.registryHost);
     if (registry === undefined) {
       throw new WebhookError(
         'REGISTRY_NOT_CONFIGURED',

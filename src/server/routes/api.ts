@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { PushgateConfig, RegistryConfig } from '../../config/types.js';
 import { parseReference } from '../../image/reference.js';
+import { findRegistryByHost } from '../../config/registry-hosts.js';
 import { isRecord } from '../../is-record.js';
 import type { Queues } from '../../queue/create-queues.js';
 import { inspectJobId, JOB_ID_PATTERN } from '../../queue/job-id.js';
@@ -61,10 +62,7 @@ function queryLimit(value: unknown, max: number): number | undefined {
 
 /** The configured registry a reference's host names (its host or an alias), or a 422. */
 function registryFor(config: PushgateConfig, host: string): RegistryConfig {
-  const wanted = host.toLowerCase();
-  const registry = config.registries.find(
-    (r) => r.host.toLowerCase() === wanted || r.aliases.some((a) => a.toLowerCase() === wanted),
-  );
+  const registry = findRegistryByHost(config.registries, host);
   if (!registry) {
     throw new HttpError(422, 'REGISTRY_NOT_CONFIGURED', `registry ${host.slice(0, 255)} is not configured`);
   }

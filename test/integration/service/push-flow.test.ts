@@ -2,21 +2,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDockerd, type Dockerd } from '../../support/dockerd.js';
 import { buildImage, pushImage, writeDockerArchive } from '../../support/image-builder.js';
-import { freePort } from '../../support/ports.js';
 import {
-  newWebhookToken,
   startInProcess,
+  startPushStack,
   waitForRecord,
-  writeServiceConfig,
   type InProcessService,
+  type PushStack,
   type ServiceConfigFile,
 } from '../../support/pushgate-service.js';
-import { startRedis, type RedisServer } from '../../support/redis.js';
-import { startRegistry, type TestRegistry } from '../../support/registry.js';
+import type { TestRegistry } from '../../support/registry.js';
 import { buildMultiStageImage, buildSingleStageImage, SEED_STRIPE_KEY } from '../../support/seed-images.js';
-import { tempDir } from '../../support/temp-dir.js';
-
-type TempDir = Awaited<ReturnType<typeof tempDir>>;
 import { waitFor } from '../../support/wait-for.js';
 
 /**
@@ -24,10 +19,9 @@ import { waitFor } from '../../support/wait-for.js';
  * notifications reach pushgate; BullMQ workers inspect, decide and act on the registry.
  */
 describe('push → webhook → inspect → enforce', () => {
-  let redis: RedisServer;
+  let stack: PushStack;
   let registry: TestRegistry;
   let engine: Dockerd;
-  let dir: TempDir;
   let cfg: ServiceConfigFile;
   let service: InProcessService;
 
@@ -70,34 +64,15 @@ describe('push → webhook → inspect → enforce', () => {
   }
 
   beforeAll(async () => {
-    dir = await tempDir('pushgate-flow-');
-    const port = await freePort();
-    const webhookToken = newWebhookToken();
-    [redis, registry, engine] = await Promise.all([
-      startRedis(),
-      startRegistry({
-        notifications: [
-          {
-            name: 'pushgate',
-            url: `http://127.0.0.1:${port}/hooks/distribution`,
-            headers: { Authorization: [`Bearer ${webhookToken}`] },
-          },
-        ],
-      }),
+    [stack, engine] = await Promise.all([
+      // Low enough for one test image to hit: an image pushgate cannot judge is refused (fail-closed).
+      startPushStack({ extra: { limits: { maxLayers: 4 } } }),
       startDockerd(),
     ]);
-    cfg = await writeServiceConfig({
-      dir: dir.path,
-      redisUrl: redis.url,
-      registryUrl: registry.url,
-      port,
-      webhookToken,
-      // Low enough for one test image to hit: an image pushgate cannot judge is refused (fail-closed).
-      extra: { limits: { maxLayers: 4 } },
-    });
+    ({ registry, cfg } = stack);
     service = await startInProcess('start', cfg.path);
-    const single = join(dir.path, 'single.tar');
-    const multi = join(dir.path, 'multi.tar');
+    const single = join(stack.dir, 'single.tar');
+    const multi = join(stack.dir, 'multi.tar');
     await writeDockerArchive(single, await buildSingleStageImage(), ['seed/single:1']);
     await writeDockerArchive(multi, await buildMultiStageImage(), ['seed/multi:1']);
     await engine.cli(['load', '-i', single]);
@@ -106,8 +81,7 @@ describe('push → webhook → inspect → enforce', () => {
 
   afterAll(async () => {
     await service?.stop();
-    await Promise.all([engine?.stop(), registry?.stop(), redis?.stop()]);
-    await dir?.remove();
+    await Promise.all([engine?.stop(), stack?.stop()]);
   }, 60_000);
 
   it('rejects a single-stage image: manifest deleted, audit entry written, reasons in the API', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseRegistryHost, resolveRegistry } from '../../../src/webhooks/resolve-registry.js';
+import { normaliseRegistryHost } from '../../../src/config/registry-hosts.js';
+import { resolveRegistry } from '../../../src/webhooks/resolve-registry.js';
 import { DIGEST_A } from './fixture.js';
 import { REGISTRIES, endpoint, registry } from './registries.js';
 

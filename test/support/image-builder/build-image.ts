@@ -50,7 +50,10 @@ export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
     history: history(spec, created),
   };
-  const config = jsonBlob(format === 'oci' ? MT.ociConfig : MT.dockerConfig, configJson);
+  const written = spec.rawConfig
+    ? spec.rawConfig(JSON.parse(JSON.stringify(configJson)) as Record<string, unknown>)
+    : configJson;
+  const config = jsonBlob(format === 'oci' ? MT.ociConfig : MT.dockerConfig, written);
 
   const manifestMediaType = format === 'oci' ? MT.ociManifest : MT.dockerManifest;
   const manifest = jsonBlob(manifestMediaType, {
@@ -61,5 +64,5 @@ export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
     ...(spec.annotations ? { annotations: spec.annotations } : {}),
   });
 
-  return { kind: 'image', manifest, config, configJson, layers, platform };
+  return { kind: 'image', manifest, config, configJson: written as ImageConfig, layers, platform };
 }

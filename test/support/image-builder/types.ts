@@ -46,6 +46,11 @@ export interface ImageSpec {
   emptyLayerHistory?: Array<{ createdBy: string; afterLayer: number }>;
   /** Manifest annotations. */
   annotations?: Record<string, string>;
+  /**
+   * Rewrites the config JSON before it is serialised, for hostile configs the typed spec cannot
+   * express (`history: [null]`, `Env: "PATH=/bin"`, a wrong diff_id). Returns the JSON to write.
+   */
+  rawConfig?: (config: Record<string, unknown>) => unknown;
 }
 
 export interface BuiltBlob {

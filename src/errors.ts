@@ -34,6 +34,52 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Whose fault a failure to judge an image is. `image`: the image (or pushgate reading it, INTERNAL
+ * included) — nothing outside the image would change the outcome, so under `policies.onError:
+ * fail-closed` the image is rejected as UNJUDGED. `infrastructure`: Redis, a registry, a Docker
+ * engine, credentials or pushgate's own configuration — the image may be fine, so the failure is
+ * recorded as `error` and retried. Typed by the code, so a new code must be classified here.
+ */
+export const FAULT_OF = {
+  USAGE: 'infrastructure',
+  CONFIG_INVALID: 'infrastructure',
+  REFERENCE_INVALID: 'infrastructure',
+  REGISTRY_UNREACHABLE: 'infrastructure',
+  REGISTRY_AUTH: 'infrastructure',
+  REGISTRY_DENIED: 'infrastructure',
+  REGISTRY_NOT_FOUND: 'infrastructure',
+  REGISTRY_TOO_MANY_REQUESTS: 'infrastructure',
+  REGISTRY_ERROR: 'infrastructure',
+  SSRF_BLOCKED: 'infrastructure',
+  MANIFEST_UNSUPPORTED: 'image',
+  MANIFEST_INVALID: 'image',
+  DIGEST_MISMATCH: 'image',
+  SIZE_MISMATCH: 'image',
+  BODY_TOO_LARGE: 'image',
+  PLATFORM_NOT_FOUND: 'image',
+  LAYER_CORRUPT: 'image',
+  LAYER_LIMIT: 'image',
+  LAYER_UNSUPPORTED: 'image',
+  ARCHIVE_INVALID: 'image',
+  DOCKER_ENGINE: 'infrastructure',
+  STORE_UNAVAILABLE: 'infrastructure',
+  CURSOR_INVALID: 'infrastructure',
+  SCAN_TIMEOUT: 'image',
+  NOTIFY_FAILED: 'infrastructure',
+  INTERNAL: 'image',
+} as const satisfies Record<ErrorCode, 'image' | 'infrastructure'>;
+
+/**
+ * True when a failure means the image cannot be judged whatever is retried: an image fault that is
+ * not transient. A foreign exception (a bug reading a hostile image) counts: a gate that a crash
+ * opens is no gate.
+ */
+export function isUnjudgeable(err: unknown): boolean {
+  if (!isPushgateError(err)) return true;
+  return !err.transient && FAULT_OF[err.code] === 'image';
+}
+
 export interface PushgateErrorOptions {
   cause?: unknown;
   /** True when retrying the same operation later may succeed (5xx, 429, connection reset). */

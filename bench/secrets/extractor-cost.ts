@@ -44,7 +44,7 @@ const image: ResolvedImage = {
     {
       platform: { os: 'linux', architecture: 'amd64' },
       configDigest: 'sha256:' + '0'.repeat(64),
-      config: { rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } },
+      config: { config: {}, history: [], rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } },
       layers: layers.map((l) => ({
         descriptor: {
           mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',

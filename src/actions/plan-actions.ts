@@ -17,7 +17,7 @@ export interface PlanActionsInput {
 /**
  * What to do about one image's verdict, in the order it must be done:
  * - `reject`: delete (or quarantine: copy, then delete); where the registry does not allow
- *   deletes, tag with `failTag` instead and say why.
+ *   deletes, tag with `failTag` instead and say why. An UNJUDGED reject follows `rejectUnjudged`.
  * - `tag`: one tag per image tag with each failing enforce policy's `onFail.tag` template, else
  *   `failTag`.
  * - `pass`: the `onPass.tag` templates of passing enforce policies, else `passTag` when set.
@@ -35,10 +35,14 @@ export function planActions(input: PlanActionsInput): PlannedAction[] {
   let attachIn: string | undefined = repository;
 
   if (decision === 'reject') {
-    if (!registry.allowDelete) {
+    const how = rejectAction(record, enforcement);
+    if (how === 'tag') {
+      const reason = `it could not be judged (UNJUDGED), and enforcement.rejectUnjudged is ${enforcement.rejectUnjudged}, so the image is tagged, not deleted`;
+      planned.push(...tagActions(record, tags, [enforcement.failTag], reason));
+    } else if (!registry.allowDelete) {
       const reason = `registry "${registry.name}" does not allow deletes (allowDelete: false), so the rejected image is tagged instead`;
       planned.push(...tagActions(record, tags, [enforcement.failTag], reason));
-    } else if (enforcement.reject === 'quarantine') {
+    } else if (how === 'quarantine') {
       const quarantine = planQuarantine(record, tags, enforcement.quarantineRepository);
       planned.push(quarantine);
       attachIn = quarantine.problem === undefined ? quarantine.quarantineRepository : undefined;
@@ -77,6 +81,17 @@ export function planActions(input: PlanActionsInput): PlannedAction[] {
     });
   });
   return planned;
+}
+
+/**
+ * How a reject is carried out. An image that could not be judged (UNJUDGED) follows
+ * `rejectUnjudged`, whose `auto` never deletes outright: a defect in pushgate must not wipe a
+ * registry. A judged reject follows `reject`.
+ */
+function rejectAction(record: ImageRecord, enforcement: EnforcementConfig): 'delete' | 'quarantine' | 'tag' {
+  if (record.unjudged !== true) return enforcement.reject;
+  if (enforcement.rejectUnjudged !== 'auto') return enforcement.rejectUnjudged;
+  return enforcement.reject === 'quarantine' ? 'quarantine' : 'tag';
 }
 
 function unique<T>(items: readonly T[]): T[] {

@@ -111,6 +111,11 @@ export interface EnforcementConfig {
   dryRun: boolean;
   /** What `reject` does: delete the manifest, or copy it to the quarantine repository and then delete. */
   reject: 'delete' | 'quarantine';
+  /**
+   * What reject does to an UNJUDGED image (one that could not be judged under fail-closed).
+   * `auto`: quarantine when `reject` is quarantine, else the fail tag; never a plain delete.
+   */
+  rejectUnjudged: 'auto' | 'delete' | 'quarantine' | 'tag';
   /** Quarantine repository template, e.g. `quarantine/{{repository}}`. */
   quarantineRepository: string;
   /** Tag template for images whose verdict is `tag` (a policy with `onFail: tag` may override it). */

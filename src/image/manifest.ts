@@ -1,5 +1,6 @@
 import { PushgateError } from '../errors.js';
 import type { Descriptor, ImageConfig, Platform } from './types.js';
+export { parseImageConfig } from './image-config.js';
 import { isImageManifestMediaType, isIndexMediaType, isSchema1MediaType } from './media-types.js';
 import { isRecord } from '../is-record.js';
 
@@ -33,7 +34,41 @@ function parseDescriptor(value: unknown, where: string): Descriptor {
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw invalid(`${where}.size is not a non-negative integer`);
   }
-  return value as unknown as Descriptor;
+  const descriptor: Descriptor = { mediaType, digest, size };
+  const annotations = stringMap(value.annotations, `${where}.annotations`);
+  if (annotations) descriptor.annotations = annotations;
+  if (value.platform != null) descriptor.platform = parsePlatform(value.platform, `${where}.platform`);
+  if (typeof value.artifactType === 'string') descriptor.artifactType = value.artifactType;
+  if (Array.isArray(value.urls))
+    descriptor.urls = value.urls.filter((u): u is string => typeof u === 'string');
+  return descriptor;
+}
+
+/** Go's map[string]string: null reads as absent, a null value as ""; any other type is refused. */
+function stringMap(value: unknown, where: string): Record<string, string> | undefined {
+  if (value == null) return undefined;
+  if (!isRecord(value)) throw invalid(`${where} is not an object`);
+  const map: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v !== null && typeof v !== 'string') throw invalid(`${where} has a value that is not a string`);
+    map[key] = v ?? '';
+  }
+  return map;
+}
+
+function parsePlatform(value: unknown, where: string): Platform {
+  if (!isRecord(value)) throw invalid(`${where} is not an object`);
+  const field = (key: string): string | undefined => {
+    const v = value[key];
+    if (v != null && typeof v !== 'string') throw invalid(`${where}.${key} is not a string`);
+    return v ?? undefined;
+  };
+  const platform: Platform = { os: field('os') ?? '', architecture: field('architecture') ?? '' };
+  const variant = field('variant');
+  if (variant) platform.variant = variant;
+  const osVersion = field('os.version');
+  if (osVersion) platform['os.version'] = osVersion;
+  return platform;
 }
 
 function invalid(message: string): PushgateError {
@@ -69,7 +104,7 @@ export function parseManifest(body: Buffer, contentType?: string): ImageManifest
     (Array.isArray(json.manifests) ? 'application/vnd.oci.image.index.v1+json' : undefined) ??
     (isRecord(json.config) ? 'application/vnd.oci.image.manifest.v1+json' : undefined);
   if (mediaType === undefined) throw invalid('manifest has no mediaType and no recognisable shape');
-  const annotations = isRecord(json.annotations) ? (json.annotations as Record<string, string>) : undefined;
+  const annotations = stringMap(json.annotations, 'annotations');
 
   if (isIndexMediaType(mediaType)) {
     if (!Array.isArray(json.manifests)) throw invalid('index has no manifests array');
@@ -88,33 +123,6 @@ export function parseManifest(body: Buffer, contentType?: string): ImageManifest
     'MANIFEST_UNSUPPORTED',
     `manifest media type ${mediaType} is not an image or an index`,
   );
-}
-
-/** Parses and sanity-checks an image config blob. */
-export function parseImageConfig(body: Buffer): ImageConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new PushgateError('MANIFEST_INVALID', `image config is not valid JSON: ${(err as Error).message}`);
-  }
-  if (!isRecord(json)) throw invalid('image config is not a JSON object');
-  if (json.rootfs !== undefined) {
-    const rootfs = json.rootfs;
-    if (
-      !isRecord(rootfs) ||
-      !Array.isArray(rootfs.diff_ids) ||
-      !rootfs.diff_ids.every((d) => typeof d === 'string')
-    ) {
-      throw invalid('image config rootfs.diff_ids is not a list of digests');
-    }
-  }
-  if (json.history !== undefined && !Array.isArray(json.history))
-    throw invalid('image config history is not a list');
-  if (json.config !== undefined && json.config !== null && !isRecord(json.config)) {
-    throw invalid('image config "config" is not an object');
-  }
-  return json as ImageConfig;
 }
 
 export function platformOf(config: ImageConfig, fallback?: Platform): Platform {

@@ -26,16 +26,20 @@ export interface HistoryEntry {
   empty_layer?: boolean;
 }
 
-/** The runtime part of an image config (`config` key), Docker/OCI spelling. */
+/**
+ * The runtime part of an image config (`config` key), Docker/OCI spelling, as
+ * `parseImageConfig` leaves it: a JSON null reads as absent (or "" inside lists), as in Go.
+ */
 export interface ContainerConfig {
   User?: string;
-  Env?: string[] | null;
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
-  ExposedPorts?: Record<string, unknown> | null;
-  Volumes?: Record<string, unknown> | null;
+  Env?: string[];
+  /** Absent when the image sets none (Go's nil), `[]` when it sets an empty one. */
+  Entrypoint?: string[];
+  Cmd?: string[];
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object>;
   WorkingDir?: string;
-  Labels?: Record<string, string> | null;
+  Labels?: Record<string, string>;
   StopSignal?: string;
   Healthcheck?: {
     Test?: string[];
@@ -43,19 +47,20 @@ export interface ContainerConfig {
     Timeout?: number;
     StartPeriod?: number;
     Retries?: number;
-  } | null;
+  };
 }
 
-/** The image config blob (image-spec config.md). */
+/** The image config blob (image-spec config.md), normalised by `parseImageConfig` (image-config.ts). */
 export interface ImageConfig {
   architecture?: string;
   os?: string;
   variant?: string;
+  'os.version'?: string;
   created?: string;
   author?: string;
-  config?: ContainerConfig;
+  config: ContainerConfig;
   rootfs?: { type: string; diff_ids: string[] };
-  history?: HistoryEntry[];
+  history: HistoryEntry[];
 }
 
 export interface LayerRef {

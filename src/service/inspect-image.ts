@@ -1,5 +1,5 @@
 import type { PushgateConfig } from '../config/types.js';
-import { isPushgateError, PushgateError, withContext } from '../errors.js';
+import { isPushgateError, isUnjudgeable, PushgateError, withContext } from '../errors.js';
 import type { FactExtractor } from '../facts/extractor.js';
 import { gatherFacts, type PlatformFacts } from '../facts/gather-facts.js';
 import type { LayerCache } from '../facts/layer-cache.js';
@@ -159,7 +159,7 @@ export async function inspectImage(
   }
 }
 
-/** The verdict for this policy set that a new event need not redo (an `error` verdict is retried). */
+/** The verdict for this policy set that a new event need not redo (`error` and UNJUDGED are retried). */
 async function judgedRecord(
   ctx: InspectContext,
   data: InspectJobData,
@@ -169,7 +169,8 @@ async function judgedRecord(
   const existing = await ctx.store.get(digest, { registry: data.registry, repository: data.repository });
   return existing !== undefined &&
     existing.policySetVersion === ctx.policySet.version &&
-    existing.decision !== 'error'
+    existing.decision !== 'error' &&
+    existing.unjudged !== true
     ? existing
     : undefined;
 }
@@ -324,24 +325,12 @@ async function inspectLocked(
 }
 
 /**
- * Codes that mean the image itself could not be judged (corrupt, hostile, oversized): under
- * `policies.onError: fail-closed` such an image is rejected like a failing one. Infrastructure
- * failures (registry down, credentials refused) record an `error` verdict and change nothing.
- */
-const IMAGE_FAULTS: ReadonlySet<string> = new Set([
-  'MANIFEST_UNSUPPORTED',
-  'MANIFEST_INVALID',
-  'LAYER_CORRUPT',
-  'LAYER_LIMIT',
-  'LAYER_UNSUPPORTED',
-  'SCAN_TIMEOUT',
-  'BODY_TOO_LARGE',
-]);
-
-/**
  * A final failure still leaves a record, so the API and admission can say why, and is enforced
- * like any verdict: `reject` for an image fault under fail-closed, else `error` (report and notify
- * only). A failed forced re-scan does not replace a verdict the image already had.
+ * like any verdict. Under `policies.onError: fail-closed` an image that cannot be judged (an image
+ * fault, or an unexpected exception while reading it: `isUnjudgeable`) is rejected with the reason
+ * UNJUDGED; the registry action for it is `enforcement.rejectUnjudged`. Infrastructure faults
+ * (Redis, the registry, credentials, configuration) record `error` and change nothing. A failed
+ * forced re-scan does not replace a verdict the image already had.
  */
 async function recordFailure(
   ctx: InspectContext,
@@ -359,15 +348,16 @@ async function recordFailure(
   const existing = await ctx.store.get(digest, { registry: data.registry, repository: data.repository });
   if (data.force && existing && existing.decision !== 'error') return;
   const registry = ctx.clients.config(data.registry);
-  const failClosed = ctx.config.policies.onError === 'fail-closed' && IMAGE_FAULTS.has(error.code);
+  const unjudged = ctx.config.policies.onError === 'fail-closed' && isUnjudgeable(error);
   const record: ImageRecord = {
     registry: data.registry,
     registryHost: registry.host,
     repository: data.repository,
     digest,
     tags: await ctx.store.tags(data.registry, data.repository, digest),
-    decision: failClosed ? 'reject' : 'error',
-    reasons: [`could not be inspected: ${error.code}: ${error.message}`],
+    decision: unjudged ? 'reject' : 'error',
+    ...(unjudged ? { unjudged: true } : {}),
+    reasons: [`${unjudged ? 'UNJUDGED: ' : ''}could not be inspected: ${error.code}: ${error.message}`],
     verdicts: [],
     facts: summarise([]),
     actions: [],

@@ -51,8 +51,13 @@ export interface ImageRecord {
   evaluatedAt: string;
   /** Milliseconds the inspection took. */
   scanMs: number;
-  /** Set when the image could not be inspected (decision `error`). */
+  /**
+   * Set when the image could not be inspected: decision `error` for an infrastructure fault (or
+   * under fail-open), `reject` with `unjudged` for an image that cannot be judged under fail-closed.
+   */
   error?: { code: string; message: string };
+  /** Rejected because it could not be judged (reason UNJUDGED); enforced by `enforcement.rejectUnjudged`. */
+  unjudged?: true;
 }
 
 /** One entry of the audit stream. */

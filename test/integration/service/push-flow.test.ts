@@ -11,7 +11,12 @@ import {
   type ServiceConfigFile,
 } from '../../support/pushgate-service.js';
 import type { TestRegistry } from '../../support/registry.js';
-import { buildMultiStageImage, buildSingleStageImage, SEED_STRIPE_KEY } from '../../support/seed-images.js';
+import {
+  buildMultiStageImage,
+  buildSingleStageImage,
+  fakeElf,
+  SEED_STRIPE_KEY,
+} from '../../support/seed-images.js';
 import { waitFor } from '../../support/wait-for.js';
 
 /**
@@ -196,7 +201,41 @@ describe('push → webhook → inspect → enforce', () => {
     expect(await registryStatus('prod/sneaky', '1.0-verified')).toBe(404);
   }, 120_000);
 
-  it('rejects an image it cannot judge (a limit hit) under fail-closed, saying why', async () => {
+  it('judges an image whose config holds JSON nulls (history: [null], a null Env entry and label) and deletes it', async () => {
+    // The same image with the nulls Docker and skopeo accept: before, fact gathering threw and the
+    // image stayed in the registry with an `error` verdict.
+    const hostile = await buildImage({
+      format: 'oci',
+      layers: [
+        {
+          createdBy: 'RUN apt-get install -y gcc',
+          files: [
+            { path: 'usr/bin/gcc-12', content: fakeElf('gcc-12'), mode: 0o755 },
+            { path: 'app/.env', content: `STRIPE_SECRET_KEY=${SEED_STRIPE_KEY}\n` },
+          ],
+        },
+      ],
+      config: { Env: ['PATH=/usr/bin'], Labels: { maintainer: 'x' } },
+      rawConfig: (config) => ({
+        ...config,
+        history: [null, ...(config.history as unknown[])],
+        config: { Env: ['PATH=/usr/bin', null], Labels: { maintainer: null }, User: null },
+      }),
+    });
+    const { digest } = await pushImage({ url: registry.url, repository: 'prod/nulls', tag: '1' }, hostile);
+    const record = await waitForRecord(service.url, cfg.apiToken, digest, (r) =>
+      (r.actions as Array<{ kind: string }>).some((a) => a.kind === 'delete'),
+    );
+    expect(record.decision).toBe('reject');
+    expect(record.unjudged).toBeUndefined();
+    const reasons = (record.reasons as string[]).join('\n');
+    expect(reasons).toMatch(/no-compilers/);
+    expect(reasons).toMatch(/no-secrets/);
+    expect(await registryStatus('prod/nulls', digest)).toBe(404);
+    expect(JSON.stringify(record)).not.toContain(SEED_STRIPE_KEY);
+  }, 120_000);
+
+  it('rejects an image it cannot judge (a limit hit) under fail-closed as UNJUDGED, and tags it rather than deleting it', async () => {
     const image = await buildImage({
       format: 'oci',
       layers: [1, 2, 3, 4, 5].map((n) => ({
@@ -207,13 +246,17 @@ describe('push → webhook → inspect → enforce', () => {
     });
     const { digest } = await pushImage({ url: registry.url, repository: 'prod/layers', tag: '1' }, image);
     const record = await waitForRecord(service.url, cfg.apiToken, digest, (r) =>
-      (r.actions as Array<{ kind: string }>).some((a) => a.kind === 'delete'),
+      (r.actions as Array<{ kind: string }>).some((a) => a.kind === 'tag'),
     );
     expect(record.decision).toBe('reject');
+    expect(record.unjudged).toBe(true);
     expect((record.error as { code: string }).code).toBe('LAYER_LIMIT');
     expect((record.reasons as string[])[0]).toMatch(
-      /could not be inspected: LAYER_LIMIT: .*5 layers, more than the limit of 4/,
+      /^UNJUDGED: could not be inspected: LAYER_LIMIT: .*5 layers, more than the limit of 4/,
     );
-    expect(await registryStatus('prod/layers', digest)).toBe(404);
+    const actions = record.actions as Array<{ kind: string; outcome: string }>;
+    expect(actions.map((a) => a.kind)).not.toContain('delete');
+    // enforcement.rejectUnjudged: auto with reject: delete → the fail tag, never a plain delete.
+    expect(await registryDigest('prod/layers', '1-rejected')).toBe(digest);
   }, 120_000);
 });

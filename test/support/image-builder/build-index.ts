@@ -42,7 +42,14 @@ function attestationFor(image: BuiltImage): BuiltImage {
       },
     ],
   });
-  return { kind: 'image', manifest, config, configJson, layers: [layer], platform: UNKNOWN_PLATFORM };
+  return {
+    kind: 'image',
+    manifest,
+    config,
+    configJson: { ...configJson, history: [] },
+    layers: [layer],
+    platform: UNKNOWN_PLATFORM,
+  };
 }
 
 function platformString(p: Platform): string {

@@ -69,6 +69,7 @@ export function enforcement(overrides: Partial<EnforcementConfig> = {}): Enforce
   return {
     dryRun: false,
     reject: 'delete',
+    rejectUnjudged: 'auto',
     quarantineRepository: 'quarantine/{{repository}}',
     failTag: '{{tag}}-rejected',
     attachReport: false,

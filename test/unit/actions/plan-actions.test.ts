@@ -88,6 +88,62 @@ describe('planActions', () => {
       }
     });
 
+    describe('an UNJUDGED image (could not be judged under fail-closed)', () => {
+      const unjudged = imageRecord({
+        decision: 'reject',
+        unjudged: true,
+        tags: ['v1'],
+        error: { code: 'INTERNAL', message: 'boom' },
+      });
+      const plan = (overrides: Parameters<typeof enforcement>[0]): string[] =>
+        summary(
+          planActions({
+            record: unjudged,
+            policies: [],
+            enforcement: enforcement({ attachReport: true, ...overrides }),
+            registry: registryConfig(),
+          }),
+        );
+
+      it('auto: tags it (never a plain delete) when reject is delete', () => {
+        const planned = planActions({
+          record: unjudged,
+          policies: [],
+          enforcement: enforcement({ reject: 'delete', rejectUnjudged: 'auto' }),
+          registry: registryConfig(),
+        });
+        expect(summary(planned)).toEqual([`tag ${HOST}/team/app:v1-rejected`]);
+        expect(planned[0].reason).toMatch(/could not be judged \(UNJUDGED\)/);
+      });
+
+      it('auto: quarantines when reject is quarantine', () => {
+        expect(plan({ reject: 'quarantine', rejectUnjudged: 'auto' })).toEqual([
+          `quarantine ${HOST}/team/app@${DIGEST} into ${HOST}/quarantine/team/app`,
+          `attach verdict to ${HOST}/quarantine/team/app@${DIGEST}`,
+        ]);
+      });
+
+      it('follows an explicit rejectUnjudged whatever reject says', () => {
+        expect(plan({ reject: 'quarantine', rejectUnjudged: 'delete' })).toEqual([
+          `delete ${HOST}/team/app@${DIGEST}`,
+        ]);
+        expect(plan({ reject: 'delete', rejectUnjudged: 'quarantine' })[0]).toMatch(/^quarantine /);
+        expect(plan({ reject: 'quarantine', rejectUnjudged: 'tag' })[0]).toBe(
+          `tag ${HOST}/team/app:v1-rejected`,
+        );
+      });
+
+      it('a judged reject ignores rejectUnjudged', () => {
+        const planned = planActions({
+          record,
+          policies: [],
+          enforcement: enforcement({ reject: 'delete', rejectUnjudged: 'tag' }),
+          registry: registryConfig(),
+        });
+        expect(summary(planned)).toEqual([`delete ${HOST}/team/app@${DIGEST}`]);
+      });
+    });
+
     it('records a quarantine repository template that renders an invalid name as a problem, and attaches nothing', () => {
       const planned = planActions({
         record,

@@ -122,6 +122,7 @@ describe('loadConfig: defaults', () => {
       enforcement: {
         dryRun: false,
         reject: 'delete',
+        rejectUnjudged: 'auto',
         quarantineRepository: 'quarantine/{{repository}}',
         failTag: '{{tag}}-rejected',
         attachReport: true,

@@ -1,15 +1,23 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LogConfig } from './config/types.js';
+import { escapeJson } from './escape-text.js';
 
 export type { Logger };
 
 /**
  * JSON logs on stdout. Credentials in config objects and request headers are redacted by path as a
  * second line of defence; secrets found in images are redacted where they are found and never
- * reach a logger.
+ * reach a logger. Fields quote requests, registries and images: every line is rewritten with C1 and
+ * bidi controls as `\uXXXX` (pino's JSON already escapes C0), so a log viewer or `tail` on a terminal
+ * shows them inert and the line stays the same JSON.
  */
-export function createLogger(config: LogConfig, bindings: Record<string, unknown> = {}): Logger {
-  return pino({
+export function createLogger(
+  config: LogConfig,
+  bindings: Record<string, unknown> = {},
+  /** stdout when absent; tests pass a stream to read the lines. */
+  destination?: DestinationStream,
+): Logger {
+  const options: LoggerOptions<never> = {
     level: config.level,
     base: { pid: process.pid, ...bindings },
     redact: {
@@ -23,7 +31,9 @@ export function createLogger(config: LogConfig, bindings: Record<string, unknown
       ],
       censor: '<redacted>',
     },
-  });
+    hooks: { streamWrite: escapeJson },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** What a caught error contributes to a log line: code and message, never the cause chain's payloads. */

@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
-import { isPushgateError } from '../errors.js';
+import { isPushgateError, type PushgateError } from '../errors.js';
+import { escapeLines, escapeText } from '../escape-text.js';
+import { guardOutput } from './guard-output.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { PUSHGATE_VERSION } from '../version.js';
 import type { CliEnvironment } from './scan.js';
@@ -128,10 +130,26 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
   return program;
 }
 
+/**
+ * An error message for the terminal. Messages quote image and user text (manifest.json layer
+ * names, RepoTags, references, file names) as it is, so they are escaped here, newlines included:
+ * one error is one line. Only CONFIG_INVALID lists its problems one per line, and those lines come
+ * from the operator's own configuration and policy files; its newlines are kept.
+ */
+function errorMessage(err: PushgateError): string {
+  const text = err.code === 'CONFIG_INVALID' ? escapeLines(err.message) : escapeText(err.message);
+  return `${text} [${err.code}]`;
+}
+
 export async function main(
   argv: string[],
-  io: CliEnvironment = { env: process.env, stdout: process.stdout, stderr: process.stderr },
+  given: CliEnvironment = { env: process.env, stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
+  const io: CliEnvironment = {
+    env: given.env,
+    stdout: guardOutput(given.stdout),
+    stderr: guardOutput(given.stderr),
+  };
   let code: number = ExitCode.OK;
   const program = buildProgram(io, (c) => (code = c));
   try {
@@ -142,9 +160,7 @@ export async function main(
       // --help and --version end through here with exit code 0.
       return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
-    const message = isPushgateError(err)
-      ? `${err.message} [${err.code}]`
-      : String((err as Error)?.stack ?? err);
+    const message = isPushgateError(err) ? errorMessage(err) : String((err as Error)?.stack ?? err);
     io.stderr.write(`pushgate: ${message}\n`);
     return exitCodeFor(err);
   }

@@ -1,19 +1,24 @@
 import { loadPolicies, type ExpiredWaiver, type LoadPoliciesResult } from '../policy/load-policies.js';
 import type { PolicyProblem } from '../policy/types.js';
-import { safeText } from '../report/format-bytes.js';
+import { escapeText } from '../escape-text.js';
 import type { CliEnvironment } from './scan.js';
 import { ExitCode } from './exit-codes.js';
 
-/** `file:line:col: error: message (key.path)`, the shape editors and CI annotations understand. */
+/**
+ * `file:line:col: error: message (key.path)`, the shape editors and CI annotations understand.
+ * File names, keys and messages (which quote policy text) are escaped with the line as a whole.
+ */
 export function formatProblem(problem: PolicyProblem): string {
-  const path = problem.path ? ` (${safeText(problem.path)})` : '';
-  return `${safeText(problem.file)}:${problem.line}:${problem.column}: ${problem.severity}: ${safeText(problem.message)}${path}`;
+  const path = problem.path ? ` (${problem.path})` : '';
+  return escapeText(
+    `${problem.file}:${problem.line}:${problem.column}: ${problem.severity}: ${problem.message}${path}`,
+  );
 }
 
 export function formatExpiredWaiver(waiver: ExpiredWaiver): string {
-  return (
-    `${safeText(waiver.file)}:${waiver.line}:1: warning: waiver for rule ${safeText(waiver.rule)} of policy ` +
-    `${safeText(waiver.policy)} expired on ${safeText(waiver.expires)}; it no longer applies`
+  return escapeText(
+    `${waiver.file}:${waiver.line}:1: warning: waiver for rule ${waiver.rule} of policy ` +
+      `${waiver.policy} expired on ${waiver.expires}; it no longer applies`,
   );
 }
 

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
+import { escapeText } from '../escape-text.js';
 import { runPolicyTests, type PolicyTestResult } from '../policy/run-policy-tests.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliEnvironment } from './scan.js';
 
+/** One or two lines, each escaped whole: names and messages come from policy and fixture files. */
 function describeFailure(result: PolicyTestResult): string {
   const where = result.case ? `${result.file} › ${result.case}` : result.file;
   const what = result.rule ? `${result.policy}/${result.rule}` : result.policy || 'test';
-  const head = `FAIL ${where}: ${what}: expected ${result.expected}, got ${result.actual}`;
-  return result.message ? `${head}\n     ${result.message}` : head;
+  const head = escapeText(`FAIL ${where}: ${what}: expected ${result.expected}, got ${result.actual}`);
+  return result.message ? `${head}\n     ${escapeText(result.message)}` : head;
 }
 
 /** Prints each failure and `N passed, N failed`; 0 when every expectation held, 1 otherwise. */

@@ -1,8 +1,10 @@
+import { escapeText } from '../escape-text.js';
 import type { LayerProgress } from '../facts/gather-facts.js';
 import { formatBytes } from '../report/format-bytes.js';
 
 /**
- * One status line per layer on a TTY, redrawn in place at most ten times a second.
+ * One status line per layer on a TTY, redrawn in place at most ten times a second. The cursor
+ * codes are ours; the lines (the platform comes from the image) are escaped before they are drawn.
  */
 export function createProgress(stream: NodeJS.WriteStream): { update(p: LayerProgress): void; done(): void } {
   const states = new Map<string, LayerProgress>();
@@ -20,7 +22,7 @@ export function createProgress(stream: NodeJS.WriteStream): { update(p: LayerPro
       ).padStart(8)}  ${p.entries} files`;
     });
     if (drawnLines > 0) stream.write(`\x1b[${drawnLines}A`);
-    for (const line of lines) stream.write(`\x1b[2K${line}\n`);
+    for (const line of lines) stream.write(`\x1b[2K${escapeText(line)}\n`);
     drawnLines = lines.length;
   };
   return {

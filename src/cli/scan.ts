@@ -13,6 +13,7 @@ import { PUSHGATE_VERSION } from '../version.js';
 import { renderTable } from '../report/table.js';
 import { ExitCode } from './exit-codes.js';
 import { createProgress } from './progress.js';
+import { unguardedOutput } from './guard-output.js';
 import { loadPolicies } from '../policy/load-policies.js';
 import { compilePolicies, type CompiledPolicy } from '../policy/compile-policies.js';
 import { evaluate, type EvaluationTarget } from '../policy/evaluate.js';
@@ -66,7 +67,8 @@ export async function runScan(
   });
   try {
     const image = await source.resolve(filter);
-    const progress = options.progress && io.stderr.isTTY ? createProgress(io.stderr) : undefined;
+    const progress =
+      options.progress && io.stderr.isTTY ? createProgress(unguardedOutput(io.stderr)) : undefined;
     const platforms = await gatherFacts(image, { onProgress: progress?.update });
     progress?.done();
     const report = buildScanReport(image, platforms, EXTRACTORS);

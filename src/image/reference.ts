@@ -1,6 +1,6 @@
 import { PushgateError } from '../errors.js';
 import { parseDigest } from '../registry/digest.js';
-import { printable } from '../registry/printable.js';
+import { printable } from '../escape-text.js';
 
 /** A registry image reference, normalised the way Docker does it. */
 export interface ImageReference {

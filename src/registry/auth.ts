@@ -2,7 +2,7 @@ import { PushgateError } from '../errors.js';
 import { challengeScopes, parseAuthChallenges, type AuthChallenge } from './auth-challenge.js';
 import { basicAuthorization, credentialId, hasCredentials, type RegistryCredentials } from './credentials.js';
 import { canonicalScopes, mergeScopes, scopesCover } from './merge-scopes.js';
-import { printable } from './printable.js';
+import { printable } from '../escape-text.js';
 import type { SsrfGuard } from './ssrf-guard.js';
 import { TokenCache, tokenExpiry, type CachedToken } from './token-cache.js';
 import { discardBody, headerValue, type HttpTransport } from './transport.js';

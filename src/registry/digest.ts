@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { PushgateError, type ErrorCode } from '../errors.js';
-import { printable } from './printable.js';
+import { printable } from '../escape-text.js';
 
 /** The algorithms pushgate can verify; anything else is refused because it cannot be checked. */
 export type DigestAlgorithm = 'sha256' | 'sha512';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { PushgateError } from '../errors.js';
 import type { RegistryCredentials } from './credentials.js';
-import { printable } from './printable.js';
+import { printable } from '../escape-text.js';
 import { isRecord } from '../is-record.js';
 
 export interface DockerConfigOptions {

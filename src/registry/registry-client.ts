@@ -9,7 +9,7 @@ import { hasCredentials, type RegistryCredentials } from './credentials.js';
 import { digestOf, parseDigest, verifyBuffer } from './digest.js';
 import { loadDockerConfig } from './docker-config.js';
 import { nextLink } from './link-header.js';
-import { printable } from './printable.js';
+import { printable } from '../escape-text.js';
 import { readBodyCapped } from './read-body.js';
 import { registryErrorFrom } from './registry-error.js';
 import { SsrfGuard } from './ssrf-guard.js';

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { PushgateError, type ErrorCode } from '../errors.js';
-import { printable } from './printable.js';
+import { printable } from '../escape-text.js';
 import { discardBody } from './transport.js';
 
 /** Error bodies are read only to quote them; a hostile registry cannot make us buffer more. */

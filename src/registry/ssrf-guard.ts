@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { PushgateError } from '../errors.js';
-import { printable } from './printable.js';
+import { printable } from '../escape-text.js';
 
 export interface SsrfGuardOptions {
   /** `host[:port]` of the registry API; always allowed. */

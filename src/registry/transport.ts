@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { PushgateError } from '../errors.js';
-import { printable } from './printable.js';
+import { printable } from '../escape-text.js';
 import type { SsrfGuard, UrlPurpose } from './ssrf-guard.js';
 
 export interface RetryOptions {

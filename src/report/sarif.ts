@@ -1,3 +1,4 @@
+import { escapeJson } from '../escape-text.js';
 import type { CheckDefinition, ReportFinding, Severity } from '../facts/checks.js';
 import type { Evidence } from '../facts/evidence.js';
 import type { Verdict } from '../policy/types.js';
@@ -175,5 +176,6 @@ export function renderSarif(
     version: '2.1.0',
     runs,
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  // Viewers print messages and locations as text: C1 and bidi controls from the image go out as \uXXXX.
+  return `${escapeJson(JSON.stringify(log, null, 2))}\n`;
 }

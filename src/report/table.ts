@@ -1,4 +1,5 @@
-import { formatBytes, safeText } from './format-bytes.js';
+import { escapeText } from '../escape-text.js';
+import { formatBytes } from './format-bytes.js';
 import type { Evidence } from '../facts/evidence.js';
 import type { ScanReport } from './scan-report.js';
 
@@ -21,11 +22,9 @@ function renderFindings(findings: ScanReport['platforms'][number]['findings'], l
   for (const category of categories) {
     lines.push('', `  ${category}`);
     for (const finding of findings.filter((f) => f.category === category)) {
-      lines.push(
-        `    ${finding.severity.toUpperCase().padEnd(8)} ${finding.check}  ${safeText(finding.message)}`,
-      );
+      lines.push(`    ${finding.severity.toUpperCase().padEnd(8)} ${finding.check}  ${finding.message}`);
       for (const evidence of finding.evidence.slice(0, 5))
-        lines.push(`             ${safeText(describeEvidence(evidence))}`);
+        lines.push(`             ${describeEvidence(evidence)}`);
       if (finding.evidence.length > 5) lines.push(`             … and ${finding.evidence.length - 5} more`);
     }
   }
@@ -41,11 +40,15 @@ function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
 
-/** A human-readable summary for terminals. */
+/**
+ * A human-readable summary for terminals. Nearly every value comes from the image, so each line is
+ * escaped as a whole when the report is joined (see escape-text.ts): a value cannot draw on the
+ * terminal or start a line of its own, and no field can be forgotten.
+ */
 export function renderTable(report: ScanReport): string {
   const lines: string[] = [];
   const { image } = report;
-  lines.push(`Image     ${safeText(image.reference)} (${image.source})`);
+  lines.push(`Image     ${image.reference} (${image.source})`);
   if (image.indexDigest) lines.push(`Index     ${image.indexDigest}`);
   const skipped = Object.entries(image.skipped)
     .filter(([, n]) => n > 0)
@@ -57,16 +60,16 @@ export function renderTable(report: ScanReport): string {
     if (manifestDigest) lines.push(`Manifest  ${manifestDigest}`);
     lines.push(`Config    ${facts.image.configDigest}`);
     if (facts.image.created) lines.push(`Created   ${facts.image.created}`);
-    if (facts.os) lines.push(`OS        ${safeText(facts.os.prettyName ?? facts.os.id)}`);
+    if (facts.os) lines.push(`OS        ${facts.os.prettyName ?? facts.os.id}`);
     const c = facts.config;
-    lines.push(`User      ${c.user === null ? '(not set: root)' : safeText(c.user)}`);
+    lines.push(`User      ${c.user === null ? '(not set: root)' : c.user}`);
     const run = [...(c.entrypoint ?? []), ...(c.cmd ?? [])];
-    lines.push(`Runs      ${run.length > 0 ? safeText(JSON.stringify(run)) : '-'}`);
-    if (c.workdir) lines.push(`Workdir   ${safeText(c.workdir)}`);
-    if (c.env.length > 0) lines.push(`Env       ${safeText(c.env.join(', '))}`);
+    lines.push(`Runs      ${run.length > 0 ? JSON.stringify(run) : '-'}`);
+    if (c.workdir) lines.push(`Workdir   ${c.workdir}`);
+    if (c.env.length > 0) lines.push(`Env       ${c.env.join(', ')}`);
     if (c.exposedPorts.length > 0) lines.push(`Ports     ${c.exposedPorts.join(', ')}`);
     lines.push(
-      `Health    ${c.healthcheck === null ? 'none' : c.healthcheck.disabled ? 'disabled' : safeText(c.healthcheck.test.join(' '))}`,
+      `Health    ${c.healthcheck === null ? 'none' : c.healthcheck.disabled ? 'disabled' : c.healthcheck.test.join(' ')}`,
     );
     const t = facts.totals;
     lines.push(
@@ -84,12 +87,12 @@ export function renderTable(report: ScanReport): string {
           String(layer.fileCount).padStart(6),
           formatBytes(layer.bytesAdded).padEnd(9),
           formatBytes(layer.bytesRemoved).padEnd(9),
-          safeText(truncate(layer.createdBy ?? '', 60)),
+          truncate(layer.createdBy ?? '', 60),
         ].join('  '),
       );
-      for (const warning of layer.warnings) lines.push(`       warning: ${safeText(warning)}`);
+      for (const warning of layer.warnings) lines.push(`       warning: ${warning}`);
     }
     renderFindings(findings, lines);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(escapeText).join('\n')}\n`;
 }

@@ -1,17 +1,22 @@
+import { escapeText } from '../escape-text.js';
+
 const DEFAULT_MAX = 80;
 
 /**
  * Payload text quoted for an error message or log line: truncated, and every character outside
  * printable ASCII escaped, so a sender can neither forge log lines, smuggle terminal escapes or
- * bidi overrides, nor make us echo a large body back. Non-strings are described by type only.
+ * bidi overrides, nor make us echo a large body back. Quotes and backslashes are escaped first, so
+ * the quoted text is unambiguous; controls are shown as everywhere else (`escapeText`), and the
+ * remaining non-ASCII as `\uXXXX` (a payload never needs it to be read). Non-strings are described
+ * by type only.
  */
 export function quote(value: unknown, max = DEFAULT_MAX): string {
   if (typeof value !== 'string') return describeType(value);
   const cut = value.length > max ? value.slice(0, max) : value;
-  const escaped = cut.replace(/[^\x20-\x7e]|["\\]/g, (ch) => {
-    if (ch === '"' || ch === '\\') return `\\${ch}`;
-    return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
+  const escaped = escapeText(cut.replace(/["\\]/g, '\\$&')).replace(
+    /[^\x20-\x7e]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return `"${escaped}"${value.length > max ? '…' : ''}`;
 }
 

@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- the test looks for raw control characters */
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../../src/cli/progress.js';
 
@@ -27,5 +28,19 @@ describe('createProgress', () => {
     expect(out).toContain('layer 2/2');
     expect(out).toContain('2.0 MB →   9.0 MB  3 files');
     expect(out).toContain('\x1b[1A'); // moved up to redraw the first line
+  });
+
+  it('escapes what it draws (the platform comes from the image), keeping only its own cursor codes', () => {
+    const { stream, text } = fakeStream();
+    const progress = createProgress(stream);
+    const platform = 'linux/amd64\x1b[2J\u009b32m\u202e';
+    progress.update({ ...base, platform, layer: 0, state: 'done', compressedBytes: 1, uncompressedBytes: 1 });
+    progress.done();
+    const out = text();
+    expect(out).toContain('linux/amd64\\x1b[2J\\x9b32m\\u202e layer 1/2');
+    // What remains raw is the display's own erase-line and cursor-up codes.
+    expect(out.replace(/\x1b\[(2K|\d+A)/g, '')).not.toMatch(
+      /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/,
+    );
   });
 });

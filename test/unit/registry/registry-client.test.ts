@@ -272,7 +272,7 @@ describe('RegistryClient against hostile registries', () => {
     const err = await caught(client(registry).getManifest('team/app', 'v9'));
     expect(err.code).toBe('REGISTRY_NOT_FOUND');
     expect(err.message).toContain(
-      `pull manifest ${registry.host}/team/app:v9: HTTP 404 (MANIFEST_UNKNOWN: manifest unknown?[31m`,
+      `pull manifest ${registry.host}/team/app:v9: HTTP 404 (MANIFEST_UNKNOWN: manifest unknown\\x1b[31m`,
     );
     expect(err.message.length).toBeLessThan(600);
   });

@@ -35,12 +35,18 @@ describe('checkContentType', () => {
   });
 
   it('quotes a hostile content type escaped and truncated', () => {
+    const hostile = `text/\u001b[31m${'x'.repeat(5000)}`;
+    let thrown: unknown;
     try {
-      checkContentType(distributionAdapter, { 'content-type': `text/\u001b[31m${'x'.repeat(5000)}` });
-      throw new Error('accepted');
+      checkContentType(distributionAdapter, { 'content-type': hostile });
     } catch (err) {
-      expect(hasControlCharacter((err as Error).message)).toBe(false);
-      expect((err as Error).message.length).toBeLessThan(400);
+      thrown = err;
     }
+    // Outside the try: accepting the type leaves nothing thrown, and this fails.
+    expect(thrown).toEqual(refused);
+    const message = (thrown as Error).message;
+    expect(hasControlCharacter(message)).toBe(false);
+    expect(message).toContain('"text/\\x1b[31mxxx');
+    expect(message.length).toBeLessThan(400);
   });
 });

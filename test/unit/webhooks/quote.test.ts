@@ -13,7 +13,7 @@ describe('quote', () => {
   });
 
   it('escapes control characters, quotes, backslashes, bidi overrides and non-ASCII', () => {
-    expect(quote('a\nb\u001b[31m"\\')).toBe('"a\\u000ab\\u001b[31m\\"\\\\"');
+    expect(quote('a\nb\u001b[31m"\\')).toBe('"a\\nb\\x1b[31m\\"\\\\"');
     expect(quote('\u202egnp.exe')).toBe('"\\u202egnp.exe"');
     expect(quote('é')).toBe('"\\u00e9"');
     expect(quote('x\u2028y')).not.toMatch(/[^\x20-\x7e]/);

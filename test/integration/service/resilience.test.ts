@@ -204,7 +204,7 @@ describe('recovery', () => {
     expect(proxy.counts().failed - failedBefore).toBeGreaterThan(3);
   }, 180_000);
 
-  it('an inspection past limits.scanTimeoutMs is stopped and the image refused (fail-closed)', async () => {
+  it('an inspection past limits.scanTimeoutMs is stopped and the image refused as UNJUDGED (fail-closed)', async () => {
     worker = spawnService('worker', shortTimeout.path);
     proxy.throttleBlobs(25); // the 24 MiB layer needs about ten seconds: far past the 2 s limit
     try {
@@ -212,10 +212,12 @@ describe('recovery', () => {
       const { digest } = await pushImage({ url: registry.url, repository: 'prod/slow', tag: '1' }, image);
       await waitFor('the inspection to start', async () => (await jobCount('active')) === 1, 60_000);
       const sandboxes = worker.childPids();
+      // UNJUDGED under rejectUnjudged: auto with reject: delete → tagged, not deleted.
       const record = await waitForRecord(server.url, cfg.apiToken, digest, (r) =>
-        (r.actions as Array<{ kind: string }>).some((a) => a.kind === 'delete'),
+        (r.actions as Array<{ kind: string }>).some((a) => a.kind === 'tag'),
       );
       expect(record.decision).toBe('reject');
+      expect(record.unjudged).toBe(true);
       expect((record.error as { code: string }).code).toBe('SCAN_TIMEOUT');
       // The sandbox that was still pulling ended itself once the failure was reported.
       await waitFor(

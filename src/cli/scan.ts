@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { PushgateError } from '../errors.js';
 import { gatherFacts } from '../facts/gather-facts.js';
-import { openImageSource, splitPathAndSelector } from '../image/open-image-source.js';
+import { openImageSource } from '../image/open-image-source.js';
 import { parsePlatformFilter } from '../image/select-manifests.js';
 import { renderJson } from '../report/json.js';
 import { buildScanReport } from '../report/scan-report.js';
@@ -72,12 +72,15 @@ export async function runScan(
     const platforms = await gatherFacts(image, { onProgress: progress?.update });
     progress?.done();
     const report = buildScanReport(image, platforms, EXTRACTORS);
+    // One verdict per platform and name: an image with several names is judged under each.
     const verdicts = policies
-      ? platforms.map((p) =>
-          evaluate(policies.compiled, p.facts, evaluationTarget(image, p), {
-            onError: options.failOpen ? 'fail-open' : 'fail-closed',
-            policySetVersion: policies.version,
-          }),
+      ? platforms.flatMap((p) =>
+          evaluationTargets(image, p).map((target) =>
+            evaluate(policies.compiled, p.facts, target, {
+              onError: options.failOpen ? 'fail-open' : 'fail-closed',
+              policySetVersion: policies.version,
+            }),
+          ),
         )
       : undefined;
     if (verdicts) report.verdicts = verdicts;
@@ -135,11 +138,12 @@ async function preparePolicies(
 }
 
 /**
- * What policies match on. A registry reference names registry, repository and tag; the other
- * sources have no registry (''), and name repository and tag only through an image selector such
- * as `docker-archive:FILE:REPO:TAG` or `docker://REPO:TAG` — else the whole reference is the repository.
+ * What policies match on. A registry reference names registry, repository and tag. The other
+ * sources name the image through `ResolvedImage.names` (the selector's name, else the archive's
+ * RepoTags, the layout's ref names or the engine's tags): one target per name, registry '' unless
+ * the name spells one. An image without names is judged under its reference as the repository.
  */
-function evaluationTarget(image: ResolvedImage, platform: PlatformFacts): EvaluationTarget {
+function evaluationTargets(image: ResolvedImage, platform: PlatformFacts): EvaluationTarget[] {
   const base = {
     digest: platform.manifestDigest ?? platform.facts.image.configDigest,
     image: image.reference,
@@ -147,37 +151,22 @@ function evaluationTarget(image: ResolvedImage, platform: PlatformFacts): Evalua
   };
   if (image.source === 'registry') {
     const ref = parseReference(image.reference);
-    return {
-      ...base,
-      registry: ref.registry,
-      repository: ref.repository,
-      ...(ref.tag ? { tag: ref.tag } : {}),
-    };
+    return [
+      {
+        ...base,
+        registry: ref.registry,
+        repository: ref.repository,
+        ...(ref.tag ? { tag: ref.tag } : {}),
+      },
+    ];
   }
-  const named = namedRepository(image);
-  return {
+  const names = image.names ?? [];
+  if (names.length === 0) return [{ ...base, registry: '', repository: image.reference }];
+  return names.map((name) => ({
     ...base,
-    registry: '',
-    repository: named?.repository ?? image.reference,
-    ...(named?.tag ? { tag: named.tag } : {}),
-  };
-}
-
-function namedRepository(image: ResolvedImage): { repository: string; tag?: string } | undefined {
-  const text = image.reference;
-  let name: string | undefined;
-  if (image.source === 'docker') name = text.startsWith('docker://') ? text.slice('docker://'.length) : text;
-  else {
-    const prefix = image.source === 'oci' ? 'oci:' : 'docker-archive:';
-    const rest = text.startsWith(prefix) ? text.slice(prefix.length) : text;
-    // FILE:REPO:TAG — split exactly as openImageSource did, so policies see the image that was read.
-    name = splitPathAndSelector(prefix.slice(0, -1), rest).selector;
-  }
-  if (!name || name.startsWith('@')) return undefined;
-  try {
-    const ref = parseReference(name);
-    return { repository: ref.repository, ...(ref.tag ? { tag: ref.tag } : {}) };
-  } catch {
-    return undefined;
-  }
+    image: name.reference,
+    registry: name.registry,
+    repository: name.repository ?? image.reference,
+    ...(name.tag !== undefined ? { tag: name.tag } : {}),
+  }));
 }

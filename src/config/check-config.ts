@@ -9,6 +9,7 @@ import {
   type TemplateValues,
 } from '../actions/tag-template.js';
 import type { ConfigProblem } from './config-problem.js';
+import { checkHostPattern } from '../registry/ssrf-guard.js';
 import { normaliseRegistryHost } from './registry-hosts.js';
 import { templatesOverlap } from './templates-overlap.js';
 import type { AdapterId } from './types.js';
@@ -156,6 +157,18 @@ function checkRegistries(raw: Record<string, unknown>, ctx: Context): Set<string
           `host "${host}" also names registries[${owner}]: an event's host must lead to one registry`,
         );
       } else hosts.set(key, i);
+    }
+
+    if (Array.isArray(registry.allowedHosts)) {
+      // The schema checks the spelling; the guard's own reading also refuses a wildcard over an IP.
+      (registry.allowedHosts as unknown[]).forEach((entry, k) => {
+        if (typeof entry !== 'string') return;
+        try {
+          checkHostPattern(entry);
+        } catch (err) {
+          ctx.problem([...base, 'allowedHosts', k], isPushgateError(err) ? err.message : String(err));
+        }
+      });
     }
 
     checkSecret(

@@ -126,7 +126,7 @@ async function gatherPlatform(
   };
 
   const layers = await mapWithConcurrency(infos, options.concurrency ?? 2, async (info) => {
-    const key = layerCacheKey(info.digest, extractors);
+    const key = layerCacheKey(info.digest, info.diffId, extractors);
     const pending = inFlight.get(key);
     if (pending) return pending;
     const cached = await cache.get(key);

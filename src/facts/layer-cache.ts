@@ -18,15 +18,25 @@ export interface LayerCache {
 export const WALKER_VERSION = 1;
 
 /**
- * The cache key: the verified blob digest plus every extractor's id and version, so a new
- * extractor version invalidates exactly the layers it would read differently.
+ * The cache key: the verified blob digest, the diff_id it was verified against (the walker checks
+ * the uncompressed bytes against the diff_id the image's config gives), plus every extractor's id
+ * and version, so a new extractor version invalidates exactly the layers it would read differently.
+ * The diff_id is part of the key because a hit skips the walk: an image whose config gives the same
+ * blob another diff_id must be read (and fail) rather than borrow a check made for another image.
  */
-export function layerCacheKey(digest: string, extractors: readonly FactExtractor[]): string {
+export function layerCacheKey(
+  digest: string,
+  diffId: string | undefined,
+  extractors: readonly FactExtractor[],
+): string {
   const versions = extractors
     .map((e) => `${e.id}@${e.version}`)
     .sort()
     .join(',');
-  const hash = createHash('sha256').update(`walker@${WALKER_VERSION};${versions}`).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(`walker@${WALKER_VERSION};diff_id=${diffId ?? ''};${versions}`)
+    .digest('hex')
+    .slice(0, 16);
   return `${digest}:${hash}`;
 }
 

@@ -7,8 +7,11 @@ import { formatPlatform, parseImageConfig, platformOf, type ImageManifest } from
 import { readLayoutIndex } from './oci-layout-source.js';
 import { matchesPlatform } from './select-manifests.js';
 import { TarIndex, type TarEntry } from './tar-index.js';
+import { parseImageName } from './image-names.js';
+import { printable } from '../registry/printable.js';
 import type {
   Descriptor,
+  ImageName,
   ImageSource,
   LayerRef,
   PlatformFilter,
@@ -223,6 +226,7 @@ export class DockerArchiveSource implements ImageSource {
     return {
       reference,
       source: 'docker-archive',
+      names: this.names(entry, what),
       platforms: [image],
       skipped: { attestations: 0, otherPlatforms: 0, unknownManifests: 0 },
     };
@@ -230,6 +234,35 @@ export class DockerArchiveSource implements ImageSource {
 
   async close(): Promise<void> {
     // Nothing held open: the tar index is in memory and every read opens the file itself.
+  }
+
+  /**
+   * The names to judge the image under: the one the selector gave, else every `RepoTags` entry,
+   * so `docker-archive:app.tar` holding `prod/app:1` meets the policies of `prod/**`.
+   */
+  private names(entry: ArchiveManifestEntry, what: string): ImageName[] {
+    const wanted = this.options.image;
+    if (wanted !== undefined && !/^@\d+$/.test(wanted)) {
+      const name = parseImageName(wanted, this.reference);
+      if (name === undefined) {
+        throw new PushgateError('REFERENCE_INVALID', `${what}: "${printable(wanted)}" is not an image name`);
+      }
+      return [name];
+    }
+    const names: ImageName[] = [];
+    for (const tag of new Set(entry.RepoTags)) {
+      if (tag === '<none>:<none>') continue;
+      const name = parseImageName(tag, `docker-archive:${this.file}:${tag}`);
+      // A name pushgate cannot read could be the one a policy is scoped to: refuse, never skip it.
+      if (name === undefined) {
+        throw new PushgateError(
+          'ARCHIVE_INVALID',
+          `${what}: RepoTags entry "${printable(tag)}" is not an image name`,
+        );
+      }
+      names.push(name);
+    }
+    return names;
   }
 
   private pick(entries: ArchiveManifestEntry[]): [ArchiveManifestEntry, number] {

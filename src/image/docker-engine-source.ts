@@ -8,7 +8,9 @@ import Dockerode from 'dockerode';
 
 import { PushgateError, isPushgateError } from '../errors.js';
 import { DockerArchiveSource, normaliseRepoTag } from './docker-archive-source.js';
-import type { ImageSource, PlatformFilter, ResolvedImage } from './types.js';
+import { parseImageName } from './image-names.js';
+import { printable } from '../registry/printable.js';
+import type { ImageName, ImageSource, PlatformFilter, ResolvedImage } from './types.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -57,6 +59,38 @@ export function repoDigestFor(
   }
   const distinct = [...new Set(parsed.map((rd) => rd.digest))];
   return distinct.length === 1 ? distinct[0] : undefined;
+}
+
+/**
+ * The names to judge an engine image under: the name it was asked by, or, when it was asked by
+ * id (`docker://3f2a…`, `docker://sha256:…`), every tag the engine gives it (`RepoTags`).
+ */
+export function engineNames(
+  name: string,
+  info: Pick<Dockerode.ImageInspectInfo, 'Id' | 'RepoTags'>,
+  reference: string,
+): ImageName[] {
+  const tags = [...new Set(info.RepoTags ?? [])].filter((t) => t !== '<none>:<none>');
+  const hex = name.startsWith('sha256:') ? name.slice('sha256:'.length) : name;
+  const byId =
+    /^[a-f0-9]{1,64}$/.test(hex) &&
+    info.Id.startsWith(`sha256:${hex}`) &&
+    !tags.some((t) => normaliseRepoTag(t) === normaliseRepoTag(name));
+  if (!byId) {
+    const asked = parseImageName(name, reference);
+    return asked === undefined ? [] : [asked];
+  }
+  return tags.map((tag) => {
+    const parsed = parseImageName(tag, `docker://${tag}`);
+    // A name pushgate cannot read could be the one a policy is scoped to: refuse, never skip it.
+    if (parsed === undefined) {
+      throw new PushgateError(
+        'DOCKER_ENGINE',
+        `image ${printable(name)}: the engine tags it "${printable(tag)}", which is not an image name`,
+      );
+    }
+    return parsed;
+  });
 }
 
 interface EngineError {
@@ -159,7 +193,7 @@ export class DockerEngineSource implements ImageSource {
           delete image.annotations;
         }
       }
-      return { ...resolved, reference, source: 'docker' };
+      return { ...resolved, reference, source: 'docker', names: engineNames(this.name, info, reference) };
     } catch (err) {
       await this.removeDir(dir);
       throw err;

@@ -6,10 +6,14 @@ import { readLayoutManifest, resolveLayoutChildren } from './layout-images.js';
 import { parseManifest } from './manifest.js';
 import { isIndexMediaType, MediaType } from './media-types.js';
 import { TarIndex } from './tar-index.js';
-import type { Descriptor, ImageSource, PlatformFilter, ResolvedImage } from './types.js';
+import { parseImageName } from './image-names.js';
+import { printable } from '../registry/printable.js';
+import type { Descriptor, ImageName, ImageSource, PlatformFilter, ResolvedImage } from './types.js';
 import { MAX_METADATA_BYTES } from './verified-blob.js';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
+/** The full name containerd, Docker (≥ 25) and BuildKit write beside a ref name that is only a tag. */
+export const CONTAINERD_NAME_ANNOTATION = 'io.containerd.image.name';
 
 export interface OciLayoutSourceOptions {
   /** Picks the `index.json` entries annotated `org.opencontainers.image.ref.name: <refName>`. */
@@ -107,6 +111,8 @@ export class OciLayoutSource implements ImageSource {
       );
     }
 
+    const names = this.names(children, reference, files.location);
+
     let indexDigest: string | undefined;
     if (children.length === 1 && isIndexMediaType(children[0].mediaType)) {
       indexDigest = children[0].digest;
@@ -121,9 +127,38 @@ export class OciLayoutSource implements ImageSource {
       reference,
       source: 'oci',
       ...(indexDigest ? { indexDigest } : {}),
+      names,
       platforms,
       skipped,
     };
+  }
+
+  /**
+   * The names of the chosen `index.json` entries: `io.containerd.image.name` when present (a full
+   * reference), else the ref name, which may be a full reference or only a tag.
+   */
+  private names(children: Descriptor[], reference: string, location: string): ImageName[] {
+    const names = new Map<string, ImageName>();
+    for (const child of children) {
+      const refName = child.annotations?.[REF_NAME_ANNOTATION];
+      if (!refName) continue;
+      const text = child.annotations?.[CONTAINERD_NAME_ANNOTATION] || refName;
+      if (names.has(text)) continue;
+      const name = parseImageName(
+        text,
+        this.options.refName !== undefined ? reference : `oci:${this.path}:${refName}`,
+        { refName: true },
+      );
+      // A name pushgate cannot read could be the one a policy is scoped to: refuse, never skip it.
+      if (name === undefined) {
+        throw new PushgateError(
+          'ARCHIVE_INVALID',
+          `${location}: index.json names an image "${printable(text)}", which is not an image name`,
+        );
+      }
+      names.set(text, name);
+    }
+    return [...names.values()];
   }
 
   async close(): Promise<void> {

@@ -142,6 +142,13 @@ export class RegistrySource implements ImageSource {
       throw withContext(`read config of ${text} (${manifestDigest})`, err);
     }
     const diffIds = config.rootfs?.diff_ids ?? [];
+    if (config.rootfs !== undefined && diffIds.length !== manifest.layers.length) {
+      // Layer i is checked against diff_ids[i]: with a different count the pairing means nothing.
+      throw new PushgateError(
+        'MANIFEST_INVALID',
+        `${text}: manifest ${manifestDigest} lists ${manifest.layers.length} layers but its config has ${diffIds.length} diff_ids`,
+      );
+    }
     const layers: LayerRef[] = manifest.layers.map((layer, i) => ({
       descriptor: layer,
       ...(diffIds[i] !== undefined ? { diffId: diffIds[i] } : {}),

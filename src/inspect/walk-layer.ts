@@ -18,7 +18,7 @@ import {
   type LayerWalkResult,
   type WalkLimits,
 } from './types.js';
-import { DigestTap, parseDigest } from './verify-digest.js';
+import { DiffIdCheck, DigestTap, parseDigest } from './verify-digest.js';
 
 export interface WalkProgress {
   compressedBytes: number;
@@ -70,9 +70,10 @@ function entryTypeOf(typeflag: string): EntryType {
 
 /**
  * Reads one layer blob in a single pass: verifies its size and digest, decompresses it (gzip,
- * zstd or none, sniffed from the magic bytes), parses the tar, maps whiteouts, enforces the walk
+ * zstd or none, sniffed from the magic bytes), verifies the uncompressed bytes against the layer's
+ * diff_id when the config lists one, parses the tar, maps whiteouts, enforces the walk
  * limits, hands entries (and content prefixes) to the consumers, and records every entry in a
- * LayerTable. Resolves only when the whole blob was read and its digest verified; any failure
+ * LayerTable. Resolves only when the whole blob was read and its digests verified; any failure
  * (source, digest, decompression, tar, limit, consumer) rejects once and destroys the streams.
  */
 export async function walkLayer(
@@ -86,6 +87,7 @@ export async function walkLayer(
   const limits: WalkLimits = { ...DEFAULT_WALK_LIMITS, ...options.limits };
 
   const declared = layerCompression(descriptor.mediaType);
+  let diffIdCheck: DiffIdCheck | undefined;
   try {
     if (declared === undefined) {
       throw new PushgateError(
@@ -100,6 +102,10 @@ export async function walkLayer(
       );
     }
     parseDigest(descriptor.digest, label);
+    diffIdCheck =
+      layer.info.diffId === undefined
+        ? undefined
+        : new DiffIdCheck(layer.info.diffId, layer.info.index, label);
   } catch (err) {
     input.destroy();
     throw err;
@@ -254,8 +260,10 @@ export async function walkLayer(
     declared,
     zstdWindowLogMax: limits.zstdWindowLogMax,
     label,
-    onFormat: (_actual, warning) => {
+    onFormat: (actual, warning) => {
       if (warning !== undefined) warn(warning);
+      // Plain tar: the blob is the uncompressed layer, and the DigestTap hashes those very bytes.
+      if (actual === 'none' && layer.info.diffId === descriptor.digest) diffIdCheck?.skip();
     },
   });
 
@@ -264,7 +272,8 @@ export async function walkLayer(
       input,
       tap,
       decompress,
-      (source: AsyncIterable<Buffer>) => readTar(source, visitor, limits.maxHeaderBytes, label),
+      (source: AsyncIterable<Buffer>) =>
+        readTar(diffIdCheck?.stage(source) ?? source, visitor, limits.maxHeaderBytes, label),
       options.signal === undefined ? {} : { signal: options.signal },
     );
   } catch (err) {
@@ -272,6 +281,13 @@ export async function walkLayer(
     if (isPushgateError(err)) throw err;
     if (err instanceof Error && err.name === 'AbortError') throw err;
     throw withContext(`${label}: reading the blob`, err);
+  }
+  try {
+    // Only after the blob's own digest held: a corrupt download is reported as that, not as this.
+    diffIdCheck?.verify();
+  } catch (err) {
+    budget.remainingUncompressedBytes += uncompressed;
+    throw err;
   }
 
   if (suppressedWarnings > 0) warnings.push(`${suppressedWarnings} more warnings not shown`);

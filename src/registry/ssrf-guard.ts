@@ -9,7 +9,7 @@ export interface SsrfGuardOptions {
    * Other hosts the client may be sent to by the registry: token realms, blob redirect targets
    * (CDNs, object stores). Entries are `host[:port]` or `*.domain[:port]`. An entry without a port
    * matches only URLs on their scheme's default port. Wildcards never match IP literals: an IP is
-   * allowed only when listed exactly.
+   * allowed only when listed exactly, and a wildcard over an IP (`*.10.0.0.5`) is refused.
    */
   allowedHosts?: readonly string[];
   /** Hosts (same syntax) that may be reached over plain HTTP; everything else must be https. */
@@ -25,6 +25,11 @@ interface HostPattern {
   hostname: string;
   /** '' means the scheme's default port, as URL.port reports it. */
   port: string;
+}
+
+/** Checks an allowed-host entry the way the guard reads it; throws CONFIG_INVALID when it cannot be one. */
+export function checkHostPattern(entry: string): void {
+  parsePattern(entry);
 }
 
 function parsePattern(entry: string): HostPattern {
@@ -46,6 +51,16 @@ function parsePattern(entry: string): HostPattern {
       `allowed host "${printable(entry)}" is not host[:port] or *.domain[:port]`,
     );
   }
+  // The URL parser turns every host ending in a numeric label into an IPv4 address (`1.2.3` is
+  // 1.2.0.3) and refuses other numeric endings (`a.1`), so a URL's host that is an IP never has a
+  // proper dotted suffix but another IP. A wildcard over an IP is therefore refused here, which is
+  // what keeps `*.domain` from ever matching an IP literal in `matches`.
+  if (wildcard && isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) {
+    throw new PushgateError(
+      'CONFIG_INVALID',
+      `allowed host "${printable(entry)}" is a wildcard over an IP address; wildcards never match IP addresses, list the address itself`,
+    );
+  }
   // URL drops :443 for https; keep the port the user wrote so "host:443" still means 443.
   const portMatch = /:(\d+)$/.exec(body);
   return { wildcard, hostname: url.hostname, port: portMatch ? portMatch[1] : '' };
@@ -62,7 +77,7 @@ function matches(pattern: HostPattern, url: URL): boolean {
   const wantedPort = pattern.port !== '' ? pattern.port : url.protocol === 'http:' ? '80' : '443';
   if (port !== wantedPort) return false;
   if (!pattern.wildcard) return hostname === pattern.hostname;
-  if (isIP(hostname.replace(/^\[|\]$/g, '')) !== 0) return false;
+  // No IP literal ends in `.domain` for a wildcard domain parsePattern accepted (see there).
   return hostname.endsWith(`.${pattern.hostname}`);
 }
 

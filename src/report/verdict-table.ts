@@ -10,7 +10,8 @@ export function renderVerdictTable(verdicts: readonly Verdict[]): string {
   const lines: string[] = [];
   for (const verdict of verdicts) {
     lines.push('');
-    lines.push(`Policy verdict  ${verdict.platform}`);
+    // The image as judged: an image with several names gets a verdict under each.
+    lines.push(`Policy verdict  ${verdict.platform}  ${safeText(verdict.image)}`);
     lines.push(`Decision  ${verdict.decision.toUpperCase()}`);
     lines.push(`Policies  ${verdict.policySetVersion} (policy set version)`);
     for (const policy of verdict.policies) {

@@ -115,7 +115,8 @@ describe('pushgate scan --policy', () => {
     expect(report.verdicts).toHaveLength(1);
     const [verdict] = report.verdicts;
     expect(verdict?.decision).toBe('reject');
-    expect(verdict?.image).toBe(`docker-archive:${single}`);
+    // Judged under the name the archive gives the image (its RepoTags).
+    expect(verdict?.image).toBe(`docker-archive:${single}:seed/single:1`);
     expect(verdict?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(verdict?.policySetVersion).toMatch(/^[0-9a-f]{16}$/);
     expect(verdict?.policies).toHaveLength(1);
@@ -129,7 +130,9 @@ describe('pushgate scan --policy', () => {
   it('shows the policy verdict in the table report', async () => {
     const result = await runCli(['scan', `docker-archive:${single}`, '--policy', policy]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('\nPolicy verdict  linux/amd64\nDecision  REJECT\n');
+    expect(result.stdout).toContain(
+      `\nPolicy verdict  linux/amd64  docker-archive:${single}:seed/single:1\nDecision  REJECT\n`,
+    );
     expect(result.stdout).toMatch(
       /\n {2}FAIL {2}no-compilers\n {10}HIGH {5}no-compilers {2}build toolchain shipped/,
     );

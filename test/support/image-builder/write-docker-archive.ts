@@ -13,12 +13,14 @@ function splitRepoTag(repoTag: string): [string, string] {
 /**
  * Writes `image` in the legacy `docker save` layout Docker 20.10 writes and `docker load`
  * accepts: `manifest.json`, `<config hex>.json`, `<layer id>/{VERSION,json,layer.tar}` with
- * uncompressed layer tars, and `repositories` when there are tags.
+ * uncompressed layer tars, and `repositories` when there are tags. With `keepCompression`, each
+ * `layer.tar` holds the layer blob as built (gzip or zstd), as hand-made archives may.
  */
 export async function writeDockerArchive(
   file: string,
   image: BuiltImage,
   repoTags: string[] = [],
+  options: { keepCompression?: boolean } = {},
 ): Promise<void> {
   // v1 layer ids only have to be unique and stable; derive them from the chain like Docker does.
   const ids: string[] = [];
@@ -46,7 +48,9 @@ export async function writeDockerArchive(
       // Decompressed one layer at a time, so only one layer tar is held beyond the image itself.
       yield {
         name: `${id}/layer.tar`,
-        data: decompressLayer(image.layers[i].data, image.layers[i].mediaType),
+        data: options.keepCompression
+          ? image.layers[i].data
+          : decompressLayer(image.layers[i].data, image.layers[i].mediaType),
       };
     }
     yield { name: configName, data: image.config.data };

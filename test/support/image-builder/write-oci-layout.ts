@@ -19,14 +19,18 @@ function allBlobs(image: BuiltImage | BuiltIndex): BuiltBlob[] {
 /**
  * Writes an OCI image layout: `oci-layout`, `index.json` pointing at the image manifest (or the
  * index) and `blobs/sha256/<hex>` for every blob; as a directory at `target`, or as a tar file
- * at `target` with `tar: true`.
+ * at `target` with `tar: true`. `annotations` are added to the `index.json` entry (after `refName`).
  */
 export async function writeOciLayout(
   target: string,
   image: BuiltImage | BuiltIndex,
-  options: { tar?: boolean; refName?: string } = {},
+  options: { tar?: boolean; refName?: string; annotations?: Record<string, string> } = {},
 ): Promise<void> {
   const top = image.kind === 'image' ? image.manifest : image.index;
+  const annotations = {
+    ...(options.refName !== undefined ? { 'org.opencontainers.image.ref.name': options.refName } : {}),
+    ...options.annotations,
+  };
   const indexJson = {
     schemaVersion: 2,
     mediaType: MT.ociIndex,
@@ -35,9 +39,7 @@ export async function writeOciLayout(
         mediaType: top.mediaType,
         digest: top.digest,
         size: top.size,
-        ...(options.refName !== undefined
-          ? { annotations: { 'org.opencontainers.image.ref.name': options.refName } }
-          : {}),
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       },
     ],
   };

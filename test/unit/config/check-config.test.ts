@@ -82,6 +82,16 @@ describe('registries', () => {
     ]);
   });
 
+  it('refuses an allowed host that is a wildcard over an IP address', () => {
+    expect(
+      problemsOf(`registries:
+  - { name: a, url: "https://r.example.com", allowedHosts: ["*.cdn.example.net", "10.0.0.5:9000", "*.10.0.0.5"] }
+`),
+    ).toEqual([
+      'registries[0].allowedHosts[2]: allowed host "*.10.0.0.5" is a wildcard over an IP address; wildcards never match IP addresses, list the address itself',
+    ]);
+  });
+
   it('warns about credentials sent over plain HTTP beyond loopback', () => {
     const creds = 'credentials: { username: bot, password: registry-password-0123456789 }';
     expect(

@@ -18,6 +18,7 @@ import {
   MEDIA_TYPE,
   paxEntry,
   rawEntry,
+  sha256,
   streamOf,
   type Compression,
   type TestLayer,
@@ -407,6 +408,54 @@ describe('walkLayer integrity and failures', () => {
     const err = await failure(walk(test, [rec.consumer]));
     expect(err.code).toBe('DIGEST_MISMATCH');
     expect(err.message).toContain(`layer sha256:${'a'.repeat(64)}`);
+  });
+
+  /** `test` with the config's diff_id for it, as layer `index` of an image. */
+  function withDiffId(test: TestLayer, diffId: string, index = 2): TestLayer {
+    return { ...test, layer: { ...test.layer, info: { ...test.layer.info, index, diffId } } };
+  }
+
+  it.each(['gzip', 'zstd', 'none'] as const)(
+    'checks the uncompressed %s layer against its diff_id, naming the layer and both digests',
+    async (compression) => {
+      const { tar } = await gzLayer();
+      const blob = compressTar(tar, compression);
+      const ok = await walk(withDiffId(layerOf(blob, MEDIA_TYPE[compression]), sha256(tar)));
+      expect(ok.entryCount).toBe(2);
+
+      const wrong = `sha256:${'b'.repeat(64)}`;
+      const err = await failure(
+        walk(withDiffId(layerOf(blob, MEDIA_TYPE[compression]), wrong), [], {}, 1000),
+      );
+      expect(err.code).toBe('DIGEST_MISMATCH');
+      expect(err.message).toContain(`rootfs.diff_ids[2] says ${wrong}`);
+      expect(err.message).toContain(`uncompressed content digest is ${sha256(tar)}`);
+      expect(err.message).toContain(sha256(blob));
+    },
+  );
+
+  it('checks a sha512 diff_id, refuses a malformed one, and reports a bad blob digest first', async () => {
+    const { tar, gz } = await gzLayer();
+    const { createHash } = await import('node:crypto');
+    const sha512 = `sha512:${createHash('sha512').update(tar).digest('hex')}`;
+    expect((await walk(withDiffId(layerOf(gz, MEDIA_TYPE.gzip), sha512))).entryCount).toBe(2);
+    const malformed = await failure(walk(withDiffId(layerOf(gz, MEDIA_TYPE.gzip), 'sha256:abc')));
+    expect(malformed.code).toBe('MANIFEST_INVALID');
+    expect(malformed.message).toContain('rootfs.diff_ids[2]');
+    const both = withDiffId(layerOf(gz, MEDIA_TYPE.gzip, { digest: `sha256:${'a'.repeat(64)}` }), sha512);
+    const err = await failure(walk(both));
+    expect(err.code).toBe('DIGEST_MISMATCH');
+    expect(err.message).toContain('content digest is');
+    expect(err.message).not.toContain('diff_ids');
+  });
+
+  it('gives a layer failing its diff_id its bytes back from the image budget', async () => {
+    const { tar, gz } = await gzLayer();
+    const budget = { remainingUncompressedBytes: 10 * tar.length };
+    await failure(
+      walk(withDiffId(layerOf(gz, MEDIA_TYPE.gzip), `sha256:${'c'.repeat(64)}`), [], { imageBudget: budget }),
+    );
+    expect(budget.remainingUncompressedBytes).toBe(10 * tar.length);
   });
 
   it('rejects a blob longer than its size at once, and a shorter one at the end', async () => {

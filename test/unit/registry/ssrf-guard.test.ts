@@ -32,7 +32,7 @@ describe('SsrfGuard', () => {
     }
   });
 
-  it('refuses other hosts, other ports, http, IPs through wildcards and URLs with credentials', () => {
+  it('refuses other hosts, other ports, http, unlisted IPs and URLs with credentials', () => {
     for (const url of [
       'https://169.254.169.254/latest/meta-data',
       'https://evil.example.com/',
@@ -59,6 +59,38 @@ describe('SsrfGuard', () => {
     expect(plain.isRegistryOrigin(new URL('http://127.0.0.1:5001/v2/x'))).toBe(false);
     // https→http downgrade of the registry itself is refused unless plain HTTP was asked for.
     expect(blocked(guard, 'http://registry.example.com/v2/')).toBe(true);
+  });
+
+  // The URL parser makes every host that ends in a numeric label an IPv4 address (`x.10.0.0.5` is
+  // no URL at all, `1.2.3` is 1.2.0.3), so the only way a wildcard could reach an IP is a wildcard
+  // written over one: that entry is refused, not silently kept as a pattern that matches nothing.
+  it('never lets a wildcard match an IP address: a wildcard over an IP is a configuration error', () => {
+    for (const entry of [
+      '*.10.0.0.5',
+      '*.10.0.0.5:9000',
+      '*.1.2.3',
+      '*.0x7f.1',
+      '*.[::1]',
+      '*.[::ffff:a00:5]:443',
+    ]) {
+      expect(() => new SsrfGuard({ registryHost: 'r', allowedHosts: [entry] }), entry).toThrow(
+        expect.objectContaining({
+          code: 'CONFIG_INVALID',
+          message: expect.stringContaining('wildcard over an IP'),
+        }),
+      );
+      expect(() => new SsrfGuard({ registryHost: 'r', plainHttpHosts: [entry] }), entry).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID' }),
+      );
+    }
+    // Names that merely contain digits stay wildcards.
+    const digits = new SsrfGuard({
+      registryHost: 'r',
+      allowedHosts: ['*.10.0.0.5.nip.example', '*.s3-1.example'],
+    });
+    expect(blocked(digits, 'https://x.10.0.0.5.nip.example/blob')).toBe(false);
+    expect(blocked(digits, 'https://eu.s3-1.example/blob')).toBe(false);
+    expect(blocked(digits, 'https://10.0.0.5/blob')).toBe(true);
   });
 
   it('rejects malformed allow-list entries as configuration errors', () => {

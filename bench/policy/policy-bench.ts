@@ -58,7 +58,7 @@ const TEMPLATES: Array<Omit<PolicyRule, 'id'>> = [
   {
     severity: 'medium',
     message: 'dev dependencies present',
-    schema: { properties: { devDependencies: { properties: { items: { maxItems: 0 } } } } },
+    schema: { properties: { devDependencies: { properties: { packages: { maxItems: 0 } } } } },
   },
   {
     severity: 'low',

@@ -8,7 +8,7 @@ import type { CliEnvironment } from './scan.js';
 import { FORMATS, runScan } from './scan.js';
 import { renderFactsSchema } from './facts-schema.js';
 import { runPolicyLint } from './policy-lint.js';
-import { renderPolicySchema } from './policy-schema.js';
+import { renderPolicySchema, renderRuleSchemaMeta } from './policy-schema.js';
 import { registerPolicyTestCommand } from './policy-test.js';
 import { renderChecksCatalogue, collectChecks } from '../report/checks-catalogue.js';
 import { EXTRACTORS } from '../facts/extractors/index.js';
@@ -74,6 +74,12 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     .description('Print the JSON Schema (2020-12) of ImagePolicy documents')
     .action(() => {
       io.stdout.write(renderPolicySchema());
+    });
+  policy
+    .command('rule-schema')
+    .description('Print the JSON Schema of what a rule schema may name (generated from the facts schema)')
+    .action(() => {
+      io.stdout.write(renderRuleSchemaMeta());
     });
   registerPolicyTestCommand(policy, io, setExit);
 

@@ -4,7 +4,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isRecord } from '../is-record.js';
 import { createPolicyAjv } from './create-policy-ajv.js';
+import { RULE_SCHEMA_META_ID } from './build-rule-schema-meta.js';
+import { FactsLocation } from './facts-location.js';
+import { lintRuleSchema, type RuleSchemaVocabulary } from './lint-rule-schema.js';
 import type { ImagePolicy, LoadedPolicy, PolicyProblem } from './types.js';
 import { findYamlFiles } from './find-yaml-files.js';
 import {
@@ -40,15 +44,36 @@ export interface LoadPoliciesResult {
   version: string;
 }
 
+let factsRoot: FactsLocation | undefined;
+
+/**
+ * The published facts schema, which rule schemas are checked against. Read on first use, not at
+ * import: `npm run gen:docs` runs the CLI while its shell has just truncated that very file.
+ */
+function publishedFacts(): FactsLocation {
+  if (!factsRoot) {
+    const text = readFileSync(new URL('../facts/facts.schema.json', import.meta.url), 'utf8');
+    factsRoot = FactsLocation.root(JSON.parse(text) as Record<string, unknown>);
+  }
+  return factsRoot;
+}
+
 let policyValidator: ValidateFunction | undefined;
 
 function validatePolicyDocument(): ValidateFunction {
   if (!policyValidator) {
     const ajv = new Ajv2020({ allErrors: true, strict: true });
     addFormats.default(ajv);
+    // Rule schemas are checked name by name below, with positions and suggestions; here the
+    // editors' meta-schema is replaced by one that accepts any object, so each typo is reported once.
+    ajv.addSchema({ $id: RULE_SCHEMA_META_ID });
     policyValidator = ajv.compile(POLICY_SCHEMA);
   }
   return policyValidator;
+}
+
+function vocabularyOf(ajv: Ajv2020): RuleSchemaVocabulary {
+  return { keywords: new Set(Object.keys(ajv.RULES.keywords)), formats: new Set(Object.keys(ajv.formats)) };
 }
 
 interface Candidate {
@@ -188,62 +213,41 @@ function findKey(root: Node | null, path: KeyPath, name: string): KeyPath | unde
   return search(value, path);
 }
 
-/** Finds a `pattern` (or `patternProperties` key) below `path` that is not a valid unicode regex. */
-function findBadRegex(schema: unknown, at: KeyPath): KeyPath | undefined {
-  if (Array.isArray(schema)) {
-    for (const [index, item] of schema.entries()) {
-      const found = findBadRegex(item, [...at, index]);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (schema === null || typeof schema !== 'object') return undefined;
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === 'pattern' && typeof value === 'string' && !isRegex(value)) return [...at, key];
-    if (key === 'patternProperties' && value && typeof value === 'object') {
-      for (const source of Object.keys(value)) if (!isRegex(source)) return [...at, key, source];
-    }
-    const found = findBadRegex(value, [...at, key]);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function isRegex(source: string): boolean {
-  try {
-    new RegExp(source, 'u');
-    return true;
-  } catch {
-    return false;
-  }
+interface RuleChecker {
+  ajv: Ajv2020;
+  vocabulary: RuleSchemaVocabulary;
+  facts: FactsLocation;
 }
 
 function checkRuleSchema(
   ctx: DocumentContext,
-  ajv: Ajv2020,
+  checker: RuleChecker,
   schema: Record<string, unknown>,
   at: KeyPath,
 ): void {
-  let valid: boolean;
+  const { ajv } = checker;
+  let valid = false;
   try {
     valid = ajv.validateSchema(schema) as boolean;
-  } catch (error) {
-    // e.g. a `$schema` ajv does not know
-    ctx.report(at, `invalid rule schema: ${(error as Error).message}`);
-    return;
-  }
-  if (!valid) {
-    for (const error of ajv.errors ?? []) {
+    for (const error of valid ? [] : (ajv.errors ?? [])) {
       ctx.report(
         [...at, ...parseJsonPointer(error.instancePath)],
         `invalid rule schema: ${error.message ?? 'is invalid'}`,
       );
     }
-    return;
+  } catch (error) {
+    // e.g. a `$schema` ajv does not know
+    ctx.report(at, `invalid rule schema: ${(error as Error).message}`);
   }
+  // Every unknown facts name, keyword, format and bad regex at once: ajv's compile stops at the first.
+  const found = lintRuleSchema(schema, checker.facts, checker.vocabulary);
+  for (const problem of found)
+    ctx.report([...at, ...problem.path], problem.message, { atKey: problem.atKey });
+  if (!valid || found.some((problem) => problem.refused)) return;
   try {
     ajv.compile(schema);
   } catch (error) {
+    // What the walk above does not look for (an unresolvable $ref…); compile reports only the first.
     const message = (error as Error).message;
     const root = ctx.doc.contents as Node | null;
     let where: KeyPath | undefined;
@@ -251,7 +255,6 @@ function checkRuleSchema(
     const unknownFormat = /unknown format "([^"]+)" ignored in schema at path "#([^"]*)"/.exec(message);
     if (unknownKeyword) where = findKey(root, at, unknownKeyword[1]);
     else if (unknownFormat) where = [...at, ...parseJsonPointer(unknownFormat[2]), 'format'];
-    else if (message.includes('regular expression')) where = findBadRegex(schema, at);
     ctx.report(where ?? at, `invalid rule schema: ${message}`);
   } finally {
     // Rules may carry `$id`s; without this a second load in the same ajv would see duplicates.
@@ -259,20 +262,30 @@ function checkRuleSchema(
   }
 }
 
-function checkPolicy(ctx: DocumentContext, policy: ImagePolicy, ajv: Ajv2020): void {
+/**
+ * The checks beyond the policy JSON Schema. They also run on a document that failed it, on
+ * whatever parts have the right shape, so one lint run reports every problem of a file.
+ */
+function checkPolicy(ctx: DocumentContext, document: Record<string, unknown>, checker: RuleChecker): void {
+  const spec = isRecord(document.spec) ? document.spec : {};
+  const rules = Array.isArray(spec.rules) ? (spec.rules as unknown[]) : [];
   const ruleIds = new Map<string, number>();
-  policy.spec.rules.forEach((rule, index) => {
-    const first = ruleIds.get(rule.id);
-    if (first !== undefined)
-      ctx.report(
-        ['spec', 'rules', index, 'id'],
-        `duplicate rule id '${rule.id}' (first at spec.rules[${first}])`,
-      );
-    else ruleIds.set(rule.id, index);
-    checkRuleSchema(ctx, ajv, rule.schema, ['spec', 'rules', index, 'schema']);
+  rules.forEach((rule, index) => {
+    if (!isRecord(rule)) return;
+    if (typeof rule.id === 'string') {
+      const first = ruleIds.get(rule.id);
+      if (first !== undefined)
+        ctx.report(
+          ['spec', 'rules', index, 'id'],
+          `duplicate rule id '${rule.id}' (first at spec.rules[${first}])`,
+        );
+      else ruleIds.set(rule.id, index);
+    }
+    if (isRecord(rule.schema)) checkRuleSchema(ctx, checker, rule.schema, ['spec', 'rules', index, 'schema']);
   });
-  (policy.spec.waivers ?? []).forEach((waiver, index) => {
-    if (!ruleIds.has(waiver.rule))
+  const waivers = Array.isArray(spec.waivers) ? (spec.waivers as unknown[]) : [];
+  waivers.forEach((waiver, index) => {
+    if (isRecord(waiver) && typeof waiver.rule === 'string' && !ruleIds.has(waiver.rule))
       ctx.report(['spec', 'waivers', index, 'rule'], `waiver names unknown rule '${waiver.rule}'`);
   });
 }
@@ -295,6 +308,11 @@ export async function loadPolicies(
   const validate = validatePolicyDocument();
   // The same options the evaluator compiles with, so lint and evaluation agree on what is valid.
   const ajv = createPolicyAjv();
+  const checker: RuleChecker = {
+    ajv,
+    vocabulary: vocabularyOf(ajv),
+    facts: publishedFacts(),
+  };
 
   for (const { file, explicit } of await expandPaths(paths, problems)) {
     let text: string;
@@ -341,14 +359,16 @@ export async function loadPolicies(
         return;
       }
 
-      if (!validate(value)) {
+      const valid = validate(value);
+      if (!valid) {
         for (const error of validate.errors ?? []) {
           const described = describeSchemaError(error);
           if (described) ctx.report(described.path, described.message, { atKey: described.atKey });
         }
-      } else {
+      }
+      if (isRecord(value)) checkPolicy(ctx, value, checker);
+      if (valid) {
         const policy = value as ImagePolicy;
-        checkPolicy(ctx, policy, ajv);
         const name = policy.metadata.name;
         const earlier = names.get(name);
         if (earlier) {

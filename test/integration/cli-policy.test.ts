@@ -47,6 +47,51 @@ describe('pushgate policy lint / schema', () => {
     );
   });
 
+  it('reports a facts name a rule schema gets wrong, at file:line:col with a suggestion (exit 1)', async () => {
+    const result = await runCli(['policy', 'lint', `${BAD}/facts-names.yaml`]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    const file = `${BAD}/facts-names.yaml`;
+    expect(result.stdout).toBe(
+      [
+        // The typo of the issue: a size budget that never fails.
+        `${file}:14:11: error: unknown facts property 'total' at the top of the facts document: this part of the rule can never fail; did you mean 'totals'? (spec.rules[0].schema.properties.total)`,
+        `${file}:16:15: error: unknown facts property 'uncompresedSize' in totals: this part of the rule can never fail; did you mean 'uncompressedSize'? (spec.rules[0].schema.properties.total.properties.uncompresedSize)`,
+        // And the one that fails every image.
+        `${file}:24:24: error: unknown facts property 'nmae' in user: the rule fails whenever user is checked; did you mean 'name'? (spec.rules[1].schema.properties.user.required[0])`,
+        `${file}:31:27: error: 'name' cannot be a property of compilers, which is an array in the facts: this part of the rule can never fail; under items it would name compilers[].name (spec.rules[2].schema.properties.compilers.properties.name)`,
+        `${file}:33:36: error: unknown facts property 'nmae' in compilers[]: this is never checked; did you mean 'name'? (spec.rules[2].schema.properties.compilers.items.not.properties.nmae)`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports every problem of a file in one run', async () => {
+    const result = await runCli(['policy', 'lint', `${BAD}/all-at-once.yaml`]);
+    expect(result.code).toBe(1);
+    expect(
+      result.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.replace(/: error: .*\((.*)\)$/, ' $1')),
+    ).toEqual([
+      `${BAD}/all-at-once.yaml:7:9 spec.mode`,
+      `${BAD}/all-at-once.yaml:10:17 spec.rules[0].severity`,
+      `${BAD}/all-at-once.yaml:14:21 spec.rules[0].schema.properties.shells.maxItem`,
+      `${BAD}/all-at-once.yaml:14:33 spec.rules[0].schema.properties.shells.minItem`,
+      `${BAD}/all-at-once.yaml:15:32 spec.rules[0].schema.properties.compilers.format`,
+      `${BAD}/all-at-once.yaml:15:51 spec.rules[0].schema.properties.compilers.pattern`,
+      `${BAD}/all-at-once.yaml:17:36 spec.rules[0].schema.properties.secrets.properties.findigs`,
+      `${BAD}/all-at-once.yaml:22:20 spec.rules[1].schema.required[0]`,
+    ]);
+  });
+
+  it('lints the default policies clean', async () => {
+    const result = await runCli(['policy', 'lint', 'policies/']);
+    expect(result.stdout).toBe('16 policies OK\n');
+    expect(result.code).toBe(0);
+  });
+
   it('exits 1 for a path that does not exist', async () => {
     const result = await runCli(['policy', 'lint', 'test/fixtures/policies/no-such.yaml']);
     expect(result.code).toBe(1);
@@ -73,6 +118,12 @@ describe('pushgate policy lint / schema', () => {
     } finally {
       await dir.remove();
     }
+  });
+
+  it('prints the rule-schema meta-schema policy.schema.json points rule schemas at', async () => {
+    const result = await runCli(['policy', 'rule-schema']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(await readFile(join(REPO_ROOT, 'src/policy/rule-schema.schema.json'), 'utf8'));
   });
 
   it('prints the policy JSON Schema', async () => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { renderFactsSchema } from '../../../src/cli/facts-schema.js';
+import { renderRuleSchemaMeta } from '../../../src/cli/policy-schema.js';
 import { EXTRACTORS } from '../../../src/facts/extractors/index.js';
 import { collectChecks, renderChecksCatalogue } from '../../../src/report/checks-catalogue.js';
 
@@ -10,6 +11,10 @@ const read = (path: string): Promise<string> =>
 describe('generated documents (npm run gen:docs)', () => {
   it('src/facts/facts.schema.json is what `pushgate facts schema` prints', async () => {
     expect(await read('src/facts/facts.schema.json')).toBe(renderFactsSchema());
+  });
+
+  it('src/policy/rule-schema.schema.json is what `pushgate policy rule-schema` prints', async () => {
+    expect(await read('src/policy/rule-schema.schema.json')).toBe(renderRuleSchemaMeta());
   });
 
   it('CHECKS.md lists exactly the checks the extractors define', async () => {

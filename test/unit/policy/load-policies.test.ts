@@ -118,11 +118,59 @@ describe('loadPolicies: bad input names file:line:col and key path', () => {
 
   it('invalid rule schemas: unknown keyword, bad regex, unknown format, meta-schema violation', async () => {
     expect(await problemsOf('bad/rule-schemas.yaml')).toEqual([
-      'bad/rule-schemas.yaml:11:33 spec.rules[0].schema.properties.compilers.maxItem: invalid rule schema: strict mode: unknown keyword: "maxItem"',
+      'bad/rule-schemas.yaml:11:24 spec.rules[0].schema.properties.compilers.maxItem: invalid rule schema: unknown keyword "maxItem"; did you mean "maxItems"?',
       'bad/rule-schemas.yaml:19:46 spec.rules[1].schema.properties.user.properties.name.pattern: invalid rule schema: Invalid regular expression: /(unclosed/u: Unterminated group',
-      'bad/rule-schemas.yaml:25:44 spec.rules[2].schema.properties.created.format: invalid rule schema: unknown format "date-ish" ignored in schema at path "#/properties/created"',
+      'bad/rule-schemas.yaml:25:67 spec.rules[2].schema.properties.image.properties.created.format: invalid rule schema: unknown format "date-ish"',
       'bad/rule-schemas.yaml:31:31 spec.rules[3].schema.properties.layers.maxItems: invalid rule schema: must be >= 0',
     ]);
+  });
+
+  it('facts names a rule schema uses that the facts schema does not have, at the key, with a suggestion', async () => {
+    expect(await problemsOf('bad/facts-names.yaml')).toEqual([
+      "bad/facts-names.yaml:14:11 spec.rules[0].schema.properties.total: unknown facts property 'total' at the top of the facts document: this part of the rule can never fail; did you mean 'totals'?",
+      // Checked below the typo as if it were fixed, so both typos show in one run.
+      "bad/facts-names.yaml:16:15 spec.rules[0].schema.properties.total.properties.uncompresedSize: unknown facts property 'uncompresedSize' in totals: this part of the rule can never fail; did you mean 'uncompressedSize'?",
+      "bad/facts-names.yaml:24:24 spec.rules[1].schema.properties.user.required[0]: unknown facts property 'nmae' in user: the rule fails whenever user is checked; did you mean 'name'?",
+      "bad/facts-names.yaml:31:27 spec.rules[2].schema.properties.compilers.properties.name: 'name' cannot be a property of compilers, which is an array in the facts: this part of the rule can never fail; under items it would name compilers[].name",
+      "bad/facts-names.yaml:33:36 spec.rules[2].schema.properties.compilers.items.not.properties.nmae: unknown facts property 'nmae' in compilers[]: this is never checked; did you mean 'name'?",
+      // image.labels takes any key: `any-label-is-fine` is not reported.
+    ]);
+  });
+
+  it('reports every problem of a document in one run, not the first of each kind', async () => {
+    // Before, a document failing the policy schema stopped there, and a rule schema stopped at
+    // ajv's first compile error: this file took five lint runs to clean.
+    expect(await problemsOf('bad/all-at-once.yaml')).toEqual([
+      "bad/all-at-once.yaml:7:9 spec.mode: must be one of 'enforce', 'audit'",
+      "bad/all-at-once.yaml:10:17 spec.rules[0].severity: must be one of 'critical', 'high', 'medium', 'low', 'info'",
+      'bad/all-at-once.yaml:14:21 spec.rules[0].schema.properties.shells.maxItem: invalid rule schema: unknown keyword "maxItem"; did you mean "maxItems"?',
+      'bad/all-at-once.yaml:14:33 spec.rules[0].schema.properties.shells.minItem: invalid rule schema: unknown keyword "minItem"; did you mean "minItems"?',
+      'bad/all-at-once.yaml:15:32 spec.rules[0].schema.properties.compilers.format: invalid rule schema: unknown format "date-ish"',
+      'bad/all-at-once.yaml:15:51 spec.rules[0].schema.properties.compilers.pattern: invalid rule schema: Invalid regular expression: /(/u: Unterminated group',
+      "bad/all-at-once.yaml:17:36 spec.rules[0].schema.properties.secrets.properties.findigs: unknown facts property 'findigs' in secrets: this part of the rule can never fail; did you mean 'findings'?",
+      "bad/all-at-once.yaml:22:20 spec.rules[1].schema.required[0]: unknown facts property 'sercets' at the top of the facts document: the rule fails for every image; did you mean 'secrets'?",
+    ]);
+  });
+
+  it('still reports what ajv alone refuses when compiling (an unresolvable $ref)', async () => {
+    const dir = await tempDir();
+    try {
+      const file = join(dir.path, 'ref.yaml');
+      await writeFile(
+        file,
+        'apiVersion: pushgate.dev/v1\nkind: ImagePolicy\nmetadata: { name: ref }\nspec:\n  rules:\n' +
+          "    - { id: r, severity: low, message: m, schema: { $ref: '#/$defs/missing' } }\n",
+      );
+      const result = await loadPolicies([file], { now: NOW });
+      expect(result.policies).toEqual([]);
+      expect(result.problems).toHaveLength(1);
+      expect(result.problems[0]).toMatchObject({ line: 6, column: 51, path: 'spec.rules[0].schema' });
+      expect(result.problems[0].message).toMatch(
+        /^invalid rule schema: can't resolve reference #\/\$defs\/missing/,
+      );
+    } finally {
+      await dir.remove();
+    }
   });
 
   it('duplicate rule ids within a policy, and a waiver for a rule that does not exist', async () => {

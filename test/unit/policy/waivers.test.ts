@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWaiverExpired } from '../../../src/policy/apply-waivers.js';
+import { findWaiver, isWaiverExpired } from '../../../src/policy/apply-waivers.js';
 import { compilePolicies } from '../../../src/policy/compile-policies.js';
 import { evaluate, type EvaluationTarget } from '../../../src/policy/evaluate.js';
 import type { Waiver } from '../../../src/policy/types.js';
@@ -58,6 +58,24 @@ describe('waivers', () => {
     expect(waived([{ ...base, paths: ['/usr/bin/*', '/usr/lib/**'] }])).toBe(true);
     expect(waived([{ ...base, paths: ['usr/**'] }])).toBe(true);
     expect(waived([{ ...base, paths: ['/usr/bin/make'] }])).toBe(false);
+  });
+
+  it('paths never cover a violation without file evidence, not even `**`', () => {
+    // A waiver limited to paths speaks only for those files; a violation that names none (a
+    // compiler found without evidence, a size or user rule) is not one it was written for.
+    const everywhere: Waiver = { ...base, paths: ['**'] };
+    const bare = facts({ compilers: [{ name: 'gcc', kind: 'c', evidence: [] }] });
+    const compiled = compilePolicies([loaded('p', { rules: [noCompilers], waivers: [everywhere] })]);
+    const result = evaluate(compiled, bare, target, { policySetVersion: 'v', now });
+    expect(result.policies[0].violations).toHaveLength(1);
+    expect(result.policies[0].violations[0].waived).toBeUndefined();
+    expect(result.policies[0].result).toBe('fail');
+    // The same waiver covers the same violation once it has file evidence, so `**` itself works.
+    expect(waived([everywhere])).toBe(true);
+    expect(
+      findWaiver([everywhere], { rule: 'no-compilers', evidencePaths: [] }, target, now),
+    ).toBeUndefined();
+    expect(findWaiver([base], { rule: 'no-compilers', evidencePaths: [] }, target, now)).toBe(base);
   });
 
   it('applies through its expiry day and never after', () => {

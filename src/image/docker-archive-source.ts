@@ -8,7 +8,7 @@ import { readLayoutIndex } from './oci-layout-source.js';
 import { matchesPlatform } from './select-manifests.js';
 import { TarIndex, type TarEntry } from './tar-index.js';
 import { parseImageName } from './image-names.js';
-import { printable } from '../registry/printable.js';
+import { printable } from '../escape-text.js';
 import type {
   Descriptor,
   ImageName,

@@ -9,7 +9,7 @@ import Dockerode from 'dockerode';
 import { PushgateError, isPushgateError } from '../errors.js';
 import { DockerArchiveSource, normaliseRepoTag } from './docker-archive-source.js';
 import { parseImageName } from './image-names.js';
-import { printable } from '../registry/printable.js';
+import { printable } from '../escape-text.js';
 import type { ImageName, ImageSource, PlatformFilter, ResolvedImage } from './types.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';

@@ -7,7 +7,7 @@ import { parseManifest } from './manifest.js';
 import { isIndexMediaType, MediaType } from './media-types.js';
 import { TarIndex } from './tar-index.js';
 import { parseImageName } from './image-names.js';
-import { printable } from '../registry/printable.js';
+import { printable } from '../escape-text.js';
 import type { Descriptor, ImageName, ImageSource, PlatformFilter, ResolvedImage } from './types.js';
 import { MAX_METADATA_BYTES } from './verified-blob.js';
 

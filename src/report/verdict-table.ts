@@ -11,7 +11,7 @@ export function renderVerdictTable(verdicts: readonly Verdict[]): string {
   for (const verdict of verdicts) {
     lines.push('');
     // The image as judged: an image with several names gets a verdict under each.
-    lines.push(`Policy verdict  ${verdict.platform}  ${safeText(verdict.image)}`);
+    lines.push(`Policy verdict  ${verdict.platform}  ${verdict.image}`);
     lines.push(`Decision  ${verdict.decision.toUpperCase()}`);
     lines.push(`Policies  ${verdict.policySetVersion} (policy set version)`);
     for (const policy of verdict.policies) {

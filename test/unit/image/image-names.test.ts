@@ -156,7 +156,7 @@ describe('names read by the archive and layout sources', () => {
     await writeDockerArchive(file, image, ['Prod/App:1\u001b[2J']);
     await expect(new DockerArchiveSource(file).resolve()).rejects.toMatchObject({
       code: 'ARCHIVE_INVALID',
-      message: expect.stringContaining('RepoTags entry "Prod/App:1?[2J" is not an image name'),
+      message: expect.stringContaining('RepoTags entry "Prod/App:1\\x1b[2J" is not an image name'),
     });
   });
 

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: 'Redis could not be reached or refused a store command',
   CURSOR_INVALID: 'pagination cursor is malformed',
   SCAN_TIMEOUT: 'inspection took longer than the configured limit',
+  INTERRUPTED: 'the scan was stopped by SIGINT or SIGTERM',
   NOTIFY_FAILED: 'a notification endpoint did not accept the delivery',
   INTERNAL: 'internal error',
 } as const;

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: 'Redis could not be reached or refused a store command',
   CURSOR_INVALID: 'pagination cursor is malformed',
   SCAN_TIMEOUT: 'inspection took longer than the configured limit',
+  INTERRUPTED: 'the scan was stopped by SIGINT or SIGTERM',
   NOTIFY_FAILED: 'a notification endpoint did not accept the delivery',
   INTERNAL: 'internal error',
 } as const;
@@ -67,6 +68,7 @@ export const FAULT_OF = {
   CURSOR_INVALID: 'infrastructure',
   SCAN_TIMEOUT: 'image',
   NOTIFY_FAILED: 'infrastructure',
+  INTERRUPTED: 'infrastructure',
   INTERNAL: 'image',
 } as const satisfies Record<ErrorCode, 'image' | 'infrastructure'>;
 

@@ -49,7 +49,7 @@ export async function createWorkerContext(
     defaultJobOptions: jobOptions(config.workers),
   });
   enforceQueue.on('error', (error: Error) => logger.warn({ err: error.message }, 'queue connection error'));
-  const clients = new RegistryClients(config.registries);
+  const clients = new RegistryClients(config.registries, config.limits);
   const policySet = options.policySet ?? (await loadPolicySet(config.policies));
   return {
     config,

@@ -6,6 +6,7 @@ import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { PUSHGATE_VERSION } from '../version.js';
 import type { CliEnvironment } from './scan.js';
 import { FORMATS, runScan } from './scan.js';
+import { DEFAULT_SCAN_TIMEOUT } from './scan-limits.js';
 import { renderFactsSchema } from './facts-schema.js';
 import { runPolicyLint } from './policy-lint.js';
 import { renderPolicySchema, renderRuleSchemaMeta } from './policy-schema.js';
@@ -48,6 +49,15 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
       'evaluate the ImagePolicy files or directories; exit 1 when the decision is reject (or error)',
     )
     .option('--fail-open', 'a policy that cannot be evaluated does not block (default: it blocks, exit 1)')
+    .option(
+      '--timeout <duration>',
+      'give up on the whole scan after this long (90s, 5m, 1h30m; exit 3, SCAN_TIMEOUT)',
+      DEFAULT_SCAN_TIMEOUT,
+    )
+    .option(
+      '--max-image-bytes <size>',
+      'refuse images larger than this, compressed or uncompressed, and docker:// saves (e.g. 10GiB; default 64GiB)',
+    )
     .action(async (reference: string, options) => {
       setExit(await runScan(reference, options, io));
     });

@@ -55,7 +55,7 @@ export async function runService(
     config = { ...config, redis: { ...config.redis, url: localRedis.url } };
   }
   // A registry entry pushgate could not talk to is a configuration error now, not at the first push.
-  const clients = new RegistryClients(config.registries);
+  const clients = new RegistryClients(config.registries, config.limits);
   for (const registry of config.registries) clients.client(registry.name);
   await clients.close();
   const logger = createLogger(config.log, { service: 'pushgate' });

@@ -23,6 +23,8 @@ import type { ResolvedImage } from '../image/types.js';
 import type { PlatformFacts } from '../facts/gather-facts.js';
 import { renderVerdictTable } from '../report/verdict-table.js';
 import { formatExpiredWaiver, formatLintResult, hasErrors } from './policy-lint.js';
+import { onInterrupt, withDeadline } from './scan-deadline.js';
+import { scanLimits } from './scan-limits.js';
 
 export interface ScanCommandOptions {
   format: string;
@@ -34,6 +36,10 @@ export interface ScanCommandOptions {
   /** Policy files or directories; when given, the report carries verdicts and the exit code the decision. */
   policy?: string[];
   failOpen?: boolean;
+  /** Deadline of the whole scan (resolve and every layer), e.g. `30m`; see scan-limits.ts. */
+  timeout?: string;
+  /** limits.maxImageBytes for this scan, e.g. `64GiB`. */
+  maxImageBytes?: string;
 }
 
 export interface CliEnvironment {
@@ -60,17 +66,36 @@ export async function runScan(
     options.policy && options.policy.length > 0 ? await preparePolicies(options.policy, io) : undefined;
   if (policies === null) return ExitCode.USAGE;
   const filter = options.platform ? parsePlatformFilter(options.platform) : undefined;
+  const limits = scanLimits(options, io.env);
+  const stop = new AbortController();
   const source = await openImageSource(reference, {
     plainHttp: options.plainHttp ?? false,
     dockerConfigPath: options.dockerConfig ?? defaultDockerConfig(io.env),
     dockerSocket: dockerSocket(io.env),
+    signal: stop.signal,
+    throughput: limits.throughput,
+    maxImageBytes: limits.maxImageBytes,
   });
+  const uninstall = onInterrupt(async (signal) => {
+    stop.abort(new PushgateError('INTERRUPTED', `scan interrupted by ${signal}`));
+    await source.close();
+  }, io.stderr);
   try {
-    const image = await source.resolve(filter);
-    const progress =
-      options.progress && io.stderr.isTTY ? createProgress(unguardedOutput(io.stderr)) : undefined;
-    const platforms = await gatherFacts(image, { onProgress: progress?.update });
-    progress?.done();
+    const { image, platforms } = await withDeadline(limits.timeoutMs, stop, reference, async () => {
+      const image = await source.resolve(filter);
+      const progress =
+        options.progress && io.stderr.isTTY ? createProgress(unguardedOutput(io.stderr)) : undefined;
+      const platforms = await gatherFacts(image, {
+        onProgress: progress?.update,
+        signal: stop.signal,
+        limits: {
+          maxImageUncompressedBytes: limits.maxImageBytes,
+          maxImageCompressedBytes: limits.maxImageBytes,
+        },
+      });
+      progress?.done();
+      return { image, platforms };
+    });
     const report = buildScanReport(image, platforms, EXTRACTORS);
     // One verdict per platform and name: an image with several names is judged under each.
     const verdicts = policies
@@ -94,6 +119,7 @@ export async function runScan(
     else io.stdout.write(text);
     return verdicts && verdicts.some(blocks) ? ExitCode.POLICY_FAILED : ExitCode.OK;
   } finally {
+    uninstall();
     await source.close();
   }
 }

@@ -153,6 +153,12 @@ export interface LimitsConfig {
   maxLayerEntries: number;
   /** Layers per image. */
   maxLayers: number;
+  /** Bytes per image: sum of compressed layer sizes, and separately of uncompressed bytes. */
+  maxImageBytes: number;
+  /** Least a registry body must deliver per second, averaged over `bodyStallWindowMs` (0: off). */
+  minBodyBytesPerSecond: number;
+  /** The window of `minBodyBytesPerSecond`. */
+  bodyStallWindowMs: number;
 }
 
 export interface SecretsConfig {

@@ -1,4 +1,4 @@
-import { PushgateError, withContext } from '../errors.js';
+import { isPushgateError, PushgateError, withContext } from '../errors.js';
 import { formatPlatform } from '../image/manifest.js';
 import type { HistoryEntry, PlatformImage, ResolvedImage } from '../image/types.js';
 import { LayerStack } from '../inspect/layer-stack.js';
@@ -31,6 +31,8 @@ export interface GatherOptions {
   limits?: Partial<WalkLimits>;
   /** Layers read at once per image. Every gunzip holds a libuv pool thread, so keep this small. */
   concurrency?: number;
+  /** Stops every layer walk (a scan's deadline); gatherFacts then fails with the signal's reason. */
+  signal?: AbortSignal;
   onProgress?: (progress: LayerProgress) => void;
 }
 
@@ -80,6 +82,15 @@ async function gatherPlatform(
       ? { createdBy: redactCreatedBy(layerHistory[index].created_by!) }
       : {}),
   }));
+  // Checked before any layer is read: the walker never reads more of a blob than it declares.
+  const declared = target.layers.reduce((sum, layer) => sum + layer.descriptor.size, 0);
+  if (declared > limits.maxImageCompressedBytes) {
+    throw new PushgateError(
+      'LAYER_LIMIT',
+      `${image.reference} (${platform}): layers of ${declared} bytes exceed maxImageCompressedBytes (${limits.maxImageCompressedBytes}); raise limits.maxImageBytes (pushgate scan: --max-image-bytes)`,
+      { details: { limit: 'maxImageCompressedBytes', value: limits.maxImageCompressedBytes, declared } },
+    );
+  }
   const budget = { remainingUncompressedBytes: limits.maxImageUncompressedBytes };
   const stats = { layersRead: 0, layersCached: 0, compressedBytesRead: 0 };
 
@@ -107,6 +118,7 @@ async function gatherPlatform(
       limits,
       imageBudget: budget,
       onProgress: progress,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     stats.layersRead++;
     stats.compressedBytesRead += walk.compressedSize;
@@ -151,6 +163,8 @@ async function gatherPlatform(
         return value;
       },
       (err: unknown) => {
+        // An aborted walk fails with AbortError; the deadline's own error says why.
+        if (options.signal?.aborted && isPushgateError(options.signal.reason)) throw options.signal.reason;
         throw withContext(`layer ${info.index} (${info.digest}) of ${platform}`, err);
       },
     );

@@ -1,12 +1,21 @@
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import Dockerode from 'dockerode';
 
 import { PushgateError, isPushgateError } from '../errors.js';
+import { formatBytes } from '../report/format-bytes.js';
+import { ThroughputGuard } from '../throughput/throughput-guard.js';
+import {
+  DEFAULT_THROUGHPUT_LIMITS,
+  describeStall,
+  type ThroughputLimits,
+} from '../throughput/throughput-watch.js';
 import { DockerArchiveSource, normaliseRepoTag } from './docker-archive-source.js';
 import { parseImageName } from './image-names.js';
 import { printable } from '../escape-text.js';
@@ -23,6 +32,40 @@ export interface DockerEngineSourceOptions {
   tempDir?: string;
   /** How results name the image; default `docker://<name>`. */
   reference?: string;
+  /**
+   * Most bytes of the `docker save` stream spooled to disk (`limits.maxImageBytes`); more is a
+   * LAYER_LIMIT error and the spool is removed. Default 64 GiB.
+   */
+  maxImageBytes?: number;
+  /** Least the engine's answers must deliver (headers, then body); default 1 KiB/s over 60 s. */
+  throughput?: ThroughputLimits;
+  /** Aborts the engine requests and the spool (a scan's deadline); they fail with its reason. */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 ** 3;
+
+/** An inspect answer is a few KiB; a hostile engine's endless one is refused at this size. */
+const MAX_INSPECT_BYTES = 16 * 1024 * 1024;
+
+/** Passes bytes through until more than `max` have passed, then fails with `error()`. */
+class ByteCap extends Transform {
+  private seen = 0;
+  constructor(
+    private readonly max: number,
+    private readonly error: (seen: number) => Error,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.max) {
+      callback(this.error(this.seen));
+      return;
+    }
+    callback(null, chunk);
+  }
 }
 
 /** Repository part of a reference, in `RepoTags`/`RepoDigests` spelling (`nginx`, `reg:5000/team/app`). */
@@ -126,6 +169,10 @@ export class DockerEngineSource implements ImageSource {
   private readonly docker: Dockerode;
   private readonly where: string;
   private readonly tempDirs = new Set<string>();
+  private readonly throughput: ThroughputLimits;
+  /** Aborted by close(): a spool still being written stops before its directory is removed. */
+  private readonly closing = new AbortController();
+  private readonly signal: AbortSignal;
 
   constructor(
     private readonly name: string,
@@ -141,13 +188,135 @@ export class DockerEngineSource implements ImageSource {
         : typeof modem?.host === 'string'
           ? modem.host
           : DEFAULT_DOCKER_SOCKET);
+    this.throughput = options.throughput ?? DEFAULT_THROUGHPUT_LIMITS;
+    this.signal =
+      options.signal === undefined
+        ? this.closing.signal
+        : AbortSignal.any([options.signal, this.closing.signal]);
+  }
+
+  /** Why work stops: the caller's deadline (SCAN_TIMEOUT), else the source was closed. */
+  private stopped(): PushgateError {
+    const reason: unknown = this.signal.reason;
+    if (isPushgateError(reason)) return reason;
+    return new PushgateError('DOCKER_ENGINE', `image ${this.name}: reading stopped, the source was closed`, {
+      cause: reason,
+    });
+  }
+
+  private stallError(action: string, received: number): PushgateError {
+    return new PushgateError(
+      'DOCKER_ENGINE',
+      `${action}: the Docker engine at ${this.where} stalled: ${describeStall(this.throughput, received)}`,
+      { transient: true, details: { stalled: true, received } },
+    );
+  }
+
+  /**
+   * One engine request whose body the caller streams. dockerode's own calls take no signal and
+   * no timeout, so an engine that never answers, or answers headers and then nothing, would hold
+   * the scan forever: the headers must come within the stall window, and the body is guarded by
+   * the minimum throughput.
+   */
+  private async engineStream(path: string, action: string): Promise<Readable> {
+    if (this.signal.aborted) throw this.stopped();
+    const attempt = new AbortController();
+    const signal = AbortSignal.any([this.signal, attempt.signal]);
+    const guarded = this.throughput.minBytesPerSecond > 0 && this.throughput.windowMs > 0;
+    const headersTimer = guarded
+      ? setTimeout(() => attempt.abort(this.stallError(action, 0)), this.throughput.windowMs)
+      : undefined;
+    let response: IncomingMessage;
+    try {
+      response = await new Promise<IncomingMessage>((resolve, reject) => {
+        this.docker.modem.dial(
+          {
+            path,
+            method: 'GET',
+            isStream: true,
+            abortSignal: signal,
+            statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
+          },
+          (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as IncomingMessage)),
+        );
+      });
+    } catch (err) {
+      if (this.signal.aborted) throw this.stopped();
+      if (attempt.signal.aborted) throw attempt.signal.reason as PushgateError;
+      throw err;
+    } finally {
+      clearTimeout(headersTimer);
+    }
+    // From here the body is ours: the deadline and close() destroy it.
+    const onAbort = (): void => {
+      response.destroy(this.stopped());
+    };
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    response.once('close', () => this.signal.removeEventListener('abort', onAbort));
+    const guard = new ThroughputGuard(this.throughput, (received) => this.stallError(action, received));
+    response.once('error', (err) => guard.destroy(err));
+    guard.once('close', () => {
+      if (!response.destroyed) response.destroy();
+    });
+    return response.pipe(guard);
+  }
+
+  private async inspect(): Promise<Dockerode.ImageInspectInfo> {
+    const action = `inspect image ${this.name}`;
+    const body = await this.engineStream(`/images/${this.name}/json`, action);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > MAX_INSPECT_BYTES) {
+        body.destroy();
+        throw new PushgateError(
+          'DOCKER_ENGINE',
+          `${action}: the Docker engine at ${this.where} answered more than ${formatBytes(MAX_INSPECT_BYTES)}`,
+        );
+      }
+      chunks.push(chunk);
+    }
+    let info: unknown;
+    try {
+      info = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      throw new PushgateError(
+        'DOCKER_ENGINE',
+        `${action}: the Docker engine at ${this.where} answered no JSON`,
+      );
+    }
+    if (typeof info !== 'object' || info === null || typeof (info as { Id?: unknown }).Id !== 'string') {
+      throw new PushgateError(
+        'DOCKER_ENGINE',
+        `${action}: the Docker engine at ${this.where} answered no image id`,
+      );
+    }
+    return info as Dockerode.ImageInspectInfo;
+  }
+
+  /** `docker save` of `id` into `file`, capped by maxImageBytes. */
+  private async save(id: string, file: string): Promise<void> {
+    const action = `save image ${this.name} (${id})`;
+    const max = this.options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
+    const body = await this.engineStream(`/images/${id}/get`, action);
+    const cap = new ByteCap(
+      max,
+      () =>
+        new PushgateError(
+          'LAYER_LIMIT',
+          `${action}: the image is larger than limits.maxImageBytes (${formatBytes(max)}, ${max} bytes); raise limits.maxImageBytes (pushgate scan: --max-image-bytes) to read it`,
+          { details: { limit: 'maxImageBytes', maxImageBytes: max } },
+        ),
+    );
+    await pipeline(body, cap, createWriteStream(file), { signal: this.signal });
   }
 
   async resolve(filter?: PlatformFilter): Promise<ResolvedImage> {
     const reference = this.options.reference ?? `docker://${this.name}`;
     let info: Dockerode.ImageInspectInfo;
     try {
-      info = await this.docker.getImage(this.name).inspect();
+      info = await this.inspect();
     } catch (err) {
       if ((err as EngineError)?.statusCode === 404) {
         throw new PushgateError(
@@ -162,15 +331,16 @@ export class DockerEngineSource implements ImageSource {
       throw engineError(`inspect image ${this.name}`, this.where, err);
     }
 
+    if (this.signal.aborted) throw this.stopped();
     const dir = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'pushgate-docker-'));
     this.tempDirs.add(dir);
     try {
       const file = join(dir, 'image.tar');
       // Saved by id, so a tag moved in the meantime cannot swap the image under us.
       try {
-        const stream = await this.docker.getImage(info.Id).get();
-        await pipeline(stream, createWriteStream(file));
+        await this.save(info.Id, file);
       } catch (err) {
+        if (this.signal.aborted) throw this.stopped();
         throw engineError(`save image ${this.name} (${info.Id})`, this.where, err);
       }
       const archive = new DockerArchiveSource(file, { reference });
@@ -205,8 +375,9 @@ export class DockerEngineSource implements ImageSource {
     await rm(dir, { recursive: true, force: true });
   }
 
-  /** Removes the spooled archives; layers cannot be opened afterwards. */
+  /** Stops a spool in progress and removes the spooled archives; layers cannot be opened afterwards. */
   async close(): Promise<void> {
+    this.closing.abort();
     await Promise.all([...this.tempDirs].map((dir) => this.removeDir(dir)));
   }
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { PushgateError } from '../errors.js';
+import type { ThroughputLimits } from '../throughput/throughput-watch.js';
 import { DockerArchiveSource } from './docker-archive-source.js';
 import { DockerEngineSource } from './docker-engine-source.js';
 import { OciLayoutSource } from './oci-layout-source.js';
@@ -11,6 +12,12 @@ export interface OpenSourceOptions {
   plainHttp?: boolean;
   dockerConfigPath?: string;
   dockerSocket?: string;
+  /** Aborts registry requests and Docker engine streams in flight (a scan's deadline). */
+  signal?: AbortSignal;
+  /** Least a registry body or engine stream must deliver (stalls fail instead of hanging). */
+  throughput?: ThroughputLimits;
+  /** Caps the `docker save` spool of `docker://` (limits.maxImageBytes). */
+  maxImageBytes?: number;
 }
 
 /**
@@ -48,7 +55,12 @@ export async function openImageSource(
     const name = reference.slice('docker://'.length);
     if (name === '')
       throw new PushgateError('REFERENCE_INVALID', 'docker:// needs an image name, e.g. docker://app:1.0');
-    return new DockerEngineSource(name, options.dockerSocket ? { socketPath: options.dockerSocket } : {});
+    return new DockerEngineSource(name, {
+      ...(options.dockerSocket ? { socketPath: options.dockerSocket } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.throughput ? { throughput: options.throughput } : {}),
+      ...(options.maxImageBytes !== undefined ? { maxImageBytes: options.maxImageBytes } : {}),
+    });
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//.test(reference)) {
     throw new PushgateError(

@@ -1,4 +1,5 @@
 import { RegistryClient } from '../registry/registry-client.js';
+import type { ThroughputLimits } from '../throughput/throughput-watch.js';
 import { parseReference } from './reference.js';
 import { RegistrySource } from './registry-source.js';
 import type { ImageSource } from './types.js';
@@ -9,13 +10,27 @@ import type { ImageSource } from './types.js';
  */
 export async function openRegistrySource(
   reference: string,
-  options: { plainHttp?: boolean; dockerConfigPath?: string },
+  options: {
+    plainHttp?: boolean;
+    dockerConfigPath?: string;
+    signal?: AbortSignal;
+    throughput?: ThroughputLimits;
+  },
 ): Promise<ImageSource> {
   const parsed = parseReference(reference);
   const client = new RegistryClient({
     registry: parsed.registry,
     plainHttp: options.plainHttp ?? false,
     ...(options.dockerConfigPath ? { dockerConfigPath: options.dockerConfigPath } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.throughput
+      ? {
+          timeouts: {
+            minBodyBytesPerSecond: options.throughput.minBytesPerSecond,
+            bodyStallWindowMs: options.throughput.windowMs,
+          },
+        }
+      : {}),
   });
   return new RegistrySource(parsed, client, { ownsClient: true });
 }

@@ -48,6 +48,11 @@ export interface LayerInfo {
 export interface WalkLimits {
   maxLayerUncompressedBytes: number;
   maxImageUncompressedBytes: number;
+  /**
+   * Sum of the layer blobs' declared (compressed) sizes; checked before any layer is read, and
+   * the walker never reads more of a blob than its declared size.
+   */
+  maxImageCompressedBytes: number;
   maxEntriesPerLayer: number;
   maxPathBytes: number;
   /** PAX/GNU long-name meta entries. */
@@ -61,6 +66,7 @@ export interface WalkLimits {
 export const DEFAULT_WALK_LIMITS: Readonly<WalkLimits> = Object.freeze({
   maxLayerUncompressedBytes: 16 * 1024 ** 3,
   maxImageUncompressedBytes: 64 * 1024 ** 3,
+  maxImageCompressedBytes: 64 * 1024 ** 3,
   maxEntriesPerLayer: 2_000_000,
   maxPathBytes: 4096,
   maxHeaderBytes: 1024 * 1024,

@@ -41,6 +41,11 @@ export interface WalkLayerOptions {
 /** aufs bookkeeping (`.wh..wh.plnk/…`, `.wh..wh.aufs`): any component but a final opaque marker. */
 const AUFS_META = /(^|\/)\.wh\.\.wh\.(?!\.opq$)/;
 
+/** How a user raises a limit that has a configuration key, for the error message. */
+const RAISE: Partial<Record<keyof WalkLimits, string>> = {
+  maxImageUncompressedBytes: 'raise limits.maxImageBytes (pushgate scan: --max-image-bytes)',
+};
+
 /** Warnings kept per layer; a hostile layer could otherwise produce millions. */
 const MAX_WARNINGS = 100;
 
@@ -133,7 +138,8 @@ export async function walkLayer(
   const limitError = (name: keyof WalkLimits, detail?: string): PushgateError =>
     new PushgateError(
       'LAYER_LIMIT',
-      `${label} exceeds ${name} (${limits[name]})${detail === undefined ? '' : `: ${detail}`}`,
+      `${label} exceeds ${name} (${limits[name]})${detail === undefined ? '' : `: ${detail}`}${RAISE[name] === undefined ? '' : `; ${RAISE[name]}`}`,
+      { details: { limit: name, value: limits[name] } },
     );
 
   const onHeader = (header: TarEntryHeader): number => {

@@ -56,6 +56,8 @@ export interface RegistryClientOptions {
   credentialHelpers?: boolean;
   retry?: RetryOptions;
   timeouts?: TimeoutOptions;
+  /** Aborts every request and body in flight (a scan's deadline); see TransportOptions.signal. */
+  signal?: AbortSignal;
   onRetry?: (event: RetryEvent) => void;
   userAgent?: string;
   /** Share tokens between clients of the same registry. */
@@ -168,6 +170,7 @@ export class RegistryClient {
       retry: options.retry,
       timeouts: options.timeouts,
       onRetry: options.onRetry,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     const explicit = options.credentials;
     const dockerConfigPath = options.dockerConfigPath;

@@ -4,7 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
 import { PushgateError } from '../errors.js';
 import { printable } from '../escape-text.js';
+import { DEFAULT_THROUGHPUT_LIMITS } from '../throughput/throughput-watch.js';
 import type { SsrfGuard, UrlPurpose } from './ssrf-guard.js';
+import { throughputInterceptor } from './throughput-interceptor.js';
 
 export interface RetryOptions {
   /** Total tries per request, first included. Default 4. */
@@ -27,6 +29,14 @@ export interface TimeoutOptions {
   headersMs?: number;
   /** Longest silence while reading a body. Default 60 s. */
   bodyIdleMs?: number;
+  /**
+   * Least a body must deliver, averaged over `bodyStallWindowMs`: a registry that dribbles a byte
+   * now and then defeats `bodyIdleMs` but not this (REGISTRY_UNREACHABLE). 0 turns it off.
+   * Default 1024 bytes/s.
+   */
+  minBodyBytesPerSecond?: number;
+  /** The window of `minBodyBytesPerSecond`. Default 60 s. */
+  bodyStallWindowMs?: number;
 }
 
 export interface RetryEvent {
@@ -44,6 +54,8 @@ export interface TransportOptions {
   onRetry?: (event: RetryEvent) => void;
   /** Use this dispatcher instead of an own Agent (tests, proxies). Not closed by `close()`. */
   dispatcher?: Dispatcher;
+  /** Aborts every request and body in flight (a scan's deadline); requests fail with its reason. */
+  signal?: AbortSignal;
 }
 
 export interface HttpRequest {
@@ -144,6 +156,7 @@ export class HttpTransport {
   private readonly ownAgent?: Agent;
   private readonly timeouts: Required<TimeoutOptions>;
   private readonly onRetry?: (event: RetryEvent) => void;
+  private readonly signal?: AbortSignal;
 
   constructor(options: TransportOptions) {
     this.guard = options.guard;
@@ -157,18 +170,29 @@ export class HttpTransport {
       connectMs: options.timeouts?.connectMs ?? 10_000,
       headersMs: options.timeouts?.headersMs ?? 60_000,
       bodyIdleMs: options.timeouts?.bodyIdleMs ?? 60_000,
+      minBodyBytesPerSecond:
+        options.timeouts?.minBodyBytesPerSecond ?? DEFAULT_THROUGHPUT_LIMITS.minBytesPerSecond,
+      bodyStallWindowMs: options.timeouts?.bodyStallWindowMs ?? DEFAULT_THROUGHPUT_LIMITS.windowMs,
     };
     this.onRetry = options.onRetry;
+    this.signal = options.signal;
+    let base: Dispatcher;
     if (options.dispatcher !== undefined) {
-      this.dispatcher = options.dispatcher;
+      base = options.dispatcher;
     } else {
       this.ownAgent = new Agent({
         connect: { timeout: this.timeouts.connectMs },
         headersTimeout: this.timeouts.headersMs,
         bodyTimeout: this.timeouts.bodyIdleMs,
       });
-      this.dispatcher = this.ownAgent;
+      base = this.ownAgent;
     }
+    this.dispatcher = base.compose(
+      throughputInterceptor({
+        minBytesPerSecond: this.timeouts.minBodyBytesPerSecond,
+        windowMs: this.timeouts.bodyStallWindowMs,
+      }),
+    );
   }
 
   /**
@@ -178,17 +202,19 @@ export class HttpTransport {
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
     for (let attempt = 1; ; attempt++) {
+      this.throwIfAborted();
       let response: HttpResponse;
       try {
         response = await this.sendFollowingRedirects(req);
       } catch (err) {
         if (err instanceof PushgateError) throw err;
+        this.throwIfAborted();
         const code = networkCode(err);
         const transient = code !== undefined && TRANSIENT_NETWORK_CODES.has(code);
         if (transient && attempt < this.retry.attempts) {
           const delayMs = this.backoff(attempt);
           this.onRetry?.({ url: req.url.href, attempt, delayMs, reason: code });
-          await sleep(delayMs);
+          await this.wait(delayMs);
           continue;
         }
         const message = err instanceof Error ? err.message : String(err);
@@ -207,8 +233,23 @@ export class HttpTransport {
       }
       await discardBody(response.body);
       this.onRetry?.({ url: req.url.href, attempt, delayMs, reason: `HTTP ${response.status}` });
-      await sleep(delayMs);
+      await this.wait(delayMs);
     }
+  }
+
+  /** A backoff that the deadline cuts short (the next round then throws its reason). */
+  private async wait(ms: number): Promise<void> {
+    await sleep(ms, undefined, this.signal === undefined ? undefined : { signal: this.signal }).catch(
+      () => undefined,
+    );
+  }
+
+  /** The deadline's own error (SCAN_TIMEOUT) rather than a retry or a generic abort. */
+  private throwIfAborted(): void {
+    if (this.signal?.aborted !== true) return;
+    const reason: unknown = this.signal.reason;
+    if (reason instanceof PushgateError) throw reason;
+    throw new PushgateError('SCAN_TIMEOUT', 'registry request aborted', { cause: reason });
   }
 
   private backoff(attempt: number): number {
@@ -235,6 +276,7 @@ export class HttpTransport {
           dispatcher: this.dispatcher,
           headersTimeout: this.timeouts.headersMs,
           bodyTimeout: this.timeouts.bodyIdleMs,
+          ...(this.signal === undefined ? {} : { signal: this.signal }),
         });
       } finally {
         // A stream the server answered before reading (401, an error) still holds its source open.

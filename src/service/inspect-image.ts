@@ -254,14 +254,18 @@ async function inspectLocked(
     }
   }
   const platforms = await withTimeout(
-    gatherFacts(resolved, {
-      extractors: ctx.extractors,
-      cache: ctx.layerCache,
-      limits: {
-        maxLayerUncompressedBytes: ctx.config.limits.maxLayerBytes,
-        maxEntriesPerLayer: ctx.config.limits.maxLayerEntries,
-      },
-    }),
+    (signal) =>
+      gatherFacts(resolved, {
+        extractors: ctx.extractors,
+        cache: ctx.layerCache,
+        limits: {
+          maxLayerUncompressedBytes: ctx.config.limits.maxLayerBytes,
+          maxEntriesPerLayer: ctx.config.limits.maxLayerEntries,
+          maxImageUncompressedBytes: ctx.config.limits.maxImageBytes,
+          maxImageCompressedBytes: ctx.config.limits.maxImageBytes,
+        },
+        signal,
+      }),
     ctx.config.limits.scanTimeoutMs,
     `inspect ${name}@${digest}`,
   );
@@ -437,17 +441,29 @@ function safeJson(body: Buffer): unknown {
   }
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/** Runs `work` until `ms` have passed, then aborts its signal (the layer walks stop) and fails. */
+async function withTimeout<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new PushgateError('SCAN_TIMEOUT', `${what}: not finished after ${Math.round(ms / 1000)} s`)),
-      ms,
-    );
+    timer = setTimeout(() => {
+      const error = new PushgateError(
+        'SCAN_TIMEOUT',
+        `${what}: not finished after ${Math.round(ms / 1000)} s`,
+      );
+      controller.abort(error);
+      reject(error);
+    }, ms);
   });
+  const running = work(controller.signal);
+  // The race's loser still settles; its rejection is already reported through the timeout.
+  running.catch(() => undefined);
   try {
-    return await Promise.race([work, timeout]);
+    return await Promise.race([running, timeout]);
   } finally {
     clearTimeout(timer);
   }

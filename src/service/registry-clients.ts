@@ -1,4 +1,4 @@
-import type { RegistryConfig } from '../config/types.js';
+import type { LimitsConfig, RegistryConfig } from '../config/types.js';
 import { PushgateError } from '../errors.js';
 import { registryApiHost } from '../image/reference.js';
 import { RegistryClient } from '../registry/registry-client.js';
@@ -8,9 +8,14 @@ import { PUSHGATE_VERSION } from '../version.js';
 export class RegistryClients {
   readonly #registries: readonly RegistryConfig[];
   readonly #clients = new Map<string, RegistryClient>();
+  readonly #limits?: Pick<LimitsConfig, 'minBodyBytesPerSecond' | 'bodyStallWindowMs'>;
 
-  constructor(registries: readonly RegistryConfig[]) {
+  constructor(
+    registries: readonly RegistryConfig[],
+    limits?: Pick<LimitsConfig, 'minBodyBytesPerSecond' | 'bodyStallWindowMs'>,
+  ) {
     this.#registries = registries;
+    this.#limits = limits;
   }
 
   config(name: string): RegistryConfig {
@@ -38,6 +43,15 @@ export class RegistryClients {
       ...(registry.credentials ? { credentials: { ...registry.credentials } } : {}),
       ...(registry.allowedHosts ? { allowedHosts: [...registry.allowedHosts] } : {}),
       userAgent: `pushgate/${PUSHGATE_VERSION}`,
+      // A registry dribbling a blob must not hold an inspection worker until scanTimeoutMs.
+      ...(this.#limits
+        ? {
+            timeouts: {
+              minBodyBytesPerSecond: this.#limits.minBodyBytesPerSecond,
+              bodyStallWindowMs: this.#limits.bodyStallWindowMs,
+            },
+          }
+        : {}),
     });
     this.#clients.set(name, client);
     return client;

@@ -10,6 +10,11 @@ export interface FaultProxy {
   failFor(ms: number): void;
   /** Blob bodies are sent in 64 KiB chunks with this pause between chunks (0 = full speed). */
   throttleBlobs(pauseMs: number): void;
+  /**
+   * Blob bodies: the first `afterBytes` at full speed, then one byte every `intervalMs` — a
+   * registry that never goes quiet long enough for an idle timeout (`null` = off).
+   */
+  dribbleBlobs(options: { afterBytes: number; intervalMs: number } | null): void;
   /** Requests answered 503 so far, and requests forwarded. */
   counts(): { failed: number; forwarded: number };
   /** Blob bytes sent to clients so far (to act mid-download). */
@@ -26,6 +31,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const port = await freePort();
   let failUntil = 0;
   let pauseMs = 0;
+  let dribble: { afterBytes: number; intervalMs: number } | null = null;
   let failed = 0;
   let forwarded = 0;
   let blobBytes = 0;
@@ -49,6 +55,30 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         }
         res.writeHead(upstreamResponse.statusCode ?? 502, responseHeaders);
         const isBlob = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '');
+        const slow = dribble;
+        if (isBlob && slow !== null) {
+          let sent = 0;
+          try {
+            for await (const chunk of upstreamResponse) {
+              const buffer = chunk as Buffer;
+              for (let offset = 0; offset < buffer.length && !res.destroyed;) {
+                const size =
+                  sent < slow.afterBytes ? Math.min(buffer.length - offset, slow.afterBytes - sent) : 1;
+                res.write(buffer.subarray(offset, offset + size));
+                offset += size;
+                sent += size;
+                blobBytes += size;
+                if (sent > slow.afterBytes) await sleep(slow.intervalMs);
+              }
+              if (res.destroyed) break;
+            }
+            res.end();
+          } catch {
+            res.destroy();
+          }
+          upstreamResponse.destroy();
+          return;
+        }
         if (!isBlob || pauseMs === 0) {
           upstreamResponse.pipe(res);
           return;
@@ -86,6 +116,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     },
     throttleBlobs(ms) {
       pauseMs = ms;
+    },
+    dribbleBlobs(options) {
+      dribble = options;
     },
     counts: () => ({ failed, forwarded }),
     blobBytes: () => blobBytes,

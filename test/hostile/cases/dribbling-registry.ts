@@ -9,8 +9,8 @@ import { buildImage, pushImage } from '../../support/image-builder.js';
  * trips a per-read idle timeout. The scan must end as REGISTRY_UNREACHABLE (exit 3) within the
  * configured stall window instead of waiting for ever.
  *
- * The knobs are placeholders until the fix lands: PUSHGATE_BODY_STALL_WINDOW_MS (the minimum-
- * throughput window, shortened so the test runs in seconds) and `--timeout` (the whole scan).
+ * PUSHGATE_BODY_STALL_WINDOW_MS shortens the minimum-throughput window (default 60 s) so the case
+ * runs in seconds; `--timeout` bounds the whole scan.
  */
 export const STALL_WINDOW_ENV = 'PUSHGATE_BODY_STALL_WINDOW_MS';
 

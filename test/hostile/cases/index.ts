@@ -3,6 +3,7 @@ import { nullConfigFieldCases } from './null-config-fields.js';
 import { malformedConfigCases } from './malformed-config.js';
 import { terminalEscapeCases } from './terminal-escapes.js';
 import { dribblingRegistryCases } from './dribbling-registry.js';
+import { hostileEngineCases } from './hostile-engine.js';
 import { unverifiedDiffIdCases } from './unverified-diff-id.js';
 import { archiveNameCases } from './archive-name.js';
 import { policyTypoCases } from './policy-typo.js';
@@ -23,6 +24,7 @@ export const CATALOGUE: readonly HostileCase[] = [
   ...malformedConfigCases,
   ...terminalEscapeCases,
   ...dribblingRegistryCases,
+  ...hostileEngineCases,
   ...unverifiedDiffIdCases,
   ...archiveNameCases,
   ...policyTypoCases,

@@ -74,12 +74,62 @@ export const FAULT_OF = {
 
 /**
  * True when a failure means the image cannot be judged whatever is retried: an image fault that is
- * not transient. A foreign exception (a bug reading a hostile image) counts: a gate that a crash
- * opens is no gate.
+ * not transient. The code that reads an image turns an unexpected exception into INTERNAL (a bug a
+ * hostile image found: a gate that a crash opens is no gate) and a dropped connection into
+ * REGISTRY_UNREACHABLE (`readingFault`); an exception that reaches here raw came from elsewhere
+ * (Redis, the queue) and is not the image's fault.
  */
 export function isUnjudgeable(err: unknown): boolean {
-  if (!isPushgateError(err)) return true;
+  if (!isPushgateError(err)) return false;
   return !err.transient && FAULT_OF[err.code] === 'image';
+}
+
+/**
+ * Socket-level failure codes of Node and undici: a peer that went away, never answered or went
+ * quiet. Seen on a body mid-stream, they are the network's fault, never the image's.
+ */
+const NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** True when `err` or anything in its cause chain is a socket-level failure. */
+export function isNetworkError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  }
+  return false;
+}
+
+/**
+ * What a failure while reading an image means: a PushgateError keeps its code; a dropped or
+ * silent connection is REGISTRY_UNREACHABLE (transient: retried, never a verdict on the image);
+ * anything else is INTERNAL — pushgate failed on this image, which fail-closed rejects.
+ */
+export function readingFault(context: string, err: unknown): PushgateError {
+  if (isPushgateError(err)) return err;
+  if (isNetworkError(err)) {
+    const message = err instanceof Error ? err.message : String(err);
+    return new PushgateError('REGISTRY_UNREACHABLE', `${context}: connection failed: ${message}`, {
+      cause: err,
+      transient: true,
+    });
+  }
+  return withContext(context, err);
 }
 
 export interface PushgateErrorOptions {

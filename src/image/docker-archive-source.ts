@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { jsonSyntaxProblem } from '../json-syntax.js';
 
 import { PushgateError, withContext } from '../errors.js';
 import { TarLayoutFiles } from './layout-files.js';
@@ -65,7 +66,7 @@ function parseArchiveManifest(body: Buffer, file: string): ArchiveManifestEntry[
   } catch (err) {
     throw new PushgateError(
       'ARCHIVE_INVALID',
-      `${file}: manifest.json is not JSON: ${(err as Error).message}`,
+      `${file}: manifest.json is not JSON: ${jsonSyntaxProblem(err)}`,
     );
   }
   if (!Array.isArray(json) || json.length === 0) {

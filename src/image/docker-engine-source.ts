@@ -292,6 +292,18 @@ export class DockerEngineSource implements ImageSource {
         `${action}: the Docker engine at ${this.where} answered no image id`,
       );
     }
+    // Read as Go would: null lists are empty; anything but a list of strings is refused.
+    const record = info as Record<string, unknown>;
+    for (const key of ['RepoTags', 'RepoDigests'] as const) {
+      const list = record[key];
+      if (list === null || list === undefined) record[key] = [];
+      else if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {
+        throw new PushgateError(
+          'DOCKER_ENGINE',
+          `${action}: the Docker engine at ${this.where} answered a ${key} that is not a list of names`,
+        );
+      }
+    }
     return info as Dockerode.ImageInspectInfo;
   }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { jsonSyntaxProblem } from '../json-syntax.js';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { PushgateError } from '../errors.js';
 import { isRecord } from '../is-record.js';
@@ -38,7 +39,7 @@ export function parseImageConfig(body: Buffer): ImageConfig {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new PushgateError('MANIFEST_INVALID', `image config is not valid JSON: ${(err as Error).message}`);
+    throw new PushgateError('MANIFEST_INVALID', `image config is not valid JSON: ${jsonSyntaxProblem(err)}`);
   }
   if (!isRecord(json)) throw new PushgateError('MANIFEST_INVALID', 'image config is not a JSON object');
   const errors = validate(json);
@@ -74,6 +75,8 @@ function describe(errors: readonly ErrorObject[], json: unknown): string {
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    // Keys come from the image: cap each, so a megabyte-long label name stays out of logs and Redis.
+    .map((p) => (p.length > 100 ? `${p.slice(0, 100)}…` : p))
     .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${JSON.stringify(p).slice(1, -1)}`))
     .join('')
     .replace(/^\./, '');

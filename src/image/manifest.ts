@@ -1,4 +1,5 @@
 import { PushgateError } from '../errors.js';
+import { jsonSyntaxProblem } from '../json-syntax.js';
 import type { Descriptor, ImageConfig, Platform } from './types.js';
 export { parseImageConfig } from './image-config.js';
 import { isImageManifestMediaType, isIndexMediaType, isSchema1MediaType } from './media-types.js';
@@ -85,7 +86,7 @@ export function parseManifest(body: Buffer, contentType?: string): ImageManifest
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new PushgateError('MANIFEST_INVALID', `manifest is not valid JSON: ${(err as Error).message}`);
+    throw new PushgateError('MANIFEST_INVALID', `manifest is not valid JSON: ${jsonSyntaxProblem(err)}`);
   }
   if (!isRecord(json)) throw invalid('manifest is not a JSON object');
   const declared = typeof json.mediaType === 'string' ? json.mediaType : undefined;

@@ -134,29 +134,30 @@ export class OciLayoutSource implements ImageSource {
   }
 
   /**
-   * The names of the chosen `index.json` entries: `io.containerd.image.name` when present (a full
-   * reference), else the ref name, which may be a full reference or only a tag.
+   * The names of the chosen `index.json` entries: the ref name (a full reference, or only a tag)
+   * and `io.containerd.image.name` (a full reference) — both, when both are there: the image is
+   * judged under every name it carries, so a second annotation cannot steer it out of scope.
    */
   private names(children: Descriptor[], reference: string, location: string): ImageName[] {
     const names = new Map<string, ImageName>();
     for (const child of children) {
       const refName = child.annotations?.[REF_NAME_ANNOTATION];
       if (!refName) continue;
-      const text = child.annotations?.[CONTAINERD_NAME_ANNOTATION] || refName;
-      if (names.has(text)) continue;
-      const name = parseImageName(
-        text,
-        this.options.refName !== undefined ? reference : `oci:${this.path}:${refName}`,
-        { refName: true },
-      );
-      // A name pushgate cannot read could be the one a policy is scoped to: refuse, never skip it.
-      if (name === undefined) {
-        throw new PushgateError(
-          'ARCHIVE_INVALID',
-          `${location}: index.json names an image "${printable(text)}", which is not an image name`,
-        );
+      const containerdName = child.annotations?.[CONTAINERD_NAME_ANNOTATION];
+      for (const text of containerdName ? [refName, containerdName] : [refName]) {
+        if (names.has(text)) continue;
+        const label =
+          text === refName && this.options.refName !== undefined ? reference : `oci:${this.path}:${text}`;
+        const name = parseImageName(text, label, { refName: true });
+        // A name pushgate cannot read could be the one a policy is scoped to: refuse, never skip it.
+        if (name === undefined) {
+          throw new PushgateError(
+            'ARCHIVE_INVALID',
+            `${location}: index.json names an image "${printable(text)}", which is not an image name`,
+          );
+        }
+        names.set(text, name);
       }
-      names.set(text, name);
     }
     return [...names.values()];
   }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { isPushgateError, PushgateError, withContext } from '../errors.js';
+import { isPushgateError, PushgateError, readingFault } from '../errors.js';
 import { layerCompression } from '../image/media-types.js';
 import type { Descriptor } from '../image/types.js';
 import { decompressStage } from './decompress.js';
@@ -286,7 +286,7 @@ export async function walkLayer(
     budget.remainingUncompressedBytes += uncompressed;
     if (isPushgateError(err)) throw err;
     if (err instanceof Error && err.name === 'AbortError') throw err;
-    throw withContext(`${label}: reading the blob`, err);
+    throw readingFault(`${label}: reading the blob`, err);
   }
   try {
     // Only after the blob's own digest held: a corrupt download is reported as that, not as this.

@@ -218,8 +218,28 @@ export function lintRuleSchema(
             for (const [def, subschema] of Object.entries(value))
               sub(subschema, [...here, def], at.unchecked(), false);
           break;
+        case '$id':
+        case '$anchor':
+        case '$dynamicRef':
+        case '$dynamicAnchor':
+        case '$recursiveRef':
+        case '$recursiveAnchor':
+          // Names reached through these cannot be followed by lint, so a typo behind one would
+          // pass unseen: a rule schema refers to its own parts only by `#/…` pointers.
+          report(
+            here,
+            `${keyword} is not allowed in a rule schema: pushgate cannot check the facts names behind it; use $defs and $ref: '#/$defs/…'`,
+            true,
+          );
+          break;
         case '$ref':
-          if (typeof value === 'string') {
+          if (typeof value === 'string' && value !== '#' && !value.startsWith('#/')) {
+            report(
+              here,
+              `$ref '${value}' is not a local JSON pointer: pushgate cannot check the facts names behind it; use $ref: '#/$defs/…'`,
+              false,
+            );
+          } else if (typeof value === 'string') {
             const target = resolveLocal(value);
             if (target && !following.has(target.node)) {
               following.add(target.node);

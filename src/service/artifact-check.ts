@@ -1,5 +1,5 @@
 import { isRecord } from '../is-record.js';
-import { MediaType } from '../image/media-types.js';
+import { layerCompression, MediaType } from '../image/media-types.js';
 
 const IMAGE_CONFIG_TYPES: ReadonlySet<string> = new Set([MediaType.ociConfig, MediaType.dockerConfig]);
 
@@ -10,6 +10,9 @@ const IMAGE_CONFIG_TYPES: ReadonlySet<string> = new Set([MediaType.ociConfig, Me
  */
 export function artifactReason(manifest: unknown): string | undefined {
   if (!isRecord(manifest)) return undefined;
+  // What a runtime would run is judged, whatever else it says: a `subject` or an `artifactType` on
+  // a manifest with an image config and filesystem layers would otherwise walk it past every policy.
+  if (isRunnable(manifest)) return undefined;
   if (isRecord(manifest.subject)) return 'manifest has a subject (a referrer: signature, SBOM or verdict)';
   const children = manifest.manifests;
   if (
@@ -25,4 +28,22 @@ export function artifactReason(manifest: unknown): string | undefined {
     return `config media type ${config.mediaType} is not an image config`;
   }
   return undefined;
+}
+
+/** An image config and at least one layer, every layer a filesystem layer: a container runs it. */
+function isRunnable(manifest: Record<string, unknown>): boolean {
+  const { config, layers } = manifest;
+  return (
+    isRecord(config) &&
+    typeof config.mediaType === 'string' &&
+    IMAGE_CONFIG_TYPES.has(config.mediaType) &&
+    Array.isArray(layers) &&
+    layers.length > 0 &&
+    layers.every(
+      (layer) =>
+        isRecord(layer) &&
+        typeof layer.mediaType === 'string' &&
+        layerCompression(layer.mediaType) !== undefined,
+    )
+  );
 }

@@ -1,5 +1,5 @@
 import type { PushgateConfig } from '../config/types.js';
-import { isPushgateError, isUnjudgeable, PushgateError, withContext } from '../errors.js';
+import { isPushgateError, isUnjudgeable, PushgateError, readingFault, withContext } from '../errors.js';
 import type { FactExtractor } from '../facts/extractor.js';
 import { gatherFacts, type PlatformFacts } from '../facts/gather-facts.js';
 import type { LayerCache } from '../facts/layer-cache.js';
@@ -152,7 +152,7 @@ export async function inspectImage(
     const error = withContext(`inspect ${name}@${digest ?? data.tag ?? '?'}`, caught);
     const permanent = isPermanent(caught);
     if (permanent || attempt.last) {
-      await recordFailure(ctx, data, digest, error, Date.now() - started, attempt);
+      await recordFailure(ctx, data, digest, error, isUnjudgeable(caught), Date.now() - started, attempt);
       throw new PermanentJobError(error.code, error.message);
     }
     throw error;
@@ -225,10 +225,85 @@ async function inspectLocked(
   attempt: Attempt,
 ): Promise<InspectJobResult> {
   const registry = ctx.clients.config(data.registry);
+  const read = await reading(() => readImage(data, ctx, digest, name));
+  if ('skipped' in read) return read.skipped;
+  const { platforms } = read;
+  const tags = await ctx.store.tags(data.registry, data.repository, digest);
+  const tag = data.tag ?? tags[0];
+  const record = await reading(async (): Promise<ImageRecord> => {
+    const verdicts = platforms.map((p) =>
+      evaluate(
+        ctx.policySet.compiled,
+        p.facts,
+        {
+          digest: p.manifestDigest ?? digest,
+          image: tag ? `${name}:${tag}` : `${name}@${digest}`,
+          registry: registry.host,
+          repository: data.repository,
+          ...(tag !== undefined ? { tag } : {}),
+          platform: p.platform,
+        },
+        { onError: ctx.config.policies.onError, policySetVersion: ctx.policySet.version },
+      ),
+    );
+    const record: ImageRecord = {
+      registry: data.registry,
+      registryHost: registry.host,
+      repository: data.repository,
+      digest,
+      tags,
+      decision: strongestDecision(verdicts.map((v) => v.decision)),
+      reasons: reasonsOf(verdicts),
+      verdicts,
+      facts: summarise(platforms),
+      actions: [],
+      policySetVersion: ctx.policySet.version,
+      evaluatedAt: new Date().toISOString(),
+      scanMs: Date.now() - started,
+    };
+    return record;
+  });
+  await ctx.store.put(record);
+  await ctx.metrics.recordScan({
+    durationMs: record.scanMs,
+    bytesRead: platforms.reduce((n, p) => n + p.stats.compressedBytesRead, 0),
+    layersRead: platforms.reduce((n, p) => n + p.stats.layersRead, 0),
+    layersCached: platforms.reduce((n, p) => n + p.stats.layersCached, 0),
+    decision: record.decision,
+  });
+  await ctx.audit.append(auditOf(record, data));
+  ctx.logger.info(
+    {
+      registry: data.registry,
+      repository: data.repository,
+      digest,
+      decision: record.decision,
+      ms: record.scanMs,
+    },
+    'image inspected',
+  );
+  await ctx.enqueueEnforce(record, {
+    inspectJobId: attempt.jobId,
+    ...(data.tag !== undefined ? { tag: data.tag } : {}),
+    phase: 'verdict',
+  });
+  return { outcome: 'inspected', digest, decision: record.decision };
+}
+
+/**
+ * Reads the image and gathers its facts. What fails in here is the image's doing, or pushgate's on
+ * this image, or the network's — never Redis's (the layer cache swallows its own failures).
+ */
+async function readImage(
+  data: InspectJobData,
+  ctx: InspectContext,
+  digest: string,
+  name: string,
+): Promise<{ skipped: InspectJobResult } | { platforms: PlatformFacts[] }> {
   const client = ctx.clients.client(data.registry);
   const top = await client.getManifest(data.repository, digest);
   const artifact = artifactReason(safeJson(top.body));
-  if (artifact) return { outcome: 'skipped', digest, reason: artifact };
+  if (artifact) return { skipped: { outcome: 'skipped', digest, reason: artifact } };
   if (
     data.tag === undefined &&
     !data.force &&
@@ -236,9 +311,11 @@ async function inspectLocked(
     isImageManifestMediaType(top.mediaType)
   ) {
     return {
-      outcome: 'skipped',
-      digest,
-      reason: 'untagged image manifest (a platform of an index pushed next)',
+      skipped: {
+        outcome: 'skipped',
+        digest,
+        reason: 'untagged image manifest (a platform of an index pushed next)',
+      },
     };
   }
 
@@ -269,63 +346,20 @@ async function inspectLocked(
     ctx.config.limits.scanTimeoutMs,
     `inspect ${name}@${digest}`,
   );
-  const tags = await ctx.store.tags(data.registry, data.repository, digest);
-  const tag = data.tag ?? tags[0];
-  const verdicts = platforms.map((p) =>
-    evaluate(
-      ctx.policySet.compiled,
-      p.facts,
-      {
-        digest: p.manifestDigest ?? digest,
-        image: tag ? `${name}:${tag}` : `${name}@${digest}`,
-        registry: registry.host,
-        repository: data.repository,
-        ...(tag !== undefined ? { tag } : {}),
-        platform: p.platform,
-      },
-      { onError: ctx.config.policies.onError, policySetVersion: ctx.policySet.version },
-    ),
-  );
-  const record: ImageRecord = {
-    registry: data.registry,
-    registryHost: registry.host,
-    repository: data.repository,
-    digest,
-    tags,
-    decision: strongestDecision(verdicts.map((v) => v.decision)),
-    reasons: reasonsOf(verdicts),
-    verdicts,
-    facts: summarise(platforms),
-    actions: [],
-    policySetVersion: ctx.policySet.version,
-    evaluatedAt: new Date().toISOString(),
-    scanMs: Date.now() - started,
-  };
-  await ctx.store.put(record);
-  await ctx.metrics.recordScan({
-    durationMs: record.scanMs,
-    bytesRead: platforms.reduce((n, p) => n + p.stats.compressedBytesRead, 0),
-    layersRead: platforms.reduce((n, p) => n + p.stats.layersRead, 0),
-    layersCached: platforms.reduce((n, p) => n + p.stats.layersCached, 0),
-    decision: record.decision,
-  });
-  await ctx.audit.append(auditOf(record, data));
-  ctx.logger.info(
-    {
-      registry: data.registry,
-      repository: data.repository,
-      digest,
-      decision: record.decision,
-      ms: record.scanMs,
-    },
-    'image inspected',
-  );
-  await ctx.enqueueEnforce(record, {
-    inspectJobId: attempt.jobId,
-    ...(data.tag !== undefined ? { tag: data.tag } : {}),
-    phase: 'verdict',
-  });
-  return { outcome: 'inspected', digest, decision: record.decision };
+  return { platforms };
+}
+
+/**
+ * Runs one step of reading or judging an image: an unexpected exception there is INTERNAL (which
+ * fail-closed rejects as UNJUDGED), a dropped connection REGISTRY_UNREACHABLE. Redis and queue
+ * calls stay outside, so their raw failures are never taken for the image's.
+ */
+async function reading<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw readingFault('reading the image', err);
+  }
 }
 
 /**
@@ -341,6 +375,7 @@ async function recordFailure(
   data: InspectJobData,
   digest: string | undefined,
   error: PushgateError,
+  unjudgeable: boolean,
   scanMs: number,
   attempt: Attempt,
 ): Promise<void> {
@@ -352,7 +387,18 @@ async function recordFailure(
   const existing = await ctx.store.get(digest, { registry: data.registry, repository: data.repository });
   if (data.force && existing && existing.decision !== 'error') return;
   const registry = ctx.clients.config(data.registry);
-  const unjudged = ctx.config.policies.onError === 'fail-closed' && isUnjudgeable(error);
+  const unjudged = ctx.config.policies.onError === 'fail-closed' && unjudgeable;
+  // An infrastructure fault never replaces a verdict for this policy set (e.g. the enforce queue
+  // refused the job after the verdict was stored): the image was judged.
+  if (
+    !unjudged &&
+    existing !== undefined &&
+    existing.decision !== 'error' &&
+    existing.unjudged !== true &&
+    existing.policySetVersion === ctx.policySet.version
+  ) {
+    return;
+  }
   const record: ImageRecord = {
     registry: data.registry,
     registryHost: registry.host,

@@ -36,7 +36,10 @@ describe('pushgate scan against a registry that dribbles a blob', () => {
     await pushImage({ url: registry.url, repository: 'slow/app', tag: '1' }, image);
   });
 
-  afterEach(() => proxy.dribbleBlobs(null));
+  afterEach(() => {
+    proxy.dribbleBlobs(null);
+    proxy.dropBlobs(null);
+  });
 
   afterAll(async () => {
     await Promise.allSettled([proxy?.stop(), registry?.stop()]);
@@ -51,6 +54,16 @@ describe('pushgate scan against a registry that dribbles a blob', () => {
     expect(result.code).toBe(3);
     expectNoStack(result.stderr);
     expect(result.stdout).toBe('');
+  });
+
+  it('fails a blob whose connection drops mid-body with REGISTRY_UNREACHABLE (exit 3), not INTERNAL', async () => {
+    // The network's fault, not the image's: the service retries it, and never calls it UNJUDGED.
+    proxy.dropBlobs(64 * 1024);
+    const result = await runCli(['scan', '--plain-http', `${proxy.host}/slow/app:1`]);
+    expect(result.stderr).toContain('[REGISTRY_UNREACHABLE]');
+    expect(result.stderr).toContain('connection failed');
+    expect(result.code).toBe(3);
+    expectNoStack(result.stderr);
   });
 
   it('stops the whole scan at --timeout with SCAN_TIMEOUT (exit 3) when no other check fires', async () => {

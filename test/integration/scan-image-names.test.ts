@@ -74,6 +74,10 @@ describe('an image is judged under the names its archive, layout or engine gives
         refName: '1',
         annotations: { 'io.containerd.image.name': 'registry.example.com/prod/app:1' },
       }),
+      writeOciLayout(path('layout-steer'), image, {
+        refName: 'prod/app:1',
+        annotations: { 'io.containerd.image.name': 'dev/app:1' },
+      }),
     ]);
   });
 
@@ -138,8 +142,20 @@ describe('an image is judged under the names its archive, layout or engine gives
     const containerd = await scanJson(`oci:${path('layout-containerd')}`);
     expect(containerd.code).toBe(1);
     expect(decisions(containerd.verdicts)).toEqual([
-      [`oci:${path('layout-containerd')}:1`, 'reject', ['no-build-toolchain']],
+      [`oci:${path('layout-containerd')}:1`, 'pass', []],
+      [`oci:${path('layout-containerd')}:registry.example.com/prod/app:1`, 'reject', ['no-build-toolchain']],
     ]);
+  });
+
+  it('judges an OCI layout under its ref name even when io.containerd.image.name names another repository', async () => {
+    const steered = await scanJson(`oci:${path('layout-steer')}`);
+    expect(steered.code, steered.stderr).toBe(1);
+    expect(decisions(steered.verdicts)).toEqual([
+      [`oci:${path('layout-steer')}:prod/app:1`, 'reject', ['no-build-toolchain']],
+      [`oci:${path('layout-steer')}:dev/app:1`, 'pass', []],
+    ]);
+    const selected = await scanJson(`oci:${path('layout-steer')}:prod/app:1`);
+    expect(selected.code).toBe(1);
   });
 
   describe('docker:// (a real engine)', () => {

@@ -15,6 +15,8 @@ export type SaveBehaviour = 'stall' | 'endless' | 'slow';
 export interface FakeEngineOptions {
   /** `GET /images/{name}/json`: a real-looking inspect answer, or headers then nothing. */
   inspect?: 'ok' | 'stall';
+  /** Fields merged over the inspect answer (hostile `RepoTags`, `RepoDigests`…). */
+  inspectPatch?: Record<string, unknown>;
   save: SaveBehaviour;
 }
 
@@ -105,6 +107,7 @@ export async function startFakeEngine(options: FakeEngineOptions): Promise<FakeE
           Os: 'linux',
           Architecture: 'amd64',
           Size: 1024 ** 4,
+          ...options.inspectPatch,
         }),
       );
       return;

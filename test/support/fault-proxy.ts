@@ -15,6 +15,8 @@ export interface FaultProxy {
    * registry that never goes quiet long enough for an idle timeout (`null` = off).
    */
   dribbleBlobs(options: { afterBytes: number; intervalMs: number } | null): void;
+  /** Blob bodies: the first `afterBytes`, then the connection is dropped (`null` = off). */
+  dropBlobs(afterBytes: number | null): void;
   /** Requests answered 503 so far, and requests forwarded. */
   counts(): { failed: number; forwarded: number };
   /** Blob bytes sent to clients so far (to act mid-download). */
@@ -32,6 +34,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let failUntil = 0;
   let pauseMs = 0;
   let dribble: { afterBytes: number; intervalMs: number } | null = null;
+  let dropAfter: number | null = null;
   let failed = 0;
   let forwarded = 0;
   let blobBytes = 0;
@@ -55,6 +58,22 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         }
         res.writeHead(upstreamResponse.statusCode ?? 502, responseHeaders);
         const isBlob = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '');
+        const cut = dropAfter;
+        if (isBlob && cut !== null) {
+          let sent = 0;
+          for await (const chunk of upstreamResponse) {
+            const buffer = chunk as Buffer;
+            const piece = buffer.subarray(0, Math.max(0, cut - sent));
+            if (piece.length > 0) res.write(piece);
+            sent += piece.length;
+            blobBytes += piece.length;
+            if (sent >= cut) break;
+          }
+          // Mid-body: the client sees its socket close before content-length bytes arrived.
+          res.socket?.destroy();
+          upstreamResponse.destroy();
+          return;
+        }
         const slow = dribble;
         if (isBlob && slow !== null) {
           let sent = 0;
@@ -119,6 +138,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     },
     dribbleBlobs(options) {
       dribble = options;
+    },
+    dropBlobs(afterBytes) {
+      dropAfter = afterBytes;
     },
     counts: () => ({ failed, forwarded }),
     blobBytes: () => blobBytes,

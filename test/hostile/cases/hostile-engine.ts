@@ -44,4 +44,24 @@ export const hostileEngineCases: HostileCase[] = [
     expect: { exit: 3, stderrMatches: [/\[DOCKER_ENGINE\]/, /stalled/] },
     maxSeconds: 30,
   },
+  ...[
+    ['repo-tags-null-entry', { RepoTags: [null] }],
+    ['repo-tags-number', { RepoTags: [123] }],
+    ['repo-digests-string', { RepoDigests: 'x' }],
+  ].map(([id, patch]): HostileCase => ({
+    id: `engine-inspect-${id as string}`,
+    title: `an engine whose inspect answer has ${JSON.stringify(patch)} is refused as DOCKER_ENGINE`,
+    async build(ctx) {
+      const engine = await startFakeEngine({
+        save: 'stall',
+        inspectPatch: patch as Record<string, unknown>,
+      });
+      ctx.onCleanup(() => engine.stop());
+      return {
+        args: ['scan', 'docker://hostile/inspect:1'],
+        env: { DOCKER_HOST: engine.dockerHost },
+      };
+    },
+    expect: { exit: 3, stderrMatches: [/\[DOCKER_ENGINE\]/, /not a list of names/] },
+  })),
 ];

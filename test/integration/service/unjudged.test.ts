@@ -137,6 +137,28 @@ describe('UNJUDGED: a failure to judge an image is a reject under fail-closed', 
     }
   }, 60_000);
 
+  it('a raw Redis/queue failure is not the image fault: the stored verdict stays, no UNJUDGED', async () => {
+    const base = await contextFor({});
+    const ctx: WorkerContext = {
+      ...base,
+      extractors: base.extractors.filter((e) => e.id !== 'broken'),
+      enqueueEnforce: () => Promise.reject(new Error('Connection is closed.')),
+    };
+    try {
+      const digest = await pushSmall('prod/queue-down');
+      const data = job('prod/queue-down', digest);
+      await expect(inspectImage(data, ctx, { jobId: 'job-queue', number: 1, last: true })).rejects.toThrow(
+        /Connection is closed/,
+      );
+      const record = await ctx.store.get(digest, { registry: 'local', repository: 'prod/queue-down' });
+      expect(record?.unjudged).toBeUndefined();
+      expect(record?.error).toBeUndefined();
+      expect(['pass', 'warn', 'tag', 'reject']).toContain(record?.decision);
+    } finally {
+      await base.close();
+    }
+  }, 60_000);
+
   it('an infrastructure fault (the registry gone) stays error under fail-closed', async () => {
     const ctx = await contextFor({});
     try {

@@ -90,6 +90,14 @@ describe('parseImageConfig', () => {
     expect(jsonDepth('[[],[[]]]')).toBe(3);
   });
 
+  it('never quotes the text of a config that is not JSON, and caps key names it names', () => {
+    const { message } = refusal('{"config":{"Env":["AWS_SECRET=AKIAEXAMPLEKEY", x]}}');
+    expect(message).toMatch(/not valid JSON: syntax error/);
+    expect(message).not.toContain('AKIA');
+    const long = refusal({ config: { Labels: { ['k'.repeat(100_000)]: 1 } } }).message;
+    expect(long.length).toBeLessThan(400);
+  });
+
   it('refuses what is not a JSON object', () => {
     expect(refusal('[1]').code).toBe('MANIFEST_INVALID');
     expect(refusal('{"a":').message).toContain('not valid JSON');

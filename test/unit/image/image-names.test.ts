@@ -160,7 +160,7 @@ describe('names read by the archive and layout sources', () => {
     });
   });
 
-  it('oci: the ref name (a reference or a tag alone), io.containerd.image.name when present', async () => {
+  it('oci: the ref name (a reference or a tag alone) and io.containerd.image.name, both when both are there', async () => {
     await writeOciLayout(path('full'), image, { refName: 'prod/app:1' });
     expect((await new OciLayoutSource(path('full')).resolve()).names).toEqual([
       {
@@ -180,8 +180,19 @@ describe('names read by the archive and layout sources', () => {
       annotations: { 'io.containerd.image.name': 'docker.io/prod/app:1' },
     });
     expect(bare((await new OciLayoutSource(path('containerd')).resolve()).names)).toEqual([
+      { text: '1', registry: '', tag: '1' },
       { text: 'docker.io/prod/app:1', registry: 'docker.io', repository: 'prod/app', tag: '1' },
     ]);
+    // Both names count: a second annotation cannot steer the image out of a policy's scope.
+    await writeOciLayout(path('steer'), image, {
+      refName: 'prod/app:1',
+      annotations: { 'io.containerd.image.name': 'dev/app:1' },
+    });
+    expect(
+      bare((await new OciLayoutSource(path('steer'), { refName: 'prod/app:1' }).resolve()).names).map(
+        (n) => n.text,
+      ),
+    ).toEqual(['prod/app:1', 'dev/app:1']);
     await writeOciLayout(path('unnamed'), image);
     expect((await new OciLayoutSource(path('unnamed')).resolve()).names).toEqual([]);
     await writeOciLayout(path('bad'), image, { refName: 'prod/App:1' });

@@ -217,6 +217,27 @@ describe('lintRuleSchema walks the rule in lock-step with the facts schema', () 
     ]);
   });
 
+  it('refuses references it cannot follow, so no typo hides behind one ($id, anchors, $dynamicRef)', () => {
+    const hidden = { $defs: { t: { properties: { uncompresedSize: { maximum: 1 } } } } };
+    const problems = [
+      lint({
+        $id: 'https://x.example/r',
+        properties: { totals: { $ref: 'https://x.example/r#/$defs/t' } },
+        ...hidden,
+      }),
+      lint({ properties: { totals: { $ref: 'r2#/$defs/t' } }, ...hidden }),
+      lint({ properties: { totals: { $dynamicRef: '#t' } }, $defs: { t: { $dynamicAnchor: 't' } } }),
+      lint({ properties: { totals: { $ref: '#t' } }, $defs: { t: { $anchor: 't' } } }),
+    ];
+    for (const found of problems) expect(found.join('\n')).toMatch(/cannot check the facts names behind it/);
+    expect(problems[0].join('\n')).toMatch(/^\$id: \$id is not allowed/m);
+    expect(problems[1].join('\n')).toMatch(/\$ref 'r2#\/\$defs\/t' is not a local JSON pointer/);
+    // A local pointer is followed, and the typo behind it found.
+    expect(lint({ properties: { totals: { $ref: '#/$defs/t' } }, ...hidden }).join('\n')).toMatch(
+      /unknown facts property 'uncompresedSize'/,
+    );
+  });
+
   it('checks a $defs entry where it is referenced, and ends on a recursive $ref', () => {
     expect(
       lint({

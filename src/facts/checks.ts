@@ -12,6 +12,12 @@ export interface CheckDefinition {
   category: string;
   /** What it looks at, for CHECKS.md (one or two sentences). */
   description: string;
+  /**
+   * The file that defines the check, from the repository root, for CHECKS.md. Absent means the
+   * extractor's own file (`src/facts/extractors/<extractor id>.ts`); set by extractors whose
+   * checks come from a table elsewhere (the secret rules).
+   */
+  definedIn?: string;
 }
 
 /** One finding as reports show it, derived from the facts document (never from raw content). */

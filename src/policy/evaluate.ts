@@ -3,7 +3,7 @@ import type { ImageFacts } from '../facts/image-facts.js';
 import { findWaiver } from './apply-waivers.js';
 import { collectEvidence, type CollectedEvidence } from './collect-evidence.js';
 import type { CompiledPolicy } from './compile-policies.js';
-import { matchesScope } from './match-scope.js';
+import { matchesScope, modeFor } from './match-scope.js';
 import { renderMessage } from './render-message.js';
 import type { PolicyResult, PolicyVerdict, Verdict, Violation } from './types.js';
 
@@ -62,8 +62,7 @@ function evaluatePolicy(
   memo: Memo,
 ): PolicyVerdict {
   const { spec, metadata } = compiled.policy;
-  const mode = spec.mode ?? 'enforce';
-  const base = { name: metadata.name, mode };
+  const base = { name: metadata.name, mode: modeFor(compiled.policy, target) };
   if (!matchesScope(compiled.policy, target)) return { ...base, result: 'skip', violations: [] };
 
   const violations: Violation[] = [];
@@ -127,7 +126,7 @@ function policyDecision(
   compiled: CompiledPolicy,
   onError: EvaluateOptions['onError'],
 ): Decision {
-  // Audit mode records its result but never acts.
+  // Audit mode (the one that applied to this image) records its result but never acts.
   if (policy.mode === 'audit') return 'pass';
   switch (policy.result) {
     case 'error':
@@ -145,8 +144,9 @@ function policyDecision(
  * Evaluates compiled policies against one platform's facts. Per policy: `skip` outside its scope,
  * `error` when a rule could not be compiled or evaluated (never `fail`), `fail` when an unwaived
  * violation remains and `onFail` is reject or tag (reject when `onFail` is absent), `warn` when
- * `onFail` is warn, `pass` otherwise. Audit policies keep their result but are ignored by the
- * decision, which is the strongest of reject > error (fail-closed only) > tag > warn > pass.
+ * `onFail` is warn, `pass` otherwise. A policy audited for this image (its `mode`, or the first
+ * `modes` entry whose scope contains the image) keeps its result but is ignored by the decision,
+ * which is the strongest of reject > error (fail-closed only) > tag > warn > pass.
  */
 export function evaluate(
   compiled: readonly CompiledPolicy[],

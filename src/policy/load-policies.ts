@@ -263,6 +263,26 @@ function checkRuleSchema(
 }
 
 /**
+ * `modes` is first match wins, so whatever follows an entry containing every image never applies:
+ * almost certainly an ordering mistake, reported rather than silently ignored.
+ */
+function checkModes(ctx: DocumentContext, spec: Record<string, unknown>): void {
+  if (!Array.isArray(spec.modes)) return;
+  // Only a well-formed entry counts: `matches:` (a typo the schema reports) is no catch-all.
+  const catchAll = (spec.modes as unknown[]).findIndex(
+    (entry) =>
+      isRecord(entry) &&
+      Object.keys(entry).every((key) => key === 'mode' || key === 'match') &&
+      (entry.match === undefined || (isRecord(entry.match) && Object.keys(entry.match).length === 0)),
+  );
+  if (catchAll === -1) return;
+  const why = `spec.modes[${catchAll}] contains every image (no match), and the first entry that contains an image wins`;
+  for (let index = catchAll + 1; index < spec.modes.length; index++)
+    ctx.report(['spec', 'modes', index], `this entry never applies: ${why}`);
+  if (spec.mode !== undefined) ctx.report(['spec', 'mode'], `'mode' never applies: ${why}`, { atKey: true });
+}
+
+/**
  * The checks beyond the policy JSON Schema. They also run on a document that failed it, on
  * whatever parts have the right shape, so one lint run reports every problem of a file.
  */
@@ -283,6 +303,7 @@ function checkPolicy(ctx: DocumentContext, document: Record<string, unknown>, ch
     }
     if (isRecord(rule.schema)) checkRuleSchema(ctx, checker, rule.schema, ['spec', 'rules', index, 'schema']);
   });
+  checkModes(ctx, spec);
   const waivers = Array.isArray(spec.waivers) ? (spec.waivers as unknown[]) : [];
   waivers.forEach((waiver, index) => {
     if (isRecord(waiver) && typeof waiver.rule === 'string' && !ruleIds.has(waiver.rule))

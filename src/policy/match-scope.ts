@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { PolicySpec, Scope } from './types.js';
+import type { PolicyMode, PolicySpec, Scope } from './types.js';
 
 /** What a scope is matched against. */
 export interface ScopeTarget {
@@ -40,7 +40,7 @@ function isEmpty(scope: Scope | undefined): boolean {
  * Every field the scope names must match (a list matches when any of its globs does); fields it
  * does not name match anything. A `tags` field never matches an image without a tag.
  */
-function scopeMatches(scope: Scope, target: ScopeTarget): boolean {
+export function scopeMatches(scope: Scope, target: ScopeTarget): boolean {
   const fields: Array<[string[] | undefined, string | undefined]> = [
     [scope.registries, target.registry],
     [scope.repositories, target.repository],
@@ -59,4 +59,18 @@ export function matchesScope(
   if (match && !scopeMatches(match, target)) return false;
   if (!isEmpty(exclude) && exclude && scopeMatches(exclude, target)) return false;
   return true;
+}
+
+/**
+ * The mode a policy applies to an image: the first `modes` entry whose `match` contains it (an
+ * entry without `match` contains every image), else `mode`, else `enforce`. First match rather
+ * than most specific: the author orders the entries, and the file reads top to bottom as it runs.
+ */
+export function modeFor(
+  policy: { spec: Pick<PolicySpec, 'mode' | 'modes'> },
+  target: ScopeTarget,
+): PolicyMode {
+  const { mode, modes } = policy.spec;
+  const entry = modes?.find((candidate) => !candidate.match || scopeMatches(candidate.match, target));
+  return entry?.mode ?? mode ?? 'enforce';
 }

@@ -46,7 +46,7 @@ export const DEFAULT_TEST_TARGET = {
 const RULE_RESULTS = new Set(['pass', 'fail', 'skip', 'error']);
 const POLICY_RESULTS = new Set(['pass', 'fail', 'warn', 'error', 'skip']);
 const DECISIONS = new Set(['pass', 'reject', 'tag', 'warn', 'error']);
-/** For `policy:` over several documents (e.g. a prod policy and its audit twin): the strongest applies. */
+/** For `policy:` over several documents (e.g. a folder holding two policies): the strongest applies. */
 const RESULT_RANK: Record<PolicyResult, number> = { error: 4, fail: 3, warn: 2, pass: 1, skip: 0 };
 
 interface TestFile {

@@ -15,10 +15,21 @@ export interface Scope {
   platforms?: string[];
 }
 
+export type PolicyMode = 'enforce' | 'audit';
+
+/** One entry of `spec.modes`: the mode for the images inside `match` (every image when absent). */
+export interface ScopedMode {
+  match?: Scope;
+  mode: PolicyMode;
+}
+
 export interface PolicySpec {
   match?: Scope;
   exclude?: Scope;
-  mode?: 'enforce' | 'audit';
+  /** The mode for images no `modes` entry contains; `enforce` when absent. */
+  mode?: PolicyMode;
+  /** Modes per scope, first containing entry wins: one policy enforced in one scope and audited in another. */
+  modes?: ScopedMode[];
   onFail?: { action: 'reject' } | { action: 'tag'; tag: string } | { action: 'warn' };
   onPass?: { tag: string };
   rules: PolicyRule[];
@@ -86,7 +97,8 @@ export interface Violation {
 
 export interface PolicyVerdict {
   name: string;
-  mode: 'enforce' | 'audit';
+  /** The mode that applied to this image (from `spec.modes`, else `spec.mode`). */
+  mode: PolicyMode;
   result: PolicyResult;
   violations: Violation[];
   /** Why the policy could not be evaluated (result `error`). */

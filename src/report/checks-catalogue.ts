@@ -1,12 +1,16 @@
 import type { CheckDefinition } from '../facts/checks.js';
 
+/** A check as the catalogue lists it: always with the file that defines it. */
+export type CataloguedCheck = CheckDefinition & { definedIn: string };
+
 /** CHECKS.md: every check id, grouped by category. Generated; a test keeps the file in sync. */
-export function renderChecksCatalogue(checks: readonly CheckDefinition[]): string {
+export function renderChecksCatalogue(checks: readonly CataloguedCheck[]): string {
   const lines = [
     '# Checks',
     '',
-    'Every check pushgate reports, with its stable id and default severity. Generated from the',
-    'extractors by `npm run gen:docs`; a test fails when this file and the code disagree.',
+    'Every check pushgate reports, with its stable id, default severity and the file that defines',
+    'it. Generated from the extractors by `npm run gen:docs`; a test fails when this file and the',
+    'code disagree.',
     '',
   ];
   const categories = [...new Set(checks.map((c) => c.category))].sort();
@@ -14,15 +18,15 @@ export function renderChecksCatalogue(checks: readonly CheckDefinition[]): strin
     lines.push(
       `## ${category}`,
       '',
-      '| id | title | severity | what it looks at |',
-      '| --- | --- | --- | --- |',
+      '| id | title | severity | what it looks at | defined in |',
+      '| --- | --- | --- | --- | --- |',
     );
     for (const check of checks
       .filter((c) => c.category === category)
       .sort((a, b) => a.id.localeCompare(b.id))) {
       const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
       lines.push(
-        `| \`${check.id}\` | ${cell(check.title)} | ${check.severity} | ${cell(check.description)} |`,
+        `| \`${check.id}\` | ${cell(check.title)} | ${check.severity} | ${cell(check.description)} | \`${check.definedIn}\` |`,
       );
     }
     lines.push('');
@@ -31,18 +35,21 @@ export function renderChecksCatalogue(checks: readonly CheckDefinition[]): strin
   return lines.join('\n');
 }
 
-/** Every check of every extractor; throws on a duplicate id. */
+/**
+ * Every check of every extractor, each with the file that defines it (the extractor's own,
+ * `src/facts/extractors/<id>.ts`, unless the check says otherwise); throws on a duplicate id.
+ */
 export function collectChecks(
   groups: ReadonlyArray<{ id: string; checks: readonly CheckDefinition[] }>,
-): CheckDefinition[] {
+): CataloguedCheck[] {
   const seen = new Map<string, string>();
-  const all: CheckDefinition[] = [];
+  const all: CataloguedCheck[] = [];
   for (const group of groups) {
     for (const check of group.checks) {
       const owner = seen.get(check.id);
       if (owner) throw new Error(`check id "${check.id}" is defined by both ${owner} and ${group.id}`);
       seen.set(check.id, group.id);
-      all.push(check);
+      all.push({ ...check, definedIn: check.definedIn ?? `src/facts/extractors/${group.id}.ts` });
     }
   }
   return all;

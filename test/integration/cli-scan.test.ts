@@ -8,11 +8,11 @@ import { expectValidFacts } from '../support/facts-schema.js';
 import { expectValidSarif } from '../support/sarif-schema.js';
 import { buildImage, buildIndex, pushImage } from '../support/image-builder.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
-import { REPO_ROOT, runCli } from '../support/run-cli.js';
+import { runCli } from '../support/run-cli.js';
 import { tempDir } from '../support/temp-dir.js';
+import { golden, readGolden, SAMPLE_ARCHIVE, scanForGolden } from '../support/goldens.js';
 
-const SAMPLE = 'docker-archive:test/fixtures/images/sample.tar';
-const golden = (name: string): string => join(REPO_ROOT, 'test/fixtures/golden', name);
+const SAMPLE = `docker-archive:${SAMPLE_ARCHIVE}`;
 
 describe('pushgate scan (the CLI)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -39,17 +39,19 @@ describe('pushgate scan (the CLI)', () => {
   });
 
   it('prints the table report of the quick-start sample (golden file)', async () => {
-    const result = await runCli(['scan', SAMPLE]);
+    const table = golden('sample.table.golden');
+    const result = await scanForGolden(table, SAMPLE_ARCHIVE);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(await readFile(golden('sample.table.golden'), 'utf8'));
+    expect(result.stdout).toBe(await readGolden(table));
     expect(result.stdout).not.toContain('npm_sampleSampleSample');
   });
 
   it('prints the JSON report of the sample (golden file, schema-valid facts)', async () => {
-    const result = await runCli(['scan', '--format', 'json', SAMPLE]);
+    const json = golden('sample.json.golden');
+    const result = await scanForGolden(json, SAMPLE_ARCHIVE);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(await readFile(golden('sample.json.golden'), 'utf8'));
+    expect(result.stdout).toBe(await readGolden(json));
     const report = JSON.parse(result.stdout) as ScanReport;
     expect(report.schemaVersion).toBe(1);
     for (const platform of report.platforms) expectValidFacts(platform.facts);

@@ -72,8 +72,8 @@ describe('the default policy set (policies/)', () => {
     expect(byName.get('no-build-toolchain')?.violations[0].message).toMatch(
       /^compilers or build tools in the final image: \S/,
     );
-    // Audit twins do not apply in prod; the latest-tag policy does not apply to a version tag.
-    expect(byName.get('no-shells-audit')?.result).toBe('skip');
+    // Every default policy is enforced in prod; the latest-tag policy does not apply to a version tag.
+    expect(verdict.policies.filter((p) => p.mode !== 'enforce')).toEqual([]);
     expect(byName.get('no-latest-tag')?.result).toBe('skip');
     const secrets = byName.get('no-secrets')?.violations ?? [];
     expect(secrets.length).toBeGreaterThan(0);
@@ -89,7 +89,7 @@ describe('the default policy set (policies/)', () => {
     const audited = verdict.policies
       .filter((p) => p.mode === 'audit' && p.result === 'fail')
       .map((p) => p.name);
-    expect(audited).toEqual(expect.arrayContaining(['no-build-toolchain-audit', 'no-shells-audit']));
+    expect(audited).toEqual(expect.arrayContaining(['no-build-toolchain', 'no-shells']));
   });
 
   it('passes the seed multi-stage image in prod/app', () => {

@@ -109,9 +109,10 @@ describe('an image is judged under the names its archive, layout or engine gives
       [`docker-archive:${path('two.tar')}:prod/app:1`, 'reject', ['no-build-toolchain']],
       [`docker-archive:${path('two.tar')}:dev/app:1`, 'pass', []],
     ]);
-    // The audit twin records the compiler outside prod without acting on it.
-    const dev = both.verdicts[1].policies.find((p) => p.name === 'no-build-toolchain-audit');
+    // Outside prod the policy is audited: it records the compiler without acting on it.
+    const dev = both.verdicts[1].policies.find((p) => p.name === 'no-build-toolchain');
     expect(dev?.result).toBe('fail');
+    expect(dev?.mode).toBe('audit');
 
     // A selector picks the name: the image is judged under that name only.
     const selected = await scanJson(`docker-archive:${path('two.tar')}:dev/app:1`);

@@ -1,14 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportFinding } from '../../src/facts/checks.js';
 import type { ScanReport } from '../../src/report/scan-report.js';
 import { expectValidFacts } from '../support/facts-schema.js';
 import { writeDockerArchive } from '../support/image-builder.js';
-import { REPO_ROOT, runCli } from '../support/run-cli.js';
+import { runCli } from '../support/run-cli.js';
 import { expectValidSarif } from '../support/sarif-schema.js';
-import { buildMultiStageImage, buildSingleStageImage, SEED_STRIPE_KEY } from '../support/seed-images.js';
+import { buildMultiStageImage, SEED_STRIPE_KEY } from '../support/seed-images.js';
 import { tempDir } from '../support/temp-dir.js';
+import { golden, GOLDEN_INPUTS, readGolden, scanForGolden } from '../support/goldens.js';
 
 function names(findings: ReportFinding[], check: string): string[] {
   return findings
@@ -25,9 +25,9 @@ describe('the seed images through `pushgate scan`', () => {
 
   beforeAll(async () => {
     dir = await tempDir();
-    singleArchive = join(dir.path, 'single.tar');
     const multiArchive = join(dir.path, 'multi.tar');
-    await writeDockerArchive(singleArchive, await buildSingleStageImage(), ['seed/single:1']);
+    // As the golden file was made (`npm run gen:goldens`): the same image under the same name.
+    singleArchive = await GOLDEN_INPUTS['seed-single'].prepare(dir.path);
     await writeDockerArchive(multiArchive, await buildMultiStageImage(), ['seed/multi:1']);
     const [a, b] = await Promise.all([
       runCli(['scan', '-f', 'json', `docker-archive:${singleArchive}`]),
@@ -95,9 +95,9 @@ describe('the seed images through `pushgate scan`', () => {
   });
 
   it('matches the golden table report of the single-stage image', async () => {
-    const result = await runCli(['scan', `docker-archive:${singleArchive}`]);
-    const golden = await readFile(join(REPO_ROOT, 'test/fixtures/golden/seed-single.table.golden'), 'utf8');
-    // The archive path is a temp dir: normalise it before comparing.
-    expect(result.stdout.replaceAll(singleArchive, 'SINGLE.tar')).toBe(golden);
+    const table = golden('seed-single.table.golden');
+    // The archive path is a temp dir: scanForGolden normalises it before comparing.
+    const result = await scanForGolden(table, singleArchive);
+    expect(result.stdout).toBe(await readGolden(table));
   });
 });

@@ -53,12 +53,22 @@ interface RuleInfo {
 const RULES: readonly RuleInfo[] = [...SECRET_RULES, ...CREDENTIAL_FILE_PARSERS.map((p) => p.rule)];
 const RULE_BY_ID = new Map(RULES.map((r) => [r.id, r]));
 
+/** Where each rule is written, so CHECKS.md sends a reader to the regex or the parser, not here. */
+const DEFINED_IN = new Map<string, string>([
+  ...SECRET_RULES.map((rule): [string, string] => [rule.id, 'src/secrets/rules.ts']),
+  ...CREDENTIAL_FILE_PARSERS.map((p): [string, string] => [
+    p.rule.id,
+    `src/secrets/credential-files/${p.id}.ts`,
+  ]),
+]);
+
 const CHECKS: readonly CheckDefinition[] = RULES.map((rule) => ({
   id: `secret-${rule.id}`,
   title: rule.title,
   severity: rule.severity,
   category: CATEGORY,
   description: rule.description,
+  definedIn: DEFINED_IN.get(rule.id),
 }));
 
 const SECRET_FINDING_SCHEMA = {

@@ -190,6 +190,7 @@ export function apiRouter(deps: ApiDeps): Router {
         name: policy.metadata.name,
         description: policy.metadata.description,
         mode: policy.spec.mode ?? 'enforce',
+        modes: policy.spec.modes,
         match: policy.spec.match,
         exclude: policy.spec.exclude,
         onFail: policy.spec.onFail ?? { action: 'reject' },

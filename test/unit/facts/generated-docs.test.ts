@@ -24,6 +24,25 @@ describe('generated documents (npm run gen:docs)', () => {
     for (const check of checks) expect(catalogue).toContain(`| \`${check.id}\` |`);
   });
 
+  it('CHECKS.md names, for each check, a file that holds its id', async () => {
+    for (const check of collectChecks(EXTRACTORS)) {
+      // A secret check's id is `secret-<rule>`; the rule's file spells only the rule id.
+      const ids = [check.id, check.id.replace(/^secret-/, '')];
+      const source = await read(check.definedIn);
+      expect({
+        check: check.id,
+        file: check.definedIn,
+        holdsId: ids.some((id) => source.includes(`'${id}'`)),
+      }).toEqual({ check: check.id, file: check.definedIn, holdsId: true });
+    }
+    expect(collectChecks(EXTRACTORS).find((c) => c.id === 'compiler-present')?.definedIn).toBe(
+      'src/facts/extractors/compilers.ts',
+    );
+    expect(collectChecks(EXTRACTORS).find((c) => c.id === 'secret-npmrc-credential')?.definedIn).toBe(
+      'src/secrets/credential-files/npmrc.ts',
+    );
+  });
+
   it('refuses a check id defined twice', () => {
     const check = { id: 'x', title: 't', severity: 'low' as const, category: 'c', description: 'd' };
     expect(() =>

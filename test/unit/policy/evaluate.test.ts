@@ -110,6 +110,20 @@ describe('evaluate', () => {
     expect(verdict.decision).toBe('pass');
   });
 
+  it('applies the mode of the scope the image is in: one policy enforced in prod, audited elsewhere', () => {
+    const policy = loaded('toolchain', {
+      modes: [{ match: { repositories: ['prod/**'] }, mode: 'enforce' }, { mode: 'audit' }],
+      rules: [noCompilers],
+    });
+    const prod = run([policy]);
+    expect(prod.policies.map((p) => [p.name, p.mode, p.result])).toEqual([['toolchain', 'enforce', 'fail']]);
+    expect(prod.decision).toBe('reject');
+    const dev = run([policy], {}, { ...target, repository: 'dev/api', image: 'registry.test/dev/api:1.0' });
+    expect(dev.policies.map((p) => [p.name, p.mode, p.result])).toEqual([['toolchain', 'audit', 'fail']]);
+    expect(dev.policies[0].violations).toHaveLength(1);
+    expect(dev.decision).toBe('pass');
+  });
+
   it('reports a rule that does not compile as error, never as fail', () => {
     const verdict = run([loaded('broken', { rules: [badSchema, noCompilers] })]);
     const [policy] = verdict.policies;

@@ -108,6 +108,24 @@ describe('loadPolicies: bad input names file:line:col and key path', () => {
     ]);
   });
 
+  it('modes entries: unknown keys, bad modes, a missing mode', async () => {
+    expect(await problemsOf('bad/modes-schema.yaml')).toEqual([
+      "bad/modes-schema.yaml:7:7 spec.modes[0].matches: unknown key 'matches'",
+      "bad/modes-schema.yaml:10:13 spec.modes[1].mode: must be one of 'enforce', 'audit'",
+      "bad/modes-schema.yaml:11:7 spec.modes[2]: missing required key 'mode'",
+      "bad/modes-schema.yaml:11:16 spec.modes[2].match.repository: unknown key 'repository'",
+    ]);
+  });
+
+  it('modes entries after one that contains every image, and a mode beside it, never apply', async () => {
+    const why =
+      'spec.modes[1] contains every image (no match), and the first entry that contains an image wins';
+    expect(await problemsOf('bad/unreachable-modes.yaml')).toEqual([
+      `bad/unreachable-modes.yaml:7:3 spec.mode: 'mode' never applies: ${why}`,
+      `bad/unreachable-modes.yaml:12:7 spec.modes[2]: this entry never applies: ${why}`,
+    ]);
+  });
+
   it('empty rules, a tag on a non-tag action, an unknown template placeholder', async () => {
     expect(await problemsOf('bad/no-rules.yaml')).toEqual([
       'bad/no-rules.yaml:5:10 spec.rules: must NOT have fewer than 1 items',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesScope } from '../../../src/policy/match-scope.js';
+import { matchesScope, modeFor } from '../../../src/policy/match-scope.js';
 import type { PolicySpec } from '../../../src/policy/types.js';
 
 const target = {
@@ -58,5 +58,45 @@ describe('matchesScope', () => {
 
   it('an empty exclude excludes nothing', () => {
     expect(matches({ exclude: {} })).toBe(true);
+  });
+});
+
+describe('modeFor', () => {
+  const mode = (
+    spec: Pick<PolicySpec, 'mode' | 'modes'>,
+    t: Partial<typeof target> = {},
+  ): ReturnType<typeof modeFor> => modeFor({ spec }, { ...target, ...t });
+  const prodThenAudit: Pick<PolicySpec, 'modes'> = {
+    modes: [{ match: { repositories: ['prod/**'] }, mode: 'enforce' }, { mode: 'audit' }],
+  };
+
+  it('is mode, or enforce, without modes', () => {
+    expect(mode({})).toBe('enforce');
+    expect(mode({ mode: 'audit' })).toBe('audit');
+  });
+
+  it('takes the first entry whose match contains the image; an entry without match contains all', () => {
+    expect(mode(prodThenAudit)).toBe('enforce');
+    expect(mode(prodThenAudit, { repository: 'dev/api' })).toBe('audit');
+    // First match, not most specific: the broader entry first wins.
+    expect(
+      mode({
+        modes: [
+          { match: { repositories: ['prod/**'] }, mode: 'audit' },
+          { match: { repositories: ['prod/team/*'] }, mode: 'enforce' },
+        ],
+      }),
+    ).toBe('audit');
+  });
+
+  it('falls back to mode when no entry contains the image', () => {
+    const spec: Pick<PolicySpec, 'mode' | 'modes'> = {
+      mode: 'audit',
+      modes: [{ match: { repositories: ['prod/**'], tags: ['v*'] }, mode: 'enforce' }],
+    };
+    expect(mode(spec, { tag: 'v2' })).toBe('enforce');
+    expect(mode(spec, { tag: 'nightly' })).toBe('audit');
+    expect(mode(spec, { tag: undefined })).toBe('audit');
+    expect(mode({ modes: spec.modes }, { tag: 'nightly' })).toBe('enforce');
   });
 });

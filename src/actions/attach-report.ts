@@ -1,8 +1,8 @@
 import { isPushgateError, PushgateError, withContext } from '../errors.js';
-import { parseManifest } from '../image/manifest.js';
-import { MediaType } from '../image/media-types.js';
+import { parseManifest } from '../oci/manifest.js';
+import { MediaType } from '../oci/media-types.js';
 import { isRecord } from '../is-record.js';
-import { digestOf } from '../registry/digest.js';
+import { digestOf } from '../oci/digest.js';
 import { referrersTag, type RegistryClient } from '../registry/registry-client.js';
 import type { ActionRecord, ImageRecord } from '../store/types.js';
 import type { ActionHandler } from './action-handler.js';

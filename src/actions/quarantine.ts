@@ -1,5 +1,5 @@
 import { isPushgateError, PushgateError, withContext } from '../errors.js';
-import { parseManifest } from '../image/manifest.js';
+import { parseManifest } from '../oci/manifest.js';
 import type { FetchedManifest, RegistryClient } from '../registry/registry-client.js';
 import type { ActionHandler } from './action-handler.js';
 

@@ -3,14 +3,14 @@ import type { Readable } from 'node:stream';
 import { PushgateError, withContext } from '../errors.js';
 import { TarLayoutFiles } from './layout-files.js';
 import { findManifestByConfig } from './layout-images.js';
-import { formatPlatform, parseImageConfig, platformOf, type ImageManifest } from './manifest.js';
+import { parseImageConfig } from '../oci/image-config.js';
+import { formatPlatform, platformOf, type ImageManifest } from '../oci/manifest.js';
 import { readLayoutIndex } from './oci-layout-source.js';
 import { matchesPlatform } from './select-manifests.js';
 import { TarIndex, type TarEntry } from './tar-index.js';
 import { parseImageName } from './image-names.js';
 import { printable } from '../escape-text.js';
 import type {
-  Descriptor,
   ImageName,
   ImageSource,
   LayerRef,
@@ -18,6 +18,7 @@ import type {
   PlatformImage,
   ResolvedImage,
 } from './types.js';
+import type { Descriptor } from '../oci/types.js';
 import { MAX_METADATA_BYTES, digestOf, digestOfStream } from './verified-blob.js';
 import { isRecord } from '../is-record.js';
 

@@ -3,12 +3,13 @@ import { stat } from 'node:fs/promises';
 import { PushgateError, withContext } from '../errors.js';
 import { DirLayoutFiles, TarLayoutFiles, type LayoutFiles } from './layout-files.js';
 import { readLayoutManifest, resolveLayoutChildren } from './layout-images.js';
-import { parseManifest } from './manifest.js';
-import { isIndexMediaType, MediaType } from './media-types.js';
+import { parseManifest } from '../oci/manifest.js';
+import { isIndexMediaType, MediaType } from '../oci/media-types.js';
 import { TarIndex } from './tar-index.js';
 import { parseImageName } from './image-names.js';
 import { printable } from '../escape-text.js';
-import type { Descriptor, ImageName, ImageSource, PlatformFilter, ResolvedImage } from './types.js';
+import type { ImageName, ImageSource, PlatformFilter, ResolvedImage } from './types.js';
+import type { Descriptor } from '../oci/types.js';
 import { MAX_METADATA_BYTES } from './verified-blob.js';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';

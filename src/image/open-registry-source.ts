@@ -1,6 +1,6 @@
 import { RegistryClient } from '../registry/registry-client.js';
 import type { ThroughputLimits } from '../throughput/throughput-watch.js';
-import { parseReference } from './reference.js';
+import { parseReference } from '../oci/reference.js';
 import { RegistrySource } from './registry-source.js';
 import type { ImageSource } from './types.js';
 

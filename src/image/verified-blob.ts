@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { PushgateError } from '../errors.js';
 import type { LayoutFiles } from './layout-files.js';
-import type { Descriptor } from './types.js';
+import type { Descriptor } from '../oci/types.js';
 
 /** Manifests and configs are read into memory; the same cap the registry client uses. */
 export const MAX_METADATA_BYTES = 4 * 1024 * 1024;

@@ -2,8 +2,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { isPushgateError, PushgateError, withContext } from '../errors.js';
-import { layerCompression } from '../image/media-types.js';
-import type { Descriptor } from '../image/types.js';
+import { layerCompression } from '../oci/media-types.js';
+import type { Descriptor } from '../oci/types.js';
 import { decompressStage } from './decompress.js';
 import { EntryDispatcher } from './entry-dispatcher.js';
 import { LayerTableBuilder } from './layer-table-builder.js';

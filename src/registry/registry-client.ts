@@ -1,12 +1,12 @@
 import { pipeline, type Readable } from 'node:stream';
 import { PushgateError, withContext } from '../errors.js';
-import { isValidRepository, isValidTag, registryApiHost } from '../image/reference.js';
-import { parseManifest } from '../image/manifest.js';
-import { isSchema1MediaType, MANIFEST_ACCEPT, MediaType } from '../image/media-types.js';
-import type { Descriptor } from '../image/types.js';
+import { isValidRepository, isValidTag, registryApiHost } from '../oci/reference.js';
+import { parseManifest } from '../oci/manifest.js';
+import { isSchema1MediaType, MANIFEST_ACCEPT, MediaType } from '../oci/media-types.js';
+import type { Descriptor } from '../oci/types.js';
 import { RegistryAuth, type AuthState } from './auth.js';
 import { hasCredentials, type RegistryCredentials } from './credentials.js';
-import { digestOf, parseDigest, verifyBuffer } from './digest.js';
+import { digestOf, parseDigest, verifyBuffer } from '../oci/digest.js';
 import { loadDockerConfig } from './docker-config.js';
 import { nextLink } from './link-header.js';
 import { printable } from '../escape-text.js';

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { PushgateError } from '../errors.js';
-import { createDigestHash, parseDigest } from './digest.js';
+import { createDigestHash, parseDigest } from '../oci/digest.js';
 
 export interface VerifyStreamOptions {
   digest: string;

@@ -3,9 +3,9 @@ import { isPushgateError, isUnjudgeable, PushgateError, withContext } from '../e
 import type { FactExtractor } from '../facts/extractor.js';
 import { gatherFacts, type PlatformFacts } from '../facts/gather-facts.js';
 import type { LayerCache } from '../facts/layer-cache.js';
-import { parseReference } from '../image/reference.js';
-import { formatPlatform } from '../image/manifest.js';
-import { isImageManifestMediaType } from '../image/media-types.js';
+import { parseReference } from '../oci/reference.js';
+import { formatPlatform } from '../oci/manifest.js';
+import { isImageManifestMediaType } from '../oci/media-types.js';
 import { RegistrySource } from '../image/registry-source.js';
 import { evaluate, strongestDecision } from '../policy/evaluate.js';
 import type { Verdict } from '../policy/types.js';

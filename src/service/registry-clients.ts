@@ -1,6 +1,6 @@
 import type { LimitsConfig, RegistryConfig } from '../config/types.js';
 import { PushgateError } from '../errors.js';
-import { registryApiHost } from '../image/reference.js';
+import { registryApiHost } from '../oci/reference.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { PUSHGATE_VERSION } from '../version.js';
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseReference } from '../../src/image/reference.js';
+import { parseReference } from '../../src/oci/reference.js';
 import { RegistrySource } from '../../src/image/registry-source.js';
 import { RegistryClient } from '../../src/registry/registry-client.js';
 import { buildImage, buildIndex, type BuiltImage, type BuiltIndex } from '../support/image-builder.js';

@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/registry/registry-client.js';
-import { digestOf } from '../../src/registry/digest.js';
+import { digestOf } from '../../src/oci/digest.js';
 import { failOnUnhandledErrors } from '../support/fail-on-unhandled-errors.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { pushBlob, pushSimpleImage } from '../support/registry-push.js';

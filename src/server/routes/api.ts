@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import type { PushgateConfig, RegistryConfig } from '../../config/types.js';
-import { parseReference } from '../../image/reference.js';
+import { parseReference } from '../../oci/reference.js';
 import { findRegistryByHost } from '../../config/registry-hosts.js';
 import { isRecord } from '../../is-record.js';
 import type { Queues } from '../../queue/create-queues.js';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { digestOf } from '../../../src/registry/digest.js';
+import { digestOf } from '../../../src/oci/digest.js';
 import { VerifyStream } from '../../../src/registry/verify-stream.js';
 
 async function run(

@@ -1,6 +1,5 @@
 import { PushgateError } from '../errors.js';
 import type { Descriptor, ImageConfig, Platform } from './types.js';
-export { parseImageConfig } from './image-config.js';
 import { isImageManifestMediaType, isIndexMediaType, isSchema1MediaType } from './media-types.js';
 import { isRecord } from '../is-record.js';
 

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { PushgateError, withContext } from '../errors.js';
-import { MAX_MANIFEST_BYTES, type RegistryClient } from '../registry/registry-client.js';
+import type { RegistryClient } from '../registry/registry-client.js';
 import { parseImageConfig } from '../oci/image-config.js';
-import { parseManifest, platformOf, type ImageManifest } from '../oci/manifest.js';
+import { MAX_MANIFEST_BYTES, parseManifest, platformOf, type ImageManifest } from '../oci/manifest.js';
 import { formatReference, type ImageReference } from '../oci/reference.js';
 import { addSkipped, matchesPlatform, noPlatformError, selectManifests } from './select-manifests.js';
 import type { ImageSource, LayerRef, PlatformFilter, PlatformImage, ResolvedImage } from './types.js';

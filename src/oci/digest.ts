@@ -2,6 +2,11 @@ import { createHash, type Hash } from 'node:crypto';
 import { PushgateError, type ErrorCode } from '../errors.js';
 import { printable } from '../escape-text.js';
 
+/**
+ * The one digest module: parsing, validation and computing. The streaming check (digest and size
+ * of bytes as they pass) is `DigestCheckStream` in `digest-check-stream.ts`, built on this.
+ */
+
 /** The algorithms pushgate can verify; anything else is refused because it cannot be checked. */
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
@@ -17,9 +22,13 @@ const ENCODED: Record<DigestAlgorithm, RegExp> = {
   sha512: /^[a-f0-9]{128}$/,
 };
 
+function isAlgorithm(algorithm: string): algorithm is DigestAlgorithm {
+  return algorithm === 'sha256' || algorithm === 'sha512';
+}
+
 /**
- * Parses and validates a digest string. `code` lets callers say whose fault a bad digest is
- * (REFERENCE_INVALID for user input, MANIFEST_INVALID for content from a registry).
+ * Parses and validates a digest pushgate can verify. `code` lets callers say whose fault a bad
+ * digest is (REFERENCE_INVALID for user input, MANIFEST_INVALID for content from an image).
  */
 export function parseDigest(text: string, code: ErrorCode = 'MANIFEST_INVALID'): ParsedDigest {
   if (!DIGEST_GRAMMAR.test(text)) {
@@ -28,8 +37,11 @@ export function parseDigest(text: string, code: ErrorCode = 'MANIFEST_INVALID'):
   const colon = text.indexOf(':');
   const algorithm = text.slice(0, colon);
   const hex = text.slice(colon + 1);
-  if (algorithm !== 'sha256' && algorithm !== 'sha512') {
-    throw new PushgateError(code, `digest algorithm "${algorithm}" is not supported (sha256 and sha512 are)`);
+  if (!isAlgorithm(algorithm)) {
+    throw new PushgateError(
+      code,
+      `unsupported algorithm "${algorithm}" in "${printable(text)}": digests other than sha256 and sha512 are not supported`,
+    );
   }
   if (!ENCODED[algorithm].test(hex)) {
     throw new PushgateError(
@@ -40,6 +52,7 @@ export function parseDigest(text: string, code: ErrorCode = 'MANIFEST_INVALID'):
   return { algorithm, hex };
 }
 
+/** True for a digest pushgate can verify (sha256 or sha512, well formed). */
 export function isDigest(text: string): boolean {
   try {
     parseDigest(text);
@@ -47,6 +60,18 @@ export function isDigest(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * True for a digest a descriptor may carry (image-spec grammar, and the exact encoding for the
+ * algorithms it registers), even one pushgate cannot verify: such a descriptor is refused only
+ * when its content is read.
+ */
+export function isWellFormedDigest(text: string): boolean {
+  if (!DIGEST_GRAMMAR.test(text)) return false;
+  const colon = text.indexOf(':');
+  const algorithm = text.slice(0, colon);
+  return !isAlgorithm(algorithm) || ENCODED[algorithm].test(text.slice(colon + 1));
 }
 
 export function createDigestHash(algorithm: DigestAlgorithm): Hash {
@@ -57,22 +82,31 @@ export function digestOf(data: Buffer, algorithm: DigestAlgorithm = 'sha256'): s
   return `${algorithm}:${createHash(algorithm).update(data).digest('hex')}`;
 }
 
-/** Throws DIGEST_MISMATCH / SIZE_MISMATCH when `data` is not what `expected` (and `size`) promise. */
+/** Digest of a stream's bytes, read to the end (no buffering beyond the stream's own chunks). */
+export async function digestOfStream(
+  stream: AsyncIterable<Buffer>,
+  algorithm: DigestAlgorithm = 'sha256',
+): Promise<string> {
+  const hash = createHash(algorithm);
+  for await (const chunk of stream) hash.update(chunk);
+  return `${algorithm}:${hash.digest('hex')}`;
+}
+
+/**
+ * Throws SIZE_MISMATCH / DIGEST_MISMATCH when `data` is not what `expected` (and `size`) promise.
+ * `what` names the content: "pull manifest team/app@sha256:…: content", "oci: config blobs/sha256/…".
+ */
 export function verifyBuffer(data: Buffer, expected: string, what: string, size?: number): void {
   if (size !== undefined && data.length !== size) {
-    throw new PushgateError('SIZE_MISMATCH', `${what}: got ${data.length} bytes, descriptor says ${size}`, {
+    throw new PushgateError('SIZE_MISMATCH', `${what} is ${data.length} bytes, its descriptor says ${size}`, {
       details: { expectedSize: size, actualSize: data.length },
     });
   }
   const { algorithm } = parseDigest(expected);
   const actual = digestOf(data, algorithm);
   if (actual !== expected) {
-    throw new PushgateError(
-      'DIGEST_MISMATCH',
-      `${what}: content has digest ${actual}, expected ${expected}`,
-      {
-        details: { expected, actual },
-      },
-    );
+    throw new PushgateError('DIGEST_MISMATCH', `${what} has digest ${actual}, expected ${expected}`, {
+      details: { expected, actual },
+    });
   }
 }

@@ -1,12 +1,13 @@
 import { pipeline, type Readable } from 'node:stream';
 import { PushgateError, withContext } from '../errors.js';
 import { isValidRepository, isValidTag, registryApiHost } from '../oci/reference.js';
-import { parseManifest } from '../oci/manifest.js';
+import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
 import { isSchema1MediaType, MANIFEST_ACCEPT, MediaType } from '../oci/media-types.js';
 import type { Descriptor } from '../oci/types.js';
 import { RegistryAuth, type AuthState } from './auth.js';
 import { hasCredentials, type RegistryCredentials } from './credentials.js';
 import { digestOf, parseDigest, verifyBuffer } from '../oci/digest.js';
+import { DigestCheckStream } from '../oci/digest-check-stream.js';
 import { loadDockerConfig } from './docker-config.js';
 import { nextLink } from './link-header.js';
 import { printable } from '../escape-text.js';
@@ -23,10 +24,7 @@ import {
   type RetryOptions,
   type TimeoutOptions,
 } from './transport.js';
-import { VerifyStream } from './verify-stream.js';
 
-/** Manifests and configs larger than this are refused (distribution's PUT limit, c/image's read limit). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const MAX_TAG_PAGES = 10_000;
 const MAX_TAGS = 1_000_000;
 const MAX_REFERRER_PAGES = 100;
@@ -254,7 +252,7 @@ export class RegistryClient {
     const body = await readBodyCapped(response.body, response.headers, MAX_MANIFEST_BYTES, what);
     let digest: string;
     if (byDigest) {
-      verifyBuffer(body, reference, what, expectedSize);
+      verifyBuffer(body, reference, `${what}: content`, expectedSize);
       digest = reference;
     } else {
       if (expectedSize !== undefined && body.length !== expectedSize) {
@@ -282,12 +280,7 @@ export class RegistryClient {
   async getBlob(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<Readable> {
     const what = `pull blob ${this.describe(repository, descriptor.digest)}`;
     checkRepository(repository, what);
-    let verify: VerifyStream;
-    try {
-      verify = new VerifyStream({ digest: descriptor.digest, size: descriptor.size, what });
-    } catch (err) {
-      throw withContext(what, err);
-    }
+    const verify = new DigestCheckStream({ digest: descriptor.digest, size: descriptor.size, what });
     const response = await this.call({
       method: 'GET',
       path: `${repository}/blobs/${descriptor.digest}`,
@@ -431,7 +424,7 @@ export class RegistryClient {
       );
     }
     const digest = byDigest ? reference : digestOf(body);
-    if (byDigest) verifyBuffer(body, reference, what);
+    if (byDigest) verifyBuffer(body, reference, `${what}: content`);
     const response = await this.call({
       method: 'PUT',
       path: `${repository}/manifests/${reference}`,

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { PushgateError, withContext } from '../errors.js';
-import type { RegistryClient } from '../registry/registry-client.js';
+import type { RegistryReader } from '../registry/registry-reader.js';
 import { parseImageConfig } from '../oci/image-config.js';
 import { MAX_MANIFEST_BYTES, parseManifest, platformOf, type ImageManifest } from '../oci/manifest.js';
 import { formatReference, type ImageReference } from '../oci/reference.js';
@@ -21,11 +21,11 @@ export interface RegistrySourceOptions {
 export class RegistrySource implements ImageSource {
   readonly kind = 'registry' as const;
   private readonly reference: ImageReference;
-  private readonly client: RegistryClient;
+  private readonly client: RegistryReader;
   private readonly ownsClient: boolean;
   private closed = false;
 
-  constructor(reference: ImageReference, client: RegistryClient, options: RegistrySourceOptions = {}) {
+  constructor(reference: ImageReference, client: RegistryReader, options: RegistrySourceOptions = {}) {
     if (client.registry !== reference.registry) {
       throw new PushgateError(
         'INTERNAL',

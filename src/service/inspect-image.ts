@@ -14,13 +14,13 @@ import type { Logger } from '../logger.js';
 import type { AuditEntry, FactsSummary, ImageRecord } from '../store/types.js';
 import { artifactReason } from './artifact-check.js';
 import type { PolicySet } from './load-policy-set.js';
-import type { RegistryClients } from './registry-clients.js';
+import type { RegistryReaders } from './registry-clients.js';
 
 /** What inspection needs; built once per worker process (see workers/worker-context.ts). */
 export interface InspectContext {
   config: PushgateConfig;
   logger: Logger;
-  clients: RegistryClients;
+  clients: RegistryReaders;
   policySet: PolicySet;
   extractors: readonly FactExtractor[];
   layerCache: LayerCache;

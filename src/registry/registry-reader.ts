@@ -186,16 +186,7 @@ export class RegistryReader {
   /** Resolves a tag (or digest) to the manifest's digest, media type and size without a pull. */
   async headManifest(repository: string, reference: string): Promise<ManifestHead> {
     const what = `resolve ${this.describe(repository, reference)}`;
-    checkRepository(repository, what);
-    const byDigest = checkManifestReference(reference, what);
-    const response = await this.call({
-      method: 'HEAD',
-      path: `${repository}/manifests/${reference}`,
-      headers: { accept: MANIFEST_ACCEPT },
-      scopes: [pullScope(repository)],
-      what,
-    });
-    if (response.status !== 200) throw await registryErrorFrom(response, what);
+    const { response, byDigest } = await this.requestManifest('HEAD', repository, reference, what);
     await discardBody(response.body);
     const mediaType = contentType(response) ?? '';
     if (isSchema1MediaType(mediaType)) throw schema1(what);
@@ -224,16 +215,7 @@ export class RegistryReader {
    */
   async getManifest(repository: string, reference: string, expectedSize?: number): Promise<FetchedManifest> {
     const what = `pull manifest ${this.describe(repository, reference)}`;
-    checkRepository(repository, what);
-    const byDigest = checkManifestReference(reference, what);
-    const response = await this.call({
-      method: 'GET',
-      path: `${repository}/manifests/${reference}`,
-      headers: { accept: MANIFEST_ACCEPT },
-      scopes: [pullScope(repository)],
-      what,
-    });
-    if (response.status !== 200) throw await registryErrorFrom(response, what);
+    const { response, byDigest } = await this.requestManifest('GET', repository, reference, what);
     const transportType = contentType(response);
     if (isSchema1MediaType(transportType)) {
       await discardBody(response.body);
@@ -261,6 +243,26 @@ export class RegistryReader {
       body,
       registryDigest: headerValue(response.headers, 'docker-content-digest'),
     };
+  }
+
+  /** A manifest request with the full Accept list; a 200 or the registry's error. */
+  private async requestManifest(
+    method: 'GET' | 'HEAD',
+    repository: string,
+    reference: string,
+    what: string,
+  ): Promise<{ response: HttpResponse; byDigest: boolean }> {
+    checkRepository(repository, what);
+    const byDigest = checkManifestReference(reference, what);
+    const response = await this.call({
+      method,
+      path: `${repository}/manifests/${reference}`,
+      headers: { accept: MANIFEST_ACCEPT },
+      scopes: [pullScope(repository)],
+      what,
+    });
+    if (response.status !== 200) throw await registryErrorFrom(response, what);
+    return { response, byDigest };
   }
 
   /**

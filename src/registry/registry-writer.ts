@@ -87,13 +87,7 @@ export class RegistryWriter extends RegistryReader {
     });
     if (response.status < 200 || response.status > 299) throw await registryErrorFrom(response, what);
     await discardBody(response.body);
-    const answered = headerValue(response.headers, 'docker-content-digest');
-    if (answered !== undefined && answered !== digest) {
-      throw new PushgateError(
-        'DIGEST_MISMATCH',
-        `${what}: registry stored ${printable(answered)}, expected ${digest}`,
-      );
-    }
+    checkStoredDigest(response, digest, what);
     const ociSubject = headerValue(response.headers, 'oci-subject');
     return { digest, ...(ociSubject !== undefined && ociSubject !== '' ? { ociSubject } : {}) };
   }
@@ -220,12 +214,17 @@ export class RegistryWriter extends RegistryReader {
     });
     if (put.status !== 201 && put.status !== 204) throw await registryErrorFrom(put, what);
     await discardBody(put.body);
-    const answered = headerValue(put.headers, 'docker-content-digest');
-    if (answered !== undefined && answered !== digest) {
-      throw new PushgateError(
-        'DIGEST_MISMATCH',
-        `${what}: registry stored ${printable(answered)}, expected ${digest}`,
-      );
-    }
+    checkStoredDigest(put, digest, what);
+  }
+}
+
+/** The registry's Docker-Content-Digest for what it stored, when it sends one, must be ours. */
+function checkStoredDigest(response: HttpResponse, digest: string, what: string): void {
+  const answered = headerValue(response.headers, 'docker-content-digest');
+  if (answered !== undefined && answered !== digest) {
+    throw new PushgateError(
+      'DIGEST_MISMATCH',
+      `${what}: registry stored ${printable(answered)}, expected ${digest}`,
+    );
   }
 }

@@ -1,10 +1,10 @@
-import type { RegistryClient } from '../registry/registry-client.js';
+import type { RegistryWriter } from '../registry/registry-writer.js';
 import type { ActionKind, ActionRecord, ImageRecord } from '../store/types.js';
 import type { PlannedOf } from './planned-action.js';
 
 export interface ActionContext {
   /** Client for the image's registry (pull, push and delete rights as the action needs). */
-  client: RegistryClient;
+  client: RegistryWriter;
   record: ImageRecord;
   /** Records of the actions run before this one, in plan order. */
   done: readonly ActionRecord[];

@@ -1,9 +1,10 @@
 import { isPushgateError, PushgateError, withContext } from '../errors.js';
-import { parseManifest } from '../image/manifest.js';
-import { MediaType } from '../image/media-types.js';
+import { parseManifest } from '../oci/manifest.js';
+import { MediaType } from '../oci/media-types.js';
 import { isRecord } from '../is-record.js';
-import { digestOf } from '../registry/digest.js';
-import { referrersTag, type RegistryClient } from '../registry/registry-client.js';
+import { digestOf } from '../oci/digest.js';
+import { referrersTag } from '../registry/registry-reader.js';
+import type { RegistryWriter } from '../registry/registry-writer.js';
 import type { ActionRecord, ImageRecord } from '../store/types.js';
 import type { ActionHandler } from './action-handler.js';
 
@@ -88,7 +89,7 @@ export const attachReport: ActionHandler<'attach'> = {
 
 /** Read-modify-write of the referrers fallback index for `subjectDigest`; returns its tag. */
 async function updateFallbackIndex(
-  client: RegistryClient,
+  client: RegistryWriter,
   repository: string,
   subjectDigest: string,
   ours: { digest: string; artifactType: string },

@@ -1,6 +1,6 @@
 import type { EnforcementConfig, RegistryConfig } from '../config/types.js';
 import { isPushgateError } from '../errors.js';
-import { isValidRepository, isValidTag } from '../image/reference.js';
+import { isValidRepository, isValidTag } from '../oci/reference.js';
 import type { LoadedPolicy } from '../policy/types.js';
 import type { ImageRecord } from '../store/types.js';
 import type { PlannedAction, PlannedQuarantine, PlannedTag } from './planned-action.js';

@@ -1,6 +1,7 @@
 import { isPushgateError, PushgateError, withContext } from '../errors.js';
-import { parseManifest } from '../image/manifest.js';
-import type { FetchedManifest, RegistryClient } from '../registry/registry-client.js';
+import { parseManifest } from '../oci/manifest.js';
+import type { FetchedManifest, RegistryReader } from '../registry/registry-reader.js';
+import type { RegistryWriter } from '../registry/registry-writer.js';
 import type { ActionHandler } from './action-handler.js';
 
 /** An index inside an index is allowed once (nested indexes are legal but rare); deeper is refused. */
@@ -54,7 +55,7 @@ export const quarantineImage: ActionHandler<'quarantine'> = {
   },
 };
 
-async function hasManifest(client: RegistryClient, repository: string, digest: string): Promise<boolean> {
+async function hasManifest(client: RegistryReader, repository: string, digest: string): Promise<boolean> {
   try {
     await client.headManifest(repository, digest);
     return true;
@@ -66,7 +67,7 @@ async function hasManifest(client: RegistryClient, repository: string, digest: s
 
 /** Copies one manifest (children first for an index, blobs first for an image) by digest. */
 async function copyManifest(
-  client: RegistryClient,
+  client: RegistryWriter,
   from: string,
   to: string,
   manifest: FetchedManifest,

@@ -1,5 +1,5 @@
 import { isPushgateError } from '../errors.js';
-import type { RegistryClient } from '../registry/registry-client.js';
+import type { RegistryWriter } from '../registry/registry-writer.js';
 import type { ActionOutcome, ActionRecord, ImageRecord } from '../store/types.js';
 import type { ActionContext, ActionHandler, ActionResult } from './action-handler.js';
 import { ACTION_HANDLERS } from './action-handlers.js';
@@ -13,7 +13,7 @@ export interface ActionLogger {
 
 export interface RunActionsOptions {
   /** Client for the image's registry. */
-  client: RegistryClient;
+  client: RegistryWriter;
   /** Plan and record, change nothing: every action gets outcome `dry-run`. */
   dryRun: boolean;
   record: ImageRecord;

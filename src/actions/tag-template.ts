@@ -1,5 +1,5 @@
 import { PushgateError } from '../errors.js';
-import { isValidTag } from '../image/reference.js';
+import { isValidTag } from '../oci/reference.js';
 
 /**
  * Tag templates (`{{tag}}-verified`, `quarantined-{{digest}}`) name the tags pushgate writes.

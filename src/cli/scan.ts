@@ -18,7 +18,7 @@ import { loadPolicies } from '../policy/load-policies.js';
 import { compilePolicies, type CompiledPolicy } from '../policy/compile-policies.js';
 import { evaluate, type EvaluationTarget } from '../policy/evaluate.js';
 import type { Verdict } from '../policy/types.js';
-import { parseReference } from '../image/reference.js';
+import { parseReference } from '../oci/reference.js';
 import type { ResolvedImage } from '../image/types.js';
 import type { PlatformFacts } from '../facts/gather-facts.js';
 import { renderVerdictTable } from '../report/verdict-table.js';

@@ -1,5 +1,5 @@
 import { isPushgateError } from '../errors.js';
-import { DOCKER_HUB, DOCKER_HUB_API_HOST, isValidRepository } from '../image/reference.js';
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, isValidRepository } from '../oci/reference.js';
 import { isRecord } from '../is-record.js';
 import type { KeyPath } from '../policy/yaml-positions.js';
 import {

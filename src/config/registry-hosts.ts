@@ -1,4 +1,4 @@
-import { DOCKER_HUB } from '../image/reference.js';
+import { DOCKER_HUB } from '../oci/reference.js';
 import type { RegistryConfig } from './types.js';
 
 const DOCKER_HUB_HOSTS = new Set([

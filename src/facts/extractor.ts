@@ -1,4 +1,4 @@
-import type { ImageConfig } from '../image/types.js';
+import type { ImageConfig } from '../oci/types.js';
 import type { LayerStack } from '../inspect/layer-stack.js';
 import type { LayerEntry, LayerInfo, Want } from '../inspect/types.js';
 import type { CheckDefinition, ReportFinding } from './checks.js';

@@ -1,6 +1,7 @@
 import { isPushgateError, PushgateError, withContext } from '../errors.js';
-import { formatPlatform } from '../image/manifest.js';
-import type { HistoryEntry, PlatformImage, ResolvedImage } from '../image/types.js';
+import { formatPlatform } from '../oci/manifest.js';
+import type { PlatformImage, ResolvedImage } from '../image/types.js';
+import type { HistoryEntry } from '../oci/types.js';
 import { LayerStack } from '../inspect/layer-stack.js';
 import type { EntryConsumer, LayerInfo, WalkLimits } from '../inspect/types.js';
 import { DEFAULT_WALK_LIMITS } from '../inspect/types.js';

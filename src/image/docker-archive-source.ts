@@ -4,14 +4,14 @@ import { jsonSyntaxProblem } from '../json-syntax.js';
 import { PushgateError, withContext } from '../errors.js';
 import { TarLayoutFiles } from './layout-files.js';
 import { findManifestByConfig } from './layout-images.js';
-import { formatPlatform, parseImageConfig, platformOf, type ImageManifest } from './manifest.js';
+import { parseImageConfig } from '../oci/image-config.js';
+import { formatPlatform, MAX_MANIFEST_BYTES, platformOf, type ImageManifest } from '../oci/manifest.js';
 import { readLayoutIndex } from './oci-layout-source.js';
 import { matchesPlatform } from './select-manifests.js';
 import { TarIndex, type TarEntry } from './tar-index.js';
 import { parseImageName } from './image-names.js';
 import { printable } from '../escape-text.js';
 import type {
-  Descriptor,
   ImageName,
   ImageSource,
   LayerRef,
@@ -19,7 +19,8 @@ import type {
   PlatformImage,
   ResolvedImage,
 } from './types.js';
-import { MAX_METADATA_BYTES, digestOf, digestOfStream } from './verified-blob.js';
+import type { Descriptor } from '../oci/types.js';
+import { digestOf, digestOfStream } from '../oci/digest.js';
 import { isRecord } from '../is-record.js';
 
 export interface DockerArchiveSourceOptions {
@@ -133,14 +134,14 @@ export class DockerArchiveSource implements ImageSource {
         `${this.file} has no manifest.json: not a docker save archive${hint}`,
       );
     }
-    const entries = parseArchiveManifest(await files.read('manifest.json', MAX_METADATA_BYTES), this.file);
+    const entries = parseArchiveManifest(await files.read('manifest.json', MAX_MANIFEST_BYTES), this.file);
     const [entry, position] = this.pick(entries);
     const what = `${this.file}: image ${describeEntry(entry, position)}`;
 
     const configEntry = index.get(entry.Config);
     if (!configEntry)
       throw new PushgateError('ARCHIVE_INVALID', `${what}: config ${entry.Config} is not in the archive`);
-    const configBytes = await index.read(configEntry, MAX_METADATA_BYTES);
+    const configBytes = await index.read(configEntry, MAX_MANIFEST_BYTES);
     const configDigest = digestOf(configBytes);
     const namedHex = BLOB_NAME.exec(entry.Config)?.[1] ?? LEGACY_CONFIG_NAME.exec(entry.Config)?.[1];
     if (namedHex !== undefined && `sha256:${namedHex}` !== configDigest) {

@@ -1,4 +1,4 @@
-import { parseReference } from './reference.js';
+import { parseReference } from '../oci/reference.js';
 import type { ImageName } from './types.js';
 
 /** Docker's "untagged" placeholder in `RepoTags` (older engines and archives). */

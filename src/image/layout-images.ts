@@ -1,15 +1,10 @@
 import type { Readable } from 'node:stream';
 
 import { PushgateError, withContext } from '../errors.js';
-import {
-  parseImageConfig,
-  parseManifest,
-  platformOf,
-  type ImageIndex,
-  type ImageManifest,
-} from './manifest.js';
+import { parseImageConfig } from '../oci/image-config.js';
+import { parseManifest, platformOf, type ImageIndex, type ImageManifest } from '../oci/manifest.js';
 import type { LayoutFiles } from './layout-files.js';
-import { isImageManifestMediaType, isIndexMediaType } from './media-types.js';
+import { isImageManifestMediaType, isIndexMediaType } from '../oci/media-types.js';
 import {
   addSkipped,
   MAX_INDEX_CHILDREN,
@@ -17,7 +12,8 @@ import {
   noPlatformError,
   selectManifests,
 } from './select-manifests.js';
-import type { Descriptor, PlatformFilter, PlatformImage, ResolvedImage } from './types.js';
+import type { PlatformFilter, PlatformImage, ResolvedImage } from './types.js';
+import type { Descriptor } from '../oci/types.js';
 import { blobPath, readVerifiedBlob } from './verified-blob.js';
 
 /**

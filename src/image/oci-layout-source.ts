@@ -3,13 +3,13 @@ import { stat } from 'node:fs/promises';
 import { PushgateError, withContext } from '../errors.js';
 import { DirLayoutFiles, TarLayoutFiles, type LayoutFiles } from './layout-files.js';
 import { readLayoutManifest, resolveLayoutChildren } from './layout-images.js';
-import { parseManifest } from './manifest.js';
-import { isIndexMediaType, MediaType } from './media-types.js';
+import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
+import { isIndexMediaType, MediaType } from '../oci/media-types.js';
 import { TarIndex } from './tar-index.js';
 import { parseImageName } from './image-names.js';
 import { printable } from '../escape-text.js';
-import type { Descriptor, ImageName, ImageSource, PlatformFilter, ResolvedImage } from './types.js';
-import { MAX_METADATA_BYTES } from './verified-blob.js';
+import type { ImageName, ImageSource, PlatformFilter, ResolvedImage } from './types.js';
+import type { Descriptor } from '../oci/types.js';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 /** The full name containerd, Docker (≥ 25) and BuildKit write beside a ref name that is only a tag. */
@@ -54,7 +54,7 @@ export async function readLayoutIndex(files: LayoutFiles): Promise<Descriptor[]>
       `${files.location}: unsupported imageLayoutVersion ${JSON.stringify(version)} (pushgate reads 1.x)`,
     );
   }
-  const body = await files.read('index.json', MAX_METADATA_BYTES);
+  const body = await files.read('index.json', MAX_MANIFEST_BYTES);
   let index;
   try {
     index = parseManifest(body, MediaType.ociIndex);

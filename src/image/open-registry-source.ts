@@ -1,6 +1,6 @@
-import { RegistryClient } from '../registry/registry-client.js';
+import { RegistryReader } from '../registry/registry-reader.js';
 import type { ThroughputLimits } from '../throughput/throughput-watch.js';
-import { parseReference } from './reference.js';
+import { parseReference } from '../oci/reference.js';
 import { RegistrySource } from './registry-source.js';
 import type { ImageSource } from './types.js';
 
@@ -18,7 +18,7 @@ export async function openRegistrySource(
   },
 ): Promise<ImageSource> {
   const parsed = parseReference(reference);
-  const client = new RegistryClient({
+  const client = new RegistryReader({
     registry: parsed.registry,
     plainHttp: options.plainHttp ?? false,
     ...(options.dockerConfigPath ? { dockerConfigPath: options.dockerConfigPath } : {}),

@@ -1,17 +1,12 @@
 import type { Readable } from 'node:stream';
 import { PushgateError, withContext } from '../errors.js';
-import { MAX_MANIFEST_BYTES, type RegistryClient } from '../registry/registry-client.js';
-import { parseImageConfig, parseManifest, platformOf, type ImageManifest } from './manifest.js';
-import { formatReference, type ImageReference } from './reference.js';
+import type { RegistryReader } from '../registry/registry-reader.js';
+import { parseImageConfig } from '../oci/image-config.js';
+import { MAX_MANIFEST_BYTES, parseManifest, platformOf, type ImageManifest } from '../oci/manifest.js';
+import { formatReference, type ImageReference } from '../oci/reference.js';
 import { addSkipped, matchesPlatform, noPlatformError, selectManifests } from './select-manifests.js';
-import type {
-  Descriptor,
-  ImageSource,
-  LayerRef,
-  PlatformFilter,
-  PlatformImage,
-  ResolvedImage,
-} from './types.js';
+import type { ImageSource, LayerRef, PlatformFilter, PlatformImage, ResolvedImage } from './types.js';
+import type { Descriptor } from '../oci/types.js';
 
 export interface RegistrySourceOptions {
   /** Close the client in `close()` (when the source created it for itself). Default false. */
@@ -26,11 +21,11 @@ export interface RegistrySourceOptions {
 export class RegistrySource implements ImageSource {
   readonly kind = 'registry' as const;
   private readonly reference: ImageReference;
-  private readonly client: RegistryClient;
+  private readonly client: RegistryReader;
   private readonly ownsClient: boolean;
   private closed = false;
 
-  constructor(reference: ImageReference, client: RegistryClient, options: RegistrySourceOptions = {}) {
+  constructor(reference: ImageReference, client: RegistryReader, options: RegistrySourceOptions = {}) {
     if (client.registry !== reference.registry) {
       throw new PushgateError(
         'INTERNAL',

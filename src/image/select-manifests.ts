@@ -1,7 +1,8 @@
 import { PushgateError } from '../errors.js';
-import { formatPlatform } from './manifest.js';
-import { isImageManifestMediaType, isIndexMediaType } from './media-types.js';
-import type { Descriptor, PlatformFilter, ResolvedImage } from './types.js';
+import { formatPlatform } from '../oci/manifest.js';
+import { isImageManifestMediaType, isIndexMediaType } from '../oci/media-types.js';
+import type { PlatformFilter, ResolvedImage } from './types.js';
+import type { Descriptor } from '../oci/types.js';
 
 export const MAX_INDEX_CHILDREN = 256;
 export const MAX_INDEX_DEPTH = 4;

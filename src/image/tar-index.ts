@@ -3,7 +3,15 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 
-import { PushgateError } from '../errors.js';
+import { isPushgateError, PushgateError } from '../errors.js';
+import {
+  checksumMatches,
+  decodeTarHeader,
+  isZeroBlock,
+  parseGnuLongName,
+  parsePax,
+  type RawTarHeader,
+} from '../oci/tar-header.js';
 
 /** One regular file inside a tar archive: where its body starts and how long it is. */
 export interface TarEntry {
@@ -35,83 +43,6 @@ const STREAM_CHUNK = 1024 * 1024;
 export function normaliseTarName(name: string): string {
   const normalised = posix.normalize(`/${name}`).replace(/^\/+/, '').replace(/\/+$/, '');
   return normalised === '.' ? '' : normalised;
-}
-
-function readString(block: Buffer, start: number, length: number): string {
-  const field = block.subarray(start, start + length);
-  const nul = field.indexOf(0);
-  return field.subarray(0, nul === -1 ? field.length : nul).toString('utf8');
-}
-
-/** Octal (space/NUL padded) or GNU base-256 numeric field; `undefined` when malformed or unsafe. */
-function readNumber(block: Buffer, start: number, length: number): number | undefined {
-  const field = block.subarray(start, start + length);
-  if (field[0] & 0x80) {
-    if (field[0] === 0xff) return undefined; // negative base-256
-    let value = field[0] & 0x7f;
-    for (let i = 1; i < field.length; i++) {
-      value = value * 256 + field[i];
-      if (value > Number.MAX_SAFE_INTEGER) return undefined;
-    }
-    return value;
-  }
-  const text = field
-    .toString('latin1')
-    .replace(/[\0 ]+$/g, '')
-    .replace(/^[ ]+/, '');
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) return undefined;
-  const value = parseInt(text, 8);
-  return Number.isSafeInteger(value) ? value : undefined;
-}
-
-function checksumMatches(block: Buffer): boolean {
-  const stored = readNumber(block, 148, 8);
-  if (stored === undefined) return false;
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const byte = i >= 148 && i < 156 ? 0x20 : block[i];
-    unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
-  }
-  // Some old tars summed signed bytes; accept either, as GNU tar does.
-  return stored === unsigned || stored === signed;
-}
-
-function isZeroBlock(block: Buffer): boolean {
-  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
-  return true;
-}
-
-/** PAX records: `<len> <key>=<value>\n`. Only the keys an image archive needs are kept. */
-function parsePax(body: Buffer, where: string): { path?: string; linkpath?: string; size?: number } {
-  const out: { path?: string; linkpath?: string; size?: number } = {};
-  let pos = 0;
-  while (pos < body.length) {
-    const space = body.indexOf(0x20, pos);
-    if (space === -1) break;
-    const length = Number(body.subarray(pos, space).toString('latin1'));
-    if (!Number.isSafeInteger(length) || length <= space - pos || pos + length > body.length) {
-      throw invalidTar(`${where}: malformed PAX header record`);
-    }
-    const record = body.subarray(space + 1, pos + length - 1).toString('utf8');
-    const eq = record.indexOf('=');
-    if (eq > 0) {
-      const key = record.slice(0, eq);
-      const value = record.slice(eq + 1);
-      if (key === 'path') out.path = value;
-      else if (key === 'linkpath') out.linkpath = value;
-      else if (key === 'size') {
-        if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-          throw invalidTar(`${where}: PAX size "${value.slice(0, 40)}" is not a size`);
-        }
-        out.size = Number(value);
-      }
-    }
-    pos += length;
-  }
-  return out;
 }
 
 function invalidTar(message: string): PushgateError {
@@ -261,27 +192,29 @@ async function scan(
       );
     }
     await readAt(block, pos, BLOCK);
-    if (isZeroBlock(block)) break;
-    if (!checksumMatches(block)) {
-      throw invalidTar(
-        count === 0
-          ? `${file} is not a tar archive (no valid tar header at byte 0)`
-          : `${file}: corrupt tar header at byte ${pos} (checksum mismatch)`,
-      );
+    if (isZeroBlock(block, 0)) break;
+    if (count === 0 && !checksumMatches(block, 0)) {
+      throw invalidTar(`${file} is not a tar archive (no valid tar header at byte 0)`);
+    }
+    let header: RawTarHeader;
+    try {
+      header = decodeTarHeader(block, 0, 'ARCHIVE_INVALID');
+    } catch (err) {
+      if (isPushgateError(err))
+        throw invalidTar(`${file}: corrupt tar header at byte ${pos} (${err.message})`);
+      throw err;
     }
     if (++count > lim.maxEntries) throw invalidTar(`${file} has more than ${lim.maxEntries} tar entries`);
 
-    const type = String.fromCharCode(block[156] || 0x30);
-    const headerSize = readNumber(block, 124, 12);
-    if (headerSize === undefined)
-      throw invalidTar(`${file}: tar header at byte ${pos} has an invalid size field`);
-    const size = paxSize ?? headerSize;
+    // Old tars write NUL for a regular file.
+    const type = header.typeflag === '\0' ? '0' : header.typeflag;
+    const size = paxSize ?? header.size;
     const bodyStart = pos + BLOCK;
     const bodyEnd = bodyStart + size;
     const where = `${file}: tar entry at byte ${pos}`;
     if (bodyEnd > fileSize) {
       throw invalidTar(
-        `${file} is truncated: entry "${readString(block, 0, 100)}" at byte ${pos} declares ${size} bytes but the file ends at byte ${fileSize}`,
+        `${file} is truncated: entry "${header.name.slice(0, 100)}" at byte ${pos} declares ${size} bytes but the file ends at byte ${fileSize}`,
       );
     }
 
@@ -292,27 +225,24 @@ async function scan(
         const body = Buffer.alloc(size);
         await readAt(body, bodyStart, size);
         if (type === 'x') {
-          const pax = parsePax(body, where);
+          let pax;
+          try {
+            pax = parsePax(body, {}, 'ARCHIVE_INVALID');
+          } catch (err) {
+            if (isPushgateError(err)) throw invalidTar(`${where}: ${err.message}`);
+            throw err;
+          }
           paxPath = pax.path ?? paxPath;
           paxLink = pax.linkpath ?? paxLink;
           paxSize = pax.size ?? paxSize;
         } else {
-          const nul = body.indexOf(0);
-          const text = body.subarray(0, nul === -1 ? body.length : nul).toString('utf8');
+          const text = parseGnuLongName(body);
           if (type === 'L') paxPath = text;
           else paxLink = text;
         }
       }
     } else {
-      let name = paxPath;
-      if (name === undefined) {
-        name = readString(block, 0, 100);
-        // POSIX ustar ("ustar\0") splits long names into prefix + name; GNU ("ustar ") does not.
-        if (block.toString('latin1', 257, 263) === 'ustar\0') {
-          const prefix = readString(block, 345, 155);
-          if (prefix) name = `${prefix}/${name}`;
-        }
-      }
+      const name = paxPath ?? header.name;
       if (Buffer.byteLength(name) > lim.maxNameBytes)
         throw invalidTar(`${where}: name longer than ${lim.maxNameBytes} bytes`);
       const key = normaliseTarName(name);
@@ -320,7 +250,7 @@ async function scan(
         links.delete(key);
         entries.set(key, { name: key, offset: bodyStart, size });
       } else if (type === '1' || type === '2') {
-        const target = paxLink ?? readString(block, 157, 100);
+        const target = paxLink ?? header.linkname;
         entries.delete(key);
         links.set(key, { target, symbolic: type === '2' });
       }

@@ -4,7 +4,7 @@ import { createGunzip, type ZlibOptions } from 'node:zlib';
 import zstd from 'zstd-napi/binding.js';
 
 import { isPushgateError, PushgateError } from '../errors.js';
-import type { LayerCompression } from '../image/media-types.js';
+import type { LayerCompression } from '../oci/media-types.js';
 
 /**
  * zlib's default 16 KiB output chunks halve gunzip throughput (research/oci.md §4.5); 1 MiB also

@@ -1,13 +1,12 @@
-import { PushgateError } from '../errors.js';
+import { isPushgateError, PushgateError } from '../errors.js';
 import {
   decodeTarHeader,
   isZeroBlock,
   parseGnuLongName,
   parsePax,
-  TarFormatError,
   type PaxRecords,
   type RawTarHeader,
-} from './tar-header.js';
+} from '../oci/tar-header.js';
 
 /** A header with PAX and GNU long names applied; `size` is the number of data bytes that follow. */
 export type TarEntryHeader = RawTarHeader;
@@ -85,9 +84,9 @@ export async function readTar(
     }
     let header: RawTarHeader;
     try {
-      header = decodeTarHeader(block, start);
+      header = decodeTarHeader(block, start, 'LAYER_CORRUPT');
     } catch (err) {
-      if (err instanceof TarFormatError) throw corrupt(err.message, at, err);
+      if (isPushgateError(err)) throw corrupt(err.message, at, err);
       throw err;
     }
     const t = header.typeflag;
@@ -143,12 +142,12 @@ export async function readTar(
     const buf = metaBuf as Buffer;
     metaBuf = undefined;
     try {
-      if (metaType === 'x') pax = parsePax(buf, pax ?? {});
-      else if (metaType === 'g') globalPax = parsePax(buf, globalPax ?? {});
+      if (metaType === 'x') pax = parsePax(buf, pax ?? {}, 'LAYER_CORRUPT');
+      else if (metaType === 'g') globalPax = parsePax(buf, globalPax ?? {}, 'LAYER_CORRUPT');
       else if (metaType === 'L') longName = parseGnuLongName(buf);
       else longLink = parseGnuLongName(buf);
     } catch (err) {
-      if (err instanceof TarFormatError) throw corrupt(err.message, at, err);
+      if (isPushgateError(err)) throw corrupt(err.message, at, err);
       throw err;
     }
   };

@@ -2,9 +2,11 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { isPushgateError, PushgateError, readingFault } from '../errors.js';
-import { layerCompression } from '../image/media-types.js';
-import type { Descriptor } from '../image/types.js';
+import { layerCompression } from '../oci/media-types.js';
+import type { Descriptor } from '../oci/types.js';
+import { DigestCheckStream } from '../oci/digest-check-stream.js';
 import { decompressStage } from './decompress.js';
+import { DiffIdCheck } from './diff-id-check.js';
 import { EntryDispatcher } from './entry-dispatcher.js';
 import { LayerTableBuilder } from './layer-table-builder.js';
 import { normalizeLayerPath, parentPath, quoteName } from './normalize-path.js';
@@ -18,7 +20,6 @@ import {
   type LayerWalkResult,
   type WalkLimits,
 } from './types.js';
-import { DiffIdCheck, DigestTap, parseDigest } from './verify-digest.js';
 
 export interface WalkProgress {
   compressedBytes: number;
@@ -92,6 +93,7 @@ export async function walkLayer(
   const limits: WalkLimits = { ...DEFAULT_WALK_LIMITS, ...options.limits };
 
   const declared = layerCompression(descriptor.mediaType);
+  let tap: DigestCheckStream;
   let diffIdCheck: DiffIdCheck | undefined;
   try {
     if (declared === undefined) {
@@ -106,7 +108,12 @@ export async function walkLayer(
         `${label}: descriptor size ${String(descriptor.size)} is invalid`,
       );
     }
-    parseDigest(descriptor.digest, label);
+    tap = new DigestCheckStream({
+      digest: descriptor.digest,
+      size: descriptor.size,
+      what: label,
+      highWaterMark: 1024 * 1024,
+    });
     diffIdCheck =
       layer.info.diffId === undefined
         ? undefined
@@ -128,7 +135,6 @@ export async function walkLayer(
   /** Path → table row of the last real (non-whiteout) entry at that path. */
   const seen = new Map<string, number>();
   const dispatcher = new EntryDispatcher(consumers, label);
-  const tap = new DigestTap(descriptor.digest, descriptor.size, label);
   const onProgress = options.onProgress;
 
   let uncompressed = 0;
@@ -268,7 +274,7 @@ export async function walkLayer(
     label,
     onFormat: (actual, warning) => {
       if (warning !== undefined) warn(warning);
-      // Plain tar: the blob is the uncompressed layer, and the DigestTap hashes those very bytes.
+      // Plain tar: the blob is the uncompressed layer, and the DigestCheckStream hashes those very bytes.
       if (actual === 'none' && layer.info.diffId === descriptor.digest) diffIdCheck?.skip();
     },
   });

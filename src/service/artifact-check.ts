@@ -1,5 +1,5 @@
 import { isRecord } from '../is-record.js';
-import { layerCompression, MediaType } from '../image/media-types.js';
+import { layerCompression, MediaType } from '../oci/media-types.js';
 
 const IMAGE_CONFIG_TYPES: ReadonlySet<string> = new Set([MediaType.ociConfig, MediaType.dockerConfig]);
 

@@ -70,7 +70,8 @@ export async function enforceImage(data: EnforceJobData, ctx: EnforceContext): P
 
   if (!ctx.config.enforcement.dryRun) await expectOwnWrites(ctx, data.registry, planned);
   const { records, retryable } = await runActions(planned, {
-    client,
+    // The only writer handed out: actions are the only code that writes to registries.
+    client: ctx.clients.writer(data.registry),
     dryRun: ctx.config.enforcement.dryRun,
     record: { ...record, tags: [...new Set([...record.tags, ...pushed.tags])] },
     logger: ctx.logger,

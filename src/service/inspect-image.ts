@@ -3,9 +3,9 @@ import { isPushgateError, isUnjudgeable, PushgateError, readingFault, withContex
 import type { FactExtractor } from '../facts/extractor.js';
 import { gatherFacts, type PlatformFacts } from '../facts/gather-facts.js';
 import type { LayerCache } from '../facts/layer-cache.js';
-import { parseReference } from '../image/reference.js';
-import { formatPlatform } from '../image/manifest.js';
-import { isImageManifestMediaType } from '../image/media-types.js';
+import { parseReference } from '../oci/reference.js';
+import { formatPlatform } from '../oci/manifest.js';
+import { isImageManifestMediaType } from '../oci/media-types.js';
 import { RegistrySource } from '../image/registry-source.js';
 import { evaluate, strongestDecision } from '../policy/evaluate.js';
 import type { Verdict } from '../policy/types.js';
@@ -14,13 +14,13 @@ import type { Logger } from '../logger.js';
 import type { AuditEntry, FactsSummary, ImageRecord } from '../store/types.js';
 import { artifactReason } from './artifact-check.js';
 import type { PolicySet } from './load-policy-set.js';
-import type { RegistryClients } from './registry-clients.js';
+import type { RegistryReaders } from './registry-clients.js';
 
 /** What inspection needs; built once per worker process (see workers/worker-context.ts). */
 export interface InspectContext {
   config: PushgateConfig;
   logger: Logger;
-  clients: RegistryClients;
+  clients: RegistryReaders;
   policySet: PolicySet;
   extractors: readonly FactExtractor[];
   layerCache: LayerCache;

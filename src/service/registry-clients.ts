@@ -1,13 +1,18 @@
 import type { LimitsConfig, RegistryConfig } from '../config/types.js';
 import { PushgateError } from '../errors.js';
-import { registryApiHost } from '../image/reference.js';
-import { RegistryClient } from '../registry/registry-client.js';
+import { registryApiHost } from '../oci/reference.js';
+import type { RegistryReader } from '../registry/registry-reader.js';
+import { RegistryWriter } from '../registry/registry-writer.js';
 import { PUSHGATE_VERSION } from '../version.js';
 
-/** One client per configured registry, created on first use and shared by every job of the process. */
+/**
+ * One client per configured registry, created on first use and shared by every job of the process.
+ * `client` hands it out as a RegistryReader; `writer` as a RegistryWriter, for `src/actions` only
+ * (the enforcer passes it to `runActions`), so only actions can write to a registry.
+ */
 export class RegistryClients {
   readonly #registries: readonly RegistryConfig[];
-  readonly #clients = new Map<string, RegistryClient>();
+  readonly #clients = new Map<string, RegistryWriter>();
   readonly #limits?: Pick<LimitsConfig, 'minBodyBytesPerSecond' | 'bodyStallWindowMs'>;
 
   constructor(
@@ -24,7 +29,13 @@ export class RegistryClients {
     return registry;
   }
 
-  client(name: string): RegistryClient {
+  /** The registry's client, for reading. */
+  client(name: string): RegistryReader {
+    return this.writer(name);
+  }
+
+  /** The registry's client with its writes: only for handing to `src/actions`. */
+  writer(name: string): RegistryWriter {
     const existing = this.#clients.get(name);
     if (existing) return existing;
     const registry = this.config(name);
@@ -37,7 +48,7 @@ export class RegistryClients {
         `registry "${name}": url host ${url.host} is not the API host of ${registry.host} (${registryApiHost(registry.host)})`,
       );
     }
-    const client = new RegistryClient({
+    const client = new RegistryWriter({
       registry: registry.host,
       plainHttp: url.protocol === 'http:',
       ...(registry.credentials ? { credentials: { ...registry.credentials } } : {}),
@@ -62,3 +73,6 @@ export class RegistryClients {
     this.#clients.clear();
   }
 }
+
+/** What code that must not write gets: the configuration and the readers. */
+export type RegistryReaders = Pick<RegistryClients, 'config' | 'client'>;

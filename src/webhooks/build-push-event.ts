@@ -1,5 +1,5 @@
-import { isValidRepository, isValidTag } from '../image/reference.js';
-import { isDigest } from '../registry/digest.js';
+import { isValidRepository, isValidTag } from '../oci/reference.js';
+import { isDigest } from '../oci/digest.js';
 import { quote } from './quote.js';
 import type { ParsedPushEvent } from './types.js';
 

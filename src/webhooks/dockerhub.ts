@@ -1,5 +1,5 @@
 import { isRecord } from '../is-record.js';
-import { DOCKER_HUB } from '../image/reference.js';
+import { DOCKER_HUB } from '../oci/reference.js';
 import { AdapterResultBuilder } from './adapter-result-builder.js';
 import { field } from './field.js';
 import { parseJsonBody } from './parse-json-body.js';

@@ -1,5 +1,5 @@
 import { isRecord } from '../is-record.js';
-import { isDigest } from '../registry/digest.js';
+import { isDigest } from '../oci/digest.js';
 import { AdapterResultBuilder } from './adapter-result-builder.js';
 import { field } from './field.js';
 import { headerValue } from './header-value.js';

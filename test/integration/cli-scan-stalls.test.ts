@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { RegistryClient } from '../../src/registry/registry-client.js';
+import { RegistryReader } from '../../src/registry/registry-reader.js';
 import { RegistryClients } from '../../src/service/registry-clients.js';
 import { startFakeEngine, type FakeEngine } from '../support/fake-docker-engine.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
@@ -92,7 +92,7 @@ describe('pushgate scan against a registry that dribbles a blob', () => {
 
   it('does not blame the registry while the reader is the slow one', async () => {
     // Windows of 300 ms, a reader that takes 700 ms per chunk: the socket is paused, not stalled.
-    const client = new RegistryClient({
+    const client = new RegistryReader({
       registry: registry.host,
       plainHttp: true,
       timeouts: { minBodyBytesPerSecond: 1024, bodyStallWindowMs: 300 },

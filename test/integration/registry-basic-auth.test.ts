@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient, type RegistryClientOptions } from '../../src/registry/registry-client.js';
+import { RegistryReader, type RegistryOptions } from '../../src/registry/registry-reader.js';
 import { startRedirectProxy, type RedirectProxy } from '../support/redirect-proxy.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { pushSimpleImage, type SimpleImage } from '../support/registry-push.js';
@@ -17,7 +17,7 @@ describe('registry client with htpasswd auth and redirected blobs (real registry
   let proxy: RedirectProxy;
   let image: SimpleImage;
   const layer = Buffer.alloc(200_000, 7);
-  const clients: RegistryClient[] = [];
+  const clients: RegistryReader[] = [];
 
   beforeAll(async () => {
     registry = await startRegistry({ auth: 'htpasswd' });
@@ -34,8 +34,8 @@ describe('registry client with htpasswd auth and redirected blobs (real registry
     await registry?.stop();
   });
 
-  function client(host: string, options: Partial<RegistryClientOptions> = {}): RegistryClient {
-    const c = new RegistryClient({
+  function client(host: string, options: Partial<RegistryOptions> = {}): RegistryReader {
+    const c = new RegistryReader({
       registry: host,
       plainHttp: true,
       retry: { attempts: 2, baseDelayMs: 10 },

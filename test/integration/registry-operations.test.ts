@@ -1,20 +1,20 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../src/registry/registry-client.js';
-import { referrersTag } from '../../src/registry/registry-client.js';
+import { RegistryWriter } from '../../src/registry/registry-writer.js';
+import { referrersTag } from '../../src/registry/registry-reader.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { pushBlob, pushManifest, pushSimpleImage, type SimpleImage } from '../support/registry-push.js';
 
 /** Tags, delete, put and referrers against CNCF distribution 2.8 without auth. */
 describe('registry client operations (real registry)', () => {
   let registry: TestRegistry;
-  let client: RegistryClient;
+  let client: RegistryWriter;
   let image: SimpleImage;
 
   beforeAll(async () => {
     registry = await startRegistry();
-    client = new RegistryClient({
+    client = new RegistryWriter({
       registry: registry.host,
       plainHttp: true,
       retry: { attempts: 2, baseDelayMs: 10 },
@@ -28,7 +28,7 @@ describe('registry client operations (real registry)', () => {
   });
 
   it('refuses plain HTTP unless asked for', async () => {
-    const https = new RegistryClient({ registry: registry.host, retry: { attempts: 1 } });
+    const https = new RegistryWriter({ registry: registry.host, retry: { attempts: 1 } });
     try {
       // Without plainHttp the client speaks TLS to the registry, which answers plain HTTP.
       await expect(https.headManifest('team/app', 'v1')).rejects.toMatchObject({
@@ -67,7 +67,7 @@ describe('registry client operations (real registry)', () => {
     });
     await new Promise<void>((resolve) => pager.listen(0, '127.0.0.1', () => resolve()));
     const address = pager.address() as AddressInfo;
-    const pagedClient = new RegistryClient({ registry: `127.0.0.1:${address.port}`, plainHttp: true });
+    const pagedClient = new RegistryWriter({ registry: `127.0.0.1:${address.port}`, plainHttp: true });
     try {
       expect(await pagedClient.listTags('team/paged', { pageSize: 2 })).toEqual([...tags].sort());
       expect(requests).toEqual([

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseReference } from '../../src/image/reference.js';
+import { parseReference } from '../../src/oci/reference.js';
 import { RegistrySource } from '../../src/image/registry-source.js';
-import { RegistryClient } from '../../src/registry/registry-client.js';
+import { RegistryReader } from '../../src/registry/registry-reader.js';
 import { buildImage, buildIndex, type BuiltImage, type BuiltIndex } from '../support/image-builder.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { pushBuilt, pushManifest } from '../support/registry-push.js';
@@ -15,14 +15,14 @@ async function readAll(stream: Readable): Promise<Buffer> {
 
 describe('RegistrySource (real registry)', () => {
   let registry: TestRegistry;
-  let client: RegistryClient;
+  let client: RegistryReader;
   let amd64: BuiltImage;
   let arm64: BuiltImage;
   let index: BuiltIndex;
 
   beforeAll(async () => {
     registry = await startRegistry({ auth: 'htpasswd' });
-    client = new RegistryClient({
+    client = new RegistryReader({
       registry: registry.host,
       plainHttp: true,
       credentials: { username: registry.username ?? '', password: registry.password ?? '' },

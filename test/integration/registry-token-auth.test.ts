@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient, type RegistryClientOptions } from '../../src/registry/registry-client.js';
+import { type RegistryOptions } from '../../src/registry/registry-reader.js';
+import { RegistryWriter } from '../../src/registry/registry-writer.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { pushSimpleImage, type SimpleImage } from '../support/registry-push.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -11,7 +12,7 @@ describe('registry client with token auth (real registry)', () => {
   let registry: TestRegistry;
   let image: SimpleImage;
   let dir: { path: string; remove(): Promise<void> };
-  const clients: RegistryClient[] = [];
+  const clients: RegistryWriter[] = [];
 
   beforeAll(async () => {
     registry = await startRegistry({
@@ -34,9 +35,9 @@ describe('registry client with token auth (real registry)', () => {
     await dir?.remove();
   });
 
-  function client(options: Partial<RegistryClientOptions> = {}): RegistryClient {
+  function client(options: Partial<RegistryOptions> = {}): RegistryWriter {
     const issuer = registry.tokenIssuer?.host ?? '';
-    const c = new RegistryClient({
+    const c = new RegistryWriter({
       registry: registry.host,
       plainHttp: true,
       allowedHosts: [issuer],
@@ -132,7 +133,7 @@ describe('registry client with token auth (real registry)', () => {
 
   it('refuses to send credentials to a token realm that is not allowed', async () => {
     const before = registry.tokenIssuer?.requests.length ?? 0;
-    const c = new RegistryClient({
+    const c = new RegistryWriter({
       registry: registry.host,
       plainHttp: true,
       allowedHosts: [],

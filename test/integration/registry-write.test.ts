@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../src/registry/registry-client.js';
-import { digestOf } from '../../src/registry/digest.js';
+import { RegistryWriter } from '../../src/registry/registry-writer.js';
+import { digestOf } from '../../src/oci/digest.js';
 import { failOnUnhandledErrors } from '../support/fail-on-unhandled-errors.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { pushBlob, pushSimpleImage } from '../support/registry-push.js';
@@ -61,11 +61,11 @@ async function startMountRefusingProxy(
 describe('registry client writes: blob upload and cross-repository mount (real registry)', () => {
   failOnUnhandledErrors();
   let registry: TestRegistry;
-  let client: RegistryClient;
+  let client: RegistryWriter;
 
   beforeAll(async () => {
     registry = await startRegistry();
-    client = new RegistryClient({
+    client = new RegistryWriter({
       registry: registry.host,
       plainHttp: true,
       retry: { attempts: 2, baseDelayMs: 10 },
@@ -109,7 +109,7 @@ describe('registry client writes: blob upload and cross-repository mount (real r
 
   it('copies the blob when the registry answers the mount with an ordinary upload (202)', async () => {
     const proxy = await startMountRefusingProxy(registry.url);
-    const viaProxy = new RegistryClient({ registry: proxy.host, plainHttp: true, retry: { attempts: 1 } });
+    const viaProxy = new RegistryWriter({ registry: proxy.host, plainHttp: true, retry: { attempts: 1 } });
     try {
       const image = await pushSimpleImage(registry, 'write/copy-source', 'v1');
       const layer = image.layers[0];
@@ -137,7 +137,7 @@ describe('registry client writes: blob upload and cross-repository mount (real r
 
   it('streams a large blob through the copy fallback: memory does not grow with the blob', async () => {
     const proxy = await startMountRefusingProxy(registry.url);
-    const viaProxy = new RegistryClient({ registry: proxy.host, plainHttp: true, retry: { attempts: 1 } });
+    const viaProxy = new RegistryWriter({ registry: proxy.host, plainHttp: true, retry: { attempts: 1 } });
     try {
       const big = randomBytes(128 * 1024 * 1024);
       const uploaded = await pushBlob(registry, 'write/big-source', big);
@@ -202,7 +202,7 @@ describe('cross-repository mount with token auth (real registry)', () => {
   });
 
   it('asks for push on the target and pull on the source in one token', async () => {
-    const client = new RegistryClient({
+    const client = new RegistryWriter({
       registry: registry.host,
       plainHttp: true,
       credentials: { username: registry.username ?? '', password: registry.password ?? '' },

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { PushgateConfig, RegistryConfig } from '../../config/types.js';
-import { parseReference } from '../../image/reference.js';
+import { isDigest } from '../../oci/digest.js';
+import { parseReference } from '../../oci/reference.js';
 import { findRegistryByHost } from '../../config/registry-hosts.js';
 import { isRecord } from '../../is-record.js';
 import type { Queues } from '../../queue/create-queues.js';
@@ -35,8 +36,6 @@ export interface ApiDeps {
     }>;
   };
 }
-
-const DIGEST = /^sha(256:[a-f0-9]{64}|512:[a-f0-9]{128})$/;
 
 function queryString(value: unknown, name: string, max = 512): string | undefined {
   if (value === undefined) return undefined;
@@ -74,7 +73,7 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.get('/images/:digest', async (req, res) => {
     const digest = String(req.params.digest);
-    if (!DIGEST.test(digest))
+    if (!isDigest(digest))
       throw new HttpError(400, 'BAD_REQUEST', 'digest must be sha256:<64 hex> (or sha512)');
     const registry = queryString(req.query.registry, 'registry');
     const repository = queryString(req.query.repository, 'repository');

@@ -12,9 +12,10 @@ import type { PlannedAction } from '../../../src/actions/planned-action.js';
 import { runActions, type ActionLogger } from '../../../src/actions/run-actions.js';
 import { SecretValue } from '../../../src/actions/secret-value.js';
 import type { EnforcementConfig } from '../../../src/config/types.js';
-import { MediaType } from '../../../src/image/media-types.js';
-import { digestOf } from '../../../src/registry/digest.js';
-import { RegistryClient, referrersTag } from '../../../src/registry/registry-client.js';
+import { MediaType } from '../../../src/oci/media-types.js';
+import { digestOf } from '../../../src/oci/digest.js';
+import { referrersTag } from '../../../src/registry/registry-reader.js';
+import { RegistryWriter } from '../../../src/registry/registry-writer.js';
 import type { ImageRecord } from '../../../src/store/types.js';
 import { failOnUnhandledErrors } from '../../support/fail-on-unhandled-errors.js';
 import { freePort } from '../../support/ports.js';
@@ -65,12 +66,12 @@ async function startReceiver(
 describe('enforcement actions on a real registry (CNCF distribution 2.8)', () => {
   failOnUnhandledErrors();
   let registry: TestRegistry;
-  let client: RegistryClient;
+  let client: RegistryWriter;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
   beforeAll(async () => {
     registry = await startRegistry();
-    client = new RegistryClient({
+    client = new RegistryWriter({
       registry: registry.host,
       plainHttp: true,
       retry: { attempts: 2, baseDelayMs: 10 },
@@ -429,7 +430,7 @@ describe('enforcement actions on a real registry (CNCF distribution 2.8)', () =>
   });
 
   it('a registry that cannot be reached fails the action transiently: the job may be retried', async () => {
-    const down = new RegistryClient({
+    const down = new RegistryWriter({
       registry: `127.0.0.1:${await freePort()}`,
       plainHttp: true,
       retry: { attempts: 1 },

@@ -1,4 +1,4 @@
-import type { HistoryEntry, ImageConfig, Platform } from '../../../src/image/types.js';
+import type { HistoryEntry, ImageConfig, Platform } from '../../../src/oci/types.js';
 import { FIXED_CREATED, jsonBlob, makeBlob, sha256Digest } from './blob.js';
 import { compressLayer } from './compress-layer.js';
 import { layerMediaType, MT } from './media-types.js';

@@ -1,4 +1,4 @@
-import type { Platform } from '../../../src/image/types.js';
+import type { Platform } from '../../../src/oci/types.js';
 import { FIXED_CREATED, jsonBlob, makeBlob, sha256Digest } from './blob.js';
 import { MT } from './media-types.js';
 import type { BuiltImage, BuiltIndex } from './types.js';

@@ -1,4 +1,4 @@
-import type { ContainerConfig, ImageConfig, Platform } from '../../../src/image/types.js';
+import type { ContainerConfig, ImageConfig, Platform } from '../../../src/oci/types.js';
 
 /**
  * One tar entry. Paths are written as Docker and BuildKit write them: a leading `/` is dropped

@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  RegistryClient,
-  referrersTag,
-  type RegistryClientOptions,
-} from '../../../src/registry/registry-client.js';
+import { referrersTag, type RegistryOptions } from '../../../src/registry/registry-reader.js';
+import { RegistryWriter } from '../../../src/registry/registry-writer.js';
 
 /**
  * Hostile and flaky registry behaviour a real registry will not produce, served by tiny fake
@@ -22,7 +19,7 @@ interface Fake {
 }
 
 const fakes: Fake[] = [];
-const clients: RegistryClient[] = [];
+const clients: RegistryWriter[] = [];
 
 async function fake(handler: Handler): Promise<Fake> {
   const requests: Fake['requests'] = [];
@@ -47,8 +44,8 @@ async function fake(handler: Handler): Promise<Fake> {
   return self;
 }
 
-function client(registry: Fake, options: Partial<RegistryClientOptions> = {}): RegistryClient {
-  const c = new RegistryClient({
+function client(registry: Fake, options: Partial<RegistryOptions> = {}): RegistryWriter {
+  const c = new RegistryWriter({
     registry: registry.host,
     plainHttp: true,
     retry: { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 },
@@ -94,7 +91,7 @@ async function caught(
   throw new Error('expected a rejection');
 }
 
-describe('RegistryClient against hostile registries', () => {
+describe('RegistryWriter against hostile registries', () => {
   it('refuses a manifest whose bytes do not match the requested digest', async () => {
     const registry = await fake((_req, res) => {
       const tampered = Buffer.from(manifestBody.toString().replace('"layers":[]', '"layers": []'));
@@ -414,7 +411,7 @@ describe('RegistryClient against hostile registries', () => {
   });
 });
 
-describe('RegistryClient retries', () => {
+describe('RegistryWriter retries', () => {
   it('retries 503s with backoff, then succeeds', async () => {
     let calls = 0;
     const registry = await fake((_req, res) => {
@@ -536,7 +533,7 @@ describe('RegistryClient retries', () => {
     const host = registry.host;
     await new Promise<void>((resolve) => registry.server.close(() => resolve()));
     fakes.splice(fakes.indexOf(registry), 1);
-    const c = new RegistryClient({ registry: host, plainHttp: true, retry: { attempts: 2, baseDelayMs: 5 } });
+    const c = new RegistryWriter({ registry: host, plainHttp: true, retry: { attempts: 2, baseDelayMs: 5 } });
     clients.push(c);
     const err = await caught(c.headManifest('team/app', 'v1'));
     expect(err.code).toBe('REGISTRY_UNREACHABLE');

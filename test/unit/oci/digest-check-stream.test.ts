@@ -1,15 +1,15 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { digestOf } from '../../../src/registry/digest.js';
-import { VerifyStream } from '../../../src/registry/verify-stream.js';
+import { digestOf } from '../../../src/oci/digest.js';
+import { DigestCheckStream } from '../../../src/oci/digest-check-stream.js';
 
 async function run(
   chunks: Buffer[],
   digest: string,
   size: number,
 ): Promise<{ out: Buffer; error?: unknown }> {
-  const verify = new VerifyStream({ digest, size, what: 'blob test' });
+  const verify = new DigestCheckStream({ digest, size, what: 'blob test' });
   const out: Buffer[] = [];
   try {
     await pipeline(Readable.from(chunks), verify, async (source: AsyncIterable<Buffer>) => {
@@ -21,7 +21,7 @@ async function run(
   }
 }
 
-describe('VerifyStream', () => {
+describe('DigestCheckStream', () => {
   const data = Buffer.from('0123456789abcdef');
   const digest = digestOf(data);
 
@@ -53,7 +53,7 @@ describe('VerifyStream', () => {
   });
 
   it('refuses digests it cannot verify', () => {
-    expect(() => new VerifyStream({ digest: `md5:${'a'.repeat(32)}`, size: 1, what: 'x' })).toThrow(
+    expect(() => new DigestCheckStream({ digest: `md5:${'a'.repeat(32)}`, size: 1, what: 'x' })).toThrow(
       /not supported/,
     );
   });

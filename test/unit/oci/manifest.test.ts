@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from '../../../src/image/manifest.js';
+import { parseManifest } from '../../../src/oci/manifest.js';
 
 const digest = `sha256:${'a'.repeat(64)}`;
 const descriptor = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: 1 };

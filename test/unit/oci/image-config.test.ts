@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonDepth, MAX_JSON_DEPTH, parseImageConfig } from '../../../src/image/image-config.js';
+import { jsonDepth, MAX_JSON_DEPTH, parseImageConfig } from '../../../src/oci/image-config.js';
 import { isPushgateError } from '../../../src/errors.js';
 
 const parse = (value: unknown): ReturnType<typeof parseImageConfig> =>

@@ -1,5 +1,5 @@
 import { PushgateError } from '../errors.js';
-import { parseDigest } from '../registry/digest.js';
+import { parseDigest } from './digest.js';
 import { printable } from '../escape-text.js';
 
 /** A registry image reference, normalised the way Docker does it. */

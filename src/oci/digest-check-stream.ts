@@ -1,30 +1,44 @@
+import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { PushgateError } from '../errors.js';
+import { PushgateError, withContext } from '../errors.js';
 import { createDigestHash, parseDigest } from './digest.js';
 
-export interface VerifyStreamOptions {
+export interface DigestCheckOptions {
   digest: string;
   size: number;
-  /** Names the content in errors, e.g. "blob team/app@sha256:…". */
+  /** Names the content in errors, e.g. "pull blob team/app@sha256:…", "layer sha256:…". */
   what: string;
+  /** Buffering on each side; the layer walker passes 1 MiB to cut per-chunk overhead. */
+  highWaterMark?: number;
 }
 
 /**
+ * The one digest-and-size check for streamed content (registry blobs, layers the walker reads).
  * Passes bytes through while hashing and counting them. It never lets more than `size` bytes
  * through (the excess is an immediate SIZE_MISMATCH), and at end of input it fails with
  * SIZE_MISMATCH (too short) or DIGEST_MISMATCH instead of ending cleanly — so a consumer that
  * reads to EOF knows the content was what the descriptor promised.
  */
-export class VerifyStream extends Transform {
+export class DigestCheckStream extends Transform {
   private readonly expected: string;
   private readonly size: number;
   private readonly what: string;
-  private readonly hash;
+  private readonly hash: Hash;
   private seen = 0;
 
-  constructor(options: VerifyStreamOptions) {
-    super();
-    const { algorithm } = parseDigest(options.digest);
+  /** Throws MANIFEST_INVALID, naming `what`, for a digest it cannot verify or a size that is not one. */
+  constructor(options: DigestCheckOptions) {
+    super(
+      options.highWaterMark === undefined
+        ? {}
+        : { readableHighWaterMark: options.highWaterMark, writableHighWaterMark: options.highWaterMark },
+    );
+    let algorithm;
+    try {
+      ({ algorithm } = parseDigest(options.digest));
+    } catch (err) {
+      throw withContext(options.what, err);
+    }
     if (!Number.isSafeInteger(options.size) || options.size < 0) {
       throw new PushgateError(
         'MANIFEST_INVALID',
@@ -38,7 +52,7 @@ export class VerifyStream extends Transform {
   }
 
   /** Bytes passed through so far. */
-  get bytesSeen(): number {
+  get bytes(): number {
     return this.seen;
   }
 
@@ -47,10 +61,8 @@ export class VerifyStream extends Transform {
       callback(
         new PushgateError(
           'SIZE_MISMATCH',
-          `${this.what}: more than the ${this.size} bytes the descriptor declares`,
-          {
-            details: { expectedSize: this.size },
-          },
+          `${this.what}: content is longer than its declared size ${this.size} (${this.seen + chunk.length} bytes so far)`,
+          { details: { expectedSize: this.size } },
         ),
       );
       return;
@@ -76,10 +88,8 @@ export class VerifyStream extends Transform {
       callback(
         new PushgateError(
           'DIGEST_MISMATCH',
-          `${this.what}: content has digest ${actual}, expected ${this.expected}`,
-          {
-            details: { expected: this.expected, actual },
-          },
+          `${this.what}: content digest is ${actual}, expected ${this.expected}`,
+          { details: { expected: this.expected, actual } },
         ),
       );
       return;

@@ -1,8 +1,17 @@
+import { PushgateError, type ErrorCode } from '../errors.js';
+
 /**
- * Decoding of one 512-byte tar header block (ustar, GNU and v7 layouts) and of PAX extended
- * header records. Every numeric field is validated: a negative or non-numeric size is an error,
- * never a silently huge or negative number.
+ * The one tar header decoder, for layer tars (the walker's streaming reader) and image archives
+ * (the docker-archive / OCI layout index): one 512-byte header block (ustar, GNU and v7 layouts),
+ * PAX extended header records and GNU long names. Every numeric field is validated: a negative or
+ * non-numeric size is an error, never a silently huge or negative number.
+ *
+ * Errors are PushgateErrors with the caller's `code` (LAYER_CORRUPT for a layer, ARCHIVE_INVALID
+ * for an image archive) and a bare message; callers add where in which file it happened.
  */
+
+/** Whose tar it is: a layer's or an image archive's. */
+export type TarErrorCode = Extract<ErrorCode, 'LAYER_CORRUPT' | 'ARCHIVE_INVALID'>;
 
 /** What a header block says, before PAX / GNU long names are applied. */
 export interface RawTarHeader {
@@ -27,8 +36,6 @@ export interface PaxRecords {
   mtime?: number;
 }
 
-export class TarFormatError extends Error {}
-
 /** Reads a NUL-terminated string field. */
 function field(block: Buffer, start: number, length: number): string {
   let end = start;
@@ -41,15 +48,21 @@ function field(block: Buffer, start: number, length: number): string {
  * A numeric field: octal digits padded by spaces or NULs, or GNU base-256 when the high bit of
  * the first byte is set.
  */
-export function parseNumeric(block: Buffer, start: number, length: number, what: string): number {
+export function parseNumeric(
+  block: Buffer,
+  start: number,
+  length: number,
+  what: string,
+  code: TarErrorCode,
+): number {
   const end = start + length;
   const lead = block[start];
   if (lead & 0x80) {
-    if (lead === 0xff) throw new TarFormatError(`negative ${what} in base-256 field`);
+    if (lead === 0xff) throw new PushgateError(code, `negative ${what} in base-256 field`);
     let value = lead & 0x7f;
     for (let i = start + 1; i < end; i++) {
       value = value * 256 + block[i];
-      if (value > Number.MAX_SAFE_INTEGER) throw new TarFormatError(`${what} is too large`);
+      if (value > Number.MAX_SAFE_INTEGER) throw new PushgateError(code, `${what} is too large`);
     }
     return value;
   }
@@ -60,13 +73,13 @@ export function parseNumeric(block: Buffer, start: number, length: number, what:
   for (; i < end; i++) {
     const c = block[i];
     if (c === 0x20 || c === 0) break;
-    if (c < 0x30 || c > 0x37) throw new TarFormatError(`${what} field is not octal`);
+    if (c < 0x30 || c > 0x37) throw new PushgateError(code, `${what} field is not octal`);
     value = value * 8 + (c - 0x30);
     digits++;
   }
   for (; i < end; i++) {
     const c = block[i];
-    if (c !== 0x20 && c !== 0) throw new TarFormatError(`${what} field is not octal`);
+    if (c !== 0x20 && c !== 0) throw new PushgateError(code, `${what} field is not octal`);
   }
   return digits === 0 ? 0 : value;
 }
@@ -79,9 +92,17 @@ export function isZeroBlock(block: Buffer, start: number): boolean {
   return true;
 }
 
-/** Decodes the header block at `block[start..start+512]`; throws TarFormatError when invalid. */
-export function decodeTarHeader(block: Buffer, start: number): RawTarHeader {
-  // Checksum: sum of all bytes with the checksum field read as spaces; some old tars sum signed bytes.
+/**
+ * True when the header block's stored checksum is the sum of its bytes (the checksum field read as
+ * spaces); some old tars summed signed bytes, and either is accepted, as GNU tar and Go do.
+ */
+export function checksumMatches(block: Buffer, start: number): boolean {
+  let stored: number;
+  try {
+    stored = parseNumeric(block, start + 148, 8, 'checksum', 'ARCHIVE_INVALID');
+  } catch {
+    return false;
+  }
   let unsigned = 0;
   let signed = 0;
   for (let i = start; i < start + 512; i++) {
@@ -89,8 +110,12 @@ export function decodeTarHeader(block: Buffer, start: number): RawTarHeader {
     unsigned += b;
     signed += b > 127 ? b - 256 : b;
   }
-  const stored = parseNumeric(block, start + 148, 8, 'checksum');
-  if (stored !== unsigned && stored !== signed) throw new TarFormatError('header checksum mismatch');
+  return stored === unsigned || stored === signed;
+}
+
+/** Decodes the header block at `block[start..start+512]`; throws a PushgateError with `code` when invalid. */
+export function decodeTarHeader(block: Buffer, start: number, code: TarErrorCode): RawTarHeader {
+  if (!checksumMatches(block, start)) throw new PushgateError(code, 'checksum mismatch');
 
   const typeflag = String.fromCharCode(block[start + 156]);
   // 'ustar\0' (POSIX) carries a name prefix; 'ustar ' (GNU) uses that area for other fields.
@@ -109,21 +134,21 @@ export function decodeTarHeader(block: Buffer, start: number): RawTarHeader {
     name,
     linkname: field(block, start + 157, 100),
     typeflag,
-    mode: parseNumeric(block, start + 100, 8, 'mode') & 0o7777,
-    uid: parseNumeric(block, start + 108, 8, 'uid'),
-    gid: parseNumeric(block, start + 116, 8, 'gid'),
-    size: parseNumeric(block, start + 124, 12, 'size'),
-    mtime: parseNumeric(block, start + 136, 12, 'mtime'),
+    mode: parseNumeric(block, start + 100, 8, 'mode', code) & 0o7777,
+    uid: parseNumeric(block, start + 108, 8, 'uid', code),
+    gid: parseNumeric(block, start + 116, 8, 'gid', code),
+    size: parseNumeric(block, start + 124, 12, 'size', code),
+    mtime: parseNumeric(block, start + 136, 12, 'mtime', code),
   };
 }
 
 const DECIMAL = /^[0-9]+$/;
 
-function safeInteger(value: string, key: string): number {
+function safeInteger(value: string, key: string, code: TarErrorCode): number {
   if (!DECIMAL.test(value))
-    throw new TarFormatError(`PAX ${key} ${JSON.stringify(value.slice(0, 40))} is not a decimal number`);
+    throw new PushgateError(code, `PAX ${key} ${JSON.stringify(value.slice(0, 40))} is not a decimal number`);
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new TarFormatError(`PAX ${key} is too large`);
+  if (!Number.isSafeInteger(n)) throw new PushgateError(code, `PAX ${key} is too large`);
   return n;
 }
 
@@ -131,7 +156,7 @@ function safeInteger(value: string, key: string): number {
  * Parses PAX records (`"%d %s=%s\n"`). `into` receives the keys pushgate applies; later records
  * override earlier ones, as POSIX says.
  */
-export function parsePax(buf: Buffer, into: PaxRecords = {}): PaxRecords {
+export function parsePax(buf: Buffer, into: PaxRecords, code: TarErrorCode): PaxRecords {
   let pos = 0;
   while (pos < buf.length) {
     // Trailing NUL padding after the last record is tolerated (some writers add it).
@@ -143,12 +168,12 @@ export function parsePax(buf: Buffer, into: PaxRecords = {}): PaxRecords {
       space++;
     }
     if (space === pos || buf[space] !== 0x20 || len <= space - pos + 1 || pos + len > buf.length) {
-      throw new TarFormatError('malformed PAX record length');
+      throw new PushgateError(code, 'malformed PAX record length');
     }
     const recordEnd = pos + len;
-    if (buf[recordEnd - 1] !== 0x0a) throw new TarFormatError('PAX record does not end with a newline');
+    if (buf[recordEnd - 1] !== 0x0a) throw new PushgateError(code, 'PAX record does not end with a newline');
     const eq = buf.indexOf(0x3d, space + 1);
-    if (eq === -1 || eq >= recordEnd) throw new TarFormatError('PAX record has no "="');
+    if (eq === -1 || eq >= recordEnd) throw new PushgateError(code, 'PAX record has no "="');
     const key = buf.toString('utf8', space + 1, eq);
     const value = buf.toString('utf8', eq + 1, recordEnd - 1);
     switch (key) {
@@ -159,13 +184,13 @@ export function parsePax(buf: Buffer, into: PaxRecords = {}): PaxRecords {
         into.linkpath = value;
         break;
       case 'size':
-        into.size = safeInteger(value, key);
+        into.size = safeInteger(value, key, code);
         break;
       case 'uid':
-        into.uid = safeInteger(value, key);
+        into.uid = safeInteger(value, key, code);
         break;
       case 'gid':
-        into.gid = safeInteger(value, key);
+        into.gid = safeInteger(value, key, code);
         break;
       case 'mtime': {
         const t = Number(value);

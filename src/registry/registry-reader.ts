@@ -1,15 +1,17 @@
 import { pipeline, type Readable } from 'node:stream';
 import { PushgateError, withContext } from '../errors.js';
-import { isValidRepository, isValidTag, registryApiHost } from '../image/reference.js';
-import { parseManifest } from '../image/manifest.js';
-import { isSchema1MediaType, MANIFEST_ACCEPT, MediaType } from '../image/media-types.js';
-import type { Descriptor } from '../image/types.js';
+import { printable } from '../escape-text.js';
+import { digestOf, parseDigest, verifyBuffer } from '../oci/digest.js';
+import { DigestCheckStream } from '../oci/digest-check-stream.js';
+import { MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.js';
+import { isSchema1MediaType, MANIFEST_ACCEPT, MediaType } from '../oci/media-types.js';
+import { registryApiHost } from '../oci/reference.js';
+import type { Descriptor } from '../oci/types.js';
 import { RegistryAuth, type AuthState } from './auth.js';
+import { checkDigestReference, checkManifestReference, checkRepository, pullScope } from './check-request.js';
 import { hasCredentials, type RegistryCredentials } from './credentials.js';
-import { digestOf, parseDigest, verifyBuffer } from './digest.js';
 import { loadDockerConfig } from './docker-config.js';
 import { nextLink } from './link-header.js';
-import { printable } from '../escape-text.js';
 import { readBodyCapped } from './read-body.js';
 import { registryErrorFrom } from './registry-error.js';
 import { SsrfGuard } from './ssrf-guard.js';
@@ -23,19 +25,12 @@ import {
   type RetryOptions,
   type TimeoutOptions,
 } from './transport.js';
-import { VerifyStream } from './verify-stream.js';
 
-/** Manifests and configs larger than this are refused (distribution's PUT limit, c/image's read limit). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const MAX_TAG_PAGES = 10_000;
 const MAX_TAGS = 1_000_000;
 const MAX_REFERRER_PAGES = 100;
-/**
- * Largest blob copied through memory when a registry answers a cross-repository mount by starting
- * an upload instead (mount unsupported or refused): the transport sends whole buffers, not streams.
- */
 
-export interface RegistryClientOptions {
+export interface RegistryOptions {
   /** Registry as named in references: `docker.io`, `ghcr.io`, `localhost:5000`. */
   registry: string;
   /**
@@ -86,15 +81,6 @@ export interface ReferrersResult {
   via: 'api' | 'tag';
 }
 
-export interface PutManifestResult {
-  digest: string;
-  /** `OCI-Subject` of the answer: set when the registry indexed the manifest's `subject` (referrers API). */
-  ociSubject?: string;
-}
-
-/** How a blob got into the target repository. */
-export type MountResult = 'mounted' | 'copied';
-
 export interface ListTagsOptions {
   /** `n` per page; the registry's default when unset. */
   pageSize?: number;
@@ -129,7 +115,7 @@ export function referrersTag(digest: string): string {
   return `${algorithm}-${encoded}`;
 }
 
-interface Call {
+interface RegistryCall {
   method: 'GET' | 'HEAD' | 'PUT' | 'DELETE' | 'POST';
   /** Path after `/v2/`, or an absolute URL already checked to be on the registry origin. */
   path: string | URL;
@@ -141,19 +127,21 @@ interface Call {
 }
 
 /**
- * An OCI Distribution client for one registry. Every manifest and blob is verified against its
- * digest and size; hosts are checked by the SSRF guard; auth, redirects and retries are handled
- * below, so callers only see content or a PushgateError that names the operation.
+ * An OCI Distribution client for one registry that only reads: manifests, blobs, tags, referrers.
+ * Every manifest and blob is verified against its digest and size; hosts are checked by the SSRF
+ * guard; auth, redirects and retries are handled below, so callers only see content or a
+ * PushgateError that names the operation. Writes (delete, push, mount, upload) are
+ * `RegistryWriter`'s, which only `src/actions` is handed: everything else holds a reader.
  */
-export class RegistryClient {
+export class RegistryReader {
   readonly registry: string;
   readonly apiHost: string;
-  private readonly guard: SsrfGuard;
+  protected readonly guard: SsrfGuard;
   private readonly transport: HttpTransport;
   private readonly auth: RegistryAuth;
   private readonly userAgent: string;
 
-  constructor(options: RegistryClientOptions) {
+  constructor(options: RegistryOptions) {
     this.registry = options.registry;
     this.apiHost = registryApiHost(options.registry);
     this.userAgent = options.userAgent ?? 'pushgate';
@@ -198,16 +186,7 @@ export class RegistryClient {
   /** Resolves a tag (or digest) to the manifest's digest, media type and size without a pull. */
   async headManifest(repository: string, reference: string): Promise<ManifestHead> {
     const what = `resolve ${this.describe(repository, reference)}`;
-    checkRepository(repository, what);
-    const byDigest = checkManifestReference(reference, what);
-    const response = await this.call({
-      method: 'HEAD',
-      path: `${repository}/manifests/${reference}`,
-      headers: { accept: MANIFEST_ACCEPT },
-      scopes: [pullScope(repository)],
-      what,
-    });
-    if (response.status !== 200) throw await registryErrorFrom(response, what);
+    const { response, byDigest } = await this.requestManifest('HEAD', repository, reference, what);
     await discardBody(response.body);
     const mediaType = contentType(response) ?? '';
     if (isSchema1MediaType(mediaType)) throw schema1(what);
@@ -236,16 +215,7 @@ export class RegistryClient {
    */
   async getManifest(repository: string, reference: string, expectedSize?: number): Promise<FetchedManifest> {
     const what = `pull manifest ${this.describe(repository, reference)}`;
-    checkRepository(repository, what);
-    const byDigest = checkManifestReference(reference, what);
-    const response = await this.call({
-      method: 'GET',
-      path: `${repository}/manifests/${reference}`,
-      headers: { accept: MANIFEST_ACCEPT },
-      scopes: [pullScope(repository)],
-      what,
-    });
-    if (response.status !== 200) throw await registryErrorFrom(response, what);
+    const { response, byDigest } = await this.requestManifest('GET', repository, reference, what);
     const transportType = contentType(response);
     if (isSchema1MediaType(transportType)) {
       await discardBody(response.body);
@@ -254,7 +224,7 @@ export class RegistryClient {
     const body = await readBodyCapped(response.body, response.headers, MAX_MANIFEST_BYTES, what);
     let digest: string;
     if (byDigest) {
-      verifyBuffer(body, reference, what, expectedSize);
+      verifyBuffer(body, reference, `${what}: content`, expectedSize);
       digest = reference;
     } else {
       if (expectedSize !== undefined && body.length !== expectedSize) {
@@ -275,6 +245,26 @@ export class RegistryClient {
     };
   }
 
+  /** A manifest request with the full Accept list; a 200 or the registry's error. */
+  private async requestManifest(
+    method: 'GET' | 'HEAD',
+    repository: string,
+    reference: string,
+    what: string,
+  ): Promise<{ response: HttpResponse; byDigest: boolean }> {
+    checkRepository(repository, what);
+    const byDigest = checkManifestReference(reference, what);
+    const response = await this.call({
+      method,
+      path: `${repository}/manifests/${reference}`,
+      headers: { accept: MANIFEST_ACCEPT },
+      scopes: [pullScope(repository)],
+      what,
+    });
+    if (response.status !== 200) throw await registryErrorFrom(response, what);
+    return { response, byDigest };
+  }
+
   /**
    * The raw bytes of a blob as a stream that fails with SIZE_MISMATCH / DIGEST_MISMATCH at EOF
    * when they are not what the descriptor promises, and never yields more than descriptor.size.
@@ -282,12 +272,7 @@ export class RegistryClient {
   async getBlob(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<Readable> {
     const what = `pull blob ${this.describe(repository, descriptor.digest)}`;
     checkRepository(repository, what);
-    let verify: VerifyStream;
-    try {
-      verify = new VerifyStream({ digest: descriptor.digest, size: descriptor.size, what });
-    } catch (err) {
-      throw withContext(what, err);
-    }
+    const verify = new DigestCheckStream({ digest: descriptor.digest, size: descriptor.size, what });
     const response = await this.call({
       method: 'GET',
       path: `${repository}/blobs/${descriptor.digest}`,
@@ -374,220 +359,6 @@ export class RegistryClient {
     throw new PushgateError('REGISTRY_ERROR', `${what}: more than ${MAX_TAG_PAGES} pages`);
   }
 
-  /** Deletes a manifest by digest (the registry must have deletes enabled). */
-  async deleteManifest(repository: string, digest: string): Promise<void> {
-    const what = `delete manifest ${this.describe(repository, digest)}`;
-    checkRepository(repository, what);
-    try {
-      parseDigest(digest, 'REFERENCE_INVALID');
-    } catch (err) {
-      throw withContext(what, err);
-    }
-    const response = await this.call({
-      method: 'DELETE',
-      path: `${repository}/manifests/${digest}`,
-      scopes: [`repository:${repository}:delete`],
-      what,
-    });
-    if (response.status === 202 || response.status === 200 || response.status === 204) {
-      await discardBody(response.body);
-      return;
-    }
-    const error = await registryErrorFrom(response, what);
-    if (response.status === 405) {
-      throw new PushgateError('REGISTRY_ERROR', `${error.message} — deletes are disabled on this registry`, {
-        details: error.details,
-      });
-    }
-    throw error;
-  }
-
-  /**
-   * Uploads manifest bytes under `reference` (a tag, or the digest itself) and returns their digest.
-   * The referenced blobs must already be in the repository. The registry's Docker-Content-Digest,
-   * when present, must equal the digest of the bytes sent.
-   */
-  async putManifest(repository: string, reference: string, body: Buffer, mediaType: string): Promise<string> {
-    return (await this.putManifestDetails(repository, reference, body, mediaType)).digest;
-  }
-
-  /**
-   * `putManifest` that also reports the registry's `OCI-Subject` answer, which tells a client
-   * pushing a manifest with a `subject` whether it must maintain the referrers fallback tag.
-   */
-  async putManifestDetails(
-    repository: string,
-    reference: string,
-    body: Buffer,
-    mediaType: string,
-  ): Promise<PutManifestResult> {
-    const what = `push manifest ${this.describe(repository, reference)}`;
-    checkRepository(repository, what);
-    const byDigest = checkManifestReference(reference, what);
-    if (body.length > MAX_MANIFEST_BYTES) {
-      throw new PushgateError(
-        'BODY_TOO_LARGE',
-        `${what}: ${body.length} bytes exceeds the ${MAX_MANIFEST_BYTES}-byte limit`,
-      );
-    }
-    const digest = byDigest ? reference : digestOf(body);
-    if (byDigest) verifyBuffer(body, reference, what);
-    const response = await this.call({
-      method: 'PUT',
-      path: `${repository}/manifests/${reference}`,
-      headers: { 'content-type': mediaType },
-      body,
-      scopes: [`repository:${repository}:pull,push`],
-      what,
-    });
-    if (response.status < 200 || response.status > 299) throw await registryErrorFrom(response, what);
-    await discardBody(response.body);
-    const answered = headerValue(response.headers, 'docker-content-digest');
-    if (answered !== undefined && answered !== digest) {
-      throw new PushgateError(
-        'DIGEST_MISMATCH',
-        `${what}: registry stored ${printable(answered)}, expected ${digest}`,
-      );
-    }
-    const ociSubject = headerValue(response.headers, 'oci-subject');
-    return { digest, ...(ociSubject !== undefined && ociSubject !== '' ? { ociSubject } : {}) };
-  }
-
-  /**
-   * Uploads a small blob (report, empty config) with one POST and one monolithic PUT; returns its
-   * digest and size. Refused above 4 MiB: large content is mounted or streamed, not buffered.
-   */
-  async uploadBlob(repository: string, data: Buffer): Promise<{ digest: string; size: number }> {
-    const digest = digestOf(data);
-    const what = `push blob ${this.describe(repository, digest)}`;
-    checkRepository(repository, what);
-    if (data.length > MAX_MANIFEST_BYTES) {
-      throw new PushgateError(
-        'BODY_TOO_LARGE',
-        `${what}: ${data.length} bytes exceeds the ${MAX_MANIFEST_BYTES}-byte limit for uploaded blobs`,
-      );
-    }
-    const scopes = [`repository:${repository}:pull,push`];
-    const start = await this.call({ method: 'POST', path: `${repository}/blobs/uploads/`, scopes, what });
-    if (start.status !== 202) throw await registryErrorFrom(start, what);
-    await this.completeUpload(start, data, digest, scopes, what);
-    return { digest, size: data.length };
-  }
-
-  /**
-   * Makes blob `digest` of `fromRepository` available in `toRepository` on the same registry by a
-   * cross-repository mount (no bytes move). A registry that answers 202 started an ordinary upload
-   * instead (mount unsupported, or the source not readable as such): the blob is then read from
-   * the source, verified, and uploaded into that session. `size`, when known, saves a HEAD.
-   */
-  async mountBlob(
-    toRepository: string,
-    fromRepository: string,
-    digest: string,
-    size?: number,
-  ): Promise<MountResult> {
-    const what = `mount blob ${digest} from ${this.registry}/${printable(fromRepository, 256)} into ${this.registry}/${printable(toRepository, 256)}`;
-    checkRepository(toRepository, what);
-    checkRepository(fromRepository, what);
-    try {
-      parseDigest(digest, 'REFERENCE_INVALID');
-    } catch (err) {
-      throw withContext(what, err);
-    }
-    const scopes = [`repository:${toRepository}:pull,push`, pullScope(fromRepository)];
-    const query = `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`;
-    const start = await this.call({
-      method: 'POST',
-      path: `${toRepository}/blobs/uploads/${query}`,
-      scopes,
-      what,
-    });
-    if (start.status === 201) {
-      await discardBody(start.body);
-      return 'mounted';
-    }
-    if (start.status !== 202) throw await registryErrorFrom(start, what);
-    let blobSize: number;
-    try {
-      blobSize = size ?? (await this.blobSize(fromRepository, digest));
-    } catch (err) {
-      await discardBody(start.body);
-      throw withContext(`${what} (mount refused, copying)`, err);
-    }
-    // Streamed from the source into the upload session, verified on the way: never buffered.
-    const source = { size: blobSize, open: () => this.getBlob(fromRepository, { digest, size: blobSize }) };
-    await this.completeUpload(start, source, digest, scopes, `${what} (mount refused, copying)`);
-    return 'copied';
-  }
-
-  /** The size of a blob from a HEAD request. */
-  private async blobSize(repository: string, digest: string): Promise<number> {
-    const what = `stat blob ${this.describe(repository, digest)}`;
-    const response = await this.call({
-      method: 'HEAD',
-      path: `${repository}/blobs/${digest}`,
-      scopes: [pullScope(repository)],
-      what,
-    });
-    if (response.status !== 200) throw await registryErrorFrom(response, what);
-    await discardBody(response.body);
-    const size = Number(headerValue(response.headers, 'content-length') ?? NaN);
-    if (!Number.isSafeInteger(size) || size < 0) {
-      throw new PushgateError('REGISTRY_ERROR', `${what}: no usable Content-Length`);
-    }
-    return size;
-  }
-
-  /** Finishes an upload session (a 202 with a Location) with one monolithic PUT of `data`. */
-  private async completeUpload(
-    start: HttpResponse,
-    data: Buffer | { size: number; open: () => Promise<Readable> },
-    digest: string,
-    scopes: string[],
-    what: string,
-  ): Promise<void> {
-    await discardBody(start.body);
-    const location = headerValue(start.headers, 'location');
-    if (location === undefined || location === '') {
-      throw new PushgateError('REGISTRY_ERROR', `${what}: upload started without a Location`);
-    }
-    let target: URL;
-    try {
-      target = new URL(location, start.url);
-    } catch {
-      throw new PushgateError('REGISTRY_ERROR', `${what}: invalid upload Location "${printable(location)}"`);
-    }
-    // The session URL carries state but must stay on the registry: credentials go with it.
-    if (!this.guard.isRegistryOrigin(target)) {
-      throw new PushgateError(
-        'SSRF_BLOCKED',
-        `${what}: upload Location on another origin (${printable(target.origin)}) refused`,
-      );
-    }
-    target.searchParams.set('digest', digest);
-    const put = await this.call({
-      method: 'PUT',
-      path: target,
-      headers: {
-        'content-type': 'application/octet-stream',
-        // A buffer's length undici knows; a stream's must be declared (monolithic uploads need it).
-        ...(Buffer.isBuffer(data) ? {} : { 'content-length': String(data.size) }),
-      },
-      body: Buffer.isBuffer(data) ? data : data.open,
-      scopes,
-      what,
-    });
-    if (put.status !== 201 && put.status !== 204) throw await registryErrorFrom(put, what);
-    await discardBody(put.body);
-    const answered = headerValue(put.headers, 'docker-content-digest');
-    if (answered !== undefined && answered !== digest) {
-      throw new PushgateError(
-        'DIGEST_MISMATCH',
-        `${what}: registry stored ${printable(answered)}, expected ${digest}`,
-      );
-    }
-  }
-
   /**
    * Manifests that refer to `digest` (signatures, SBOMs, attestations) through the referrers API,
    * or the `sha256-<hex>` fallback tag when the API answers 404, 400 or 406.
@@ -595,11 +366,7 @@ export class RegistryClient {
   async referrers(repository: string, digest: string, artifactType?: string): Promise<ReferrersResult> {
     const what = `list referrers of ${this.describe(repository, digest)}`;
     checkRepository(repository, what);
-    try {
-      parseDigest(digest, 'REFERENCE_INVALID');
-    } catch (err) {
-      throw withContext(what, err);
-    }
+    checkDigestReference(digest, what);
     const query = artifactType !== undefined ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
     let target: string | URL = `${repository}/referrers/${digest}${query}`;
     const manifests: Descriptor[] = [];
@@ -656,7 +423,7 @@ export class RegistryClient {
     await this.transport.close();
   }
 
-  private describe(repository: string, reference: string): string {
+  protected describe(repository: string, reference: string): string {
     const separator = reference.includes(':') ? '@' : ':';
     return `${this.registry}/${printable(repository, 256)}${separator}${printable(reference, 160)}`;
   }
@@ -680,7 +447,7 @@ export class RegistryClient {
   }
 
   /** One registry request with authentication: learns the scheme from 401s and retries once or twice. */
-  private async call(call: Call): Promise<HttpResponse> {
+  protected async call(call: RegistryCall): Promise<HttpResponse> {
     const url = call.path instanceof URL ? call.path : new URL(`/v2/${call.path}`, this.guard.registryOrigin);
     try {
       let state: AuthState = await this.auth.authorize(call.scopes);
@@ -706,35 +473,6 @@ export class RegistryClient {
       throw withContext(call.what, err);
     }
   }
-}
-
-function pullScope(repository: string): string {
-  return `repository:${repository}:pull`;
-}
-
-function checkRepository(repository: string, what: string): void {
-  if (!isValidRepository(repository)) {
-    throw new PushgateError(
-      'REFERENCE_INVALID',
-      `${what}: "${printable(repository)}" is not a valid repository name`,
-    );
-  }
-}
-
-/** Validates a tag or digest for use in a URL path; true when it is a digest. */
-function checkManifestReference(reference: string, what: string): boolean {
-  if (reference.includes(':')) {
-    try {
-      parseDigest(reference, 'REFERENCE_INVALID');
-    } catch (err) {
-      throw withContext(what, err);
-    }
-    return true;
-  }
-  if (!isValidTag(reference)) {
-    throw new PushgateError('REFERENCE_INVALID', `${what}: "${printable(reference)}" is not a valid tag`);
-  }
-  return false;
 }
 
 function contentType(response: HttpResponse): string | undefined {

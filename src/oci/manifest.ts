@@ -1,9 +1,15 @@
 import { PushgateError } from '../errors.js';
 import { jsonSyntaxProblem } from '../json-syntax.js';
+import { isWellFormedDigest } from './digest.js';
 import type { Descriptor, ImageConfig, Platform } from './types.js';
-export { parseImageConfig } from './image-config.js';
 import { isImageManifestMediaType, isIndexMediaType, isSchema1MediaType } from './media-types.js';
 import { isRecord } from '../is-record.js';
+
+/**
+ * Manifests, indexes and configs are read into memory; larger ones are refused (distribution's PUT
+ * limit, c/image's read limit). Every source and the registry client use this one cap.
+ */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 export interface ImageManifest {
   kind: 'manifest';
@@ -22,16 +28,13 @@ export interface ImageIndex {
   annotations?: Record<string, string>;
 }
 
-const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
-
 function parseDescriptor(value: unknown, where: string): Descriptor {
   if (!isRecord(value)) throw invalid(`${where} is not an object`);
   const { mediaType, digest, size } = value;
   if (typeof mediaType !== 'string' || mediaType === '') throw invalid(`${where}.mediaType is missing`);
-  if (typeof digest !== 'string' || !DIGEST.test(digest)) throw invalid(`${where}.digest is not a digest`);
-  if (digest.startsWith('sha256:') && !SHA256.test(digest))
-    throw invalid(`${where}.digest is not a sha256 digest`);
+  if (typeof digest !== 'string' || !isWellFormedDigest(digest)) {
+    throw invalid(`${where}.digest is not a digest`);
+  }
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw invalid(`${where}.size is not a non-negative integer`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { digestOf, isDigest, parseDigest, verifyBuffer } from '../../../src/registry/digest.js';
+import { digestOf, isDigest, parseDigest, verifyBuffer } from '../../../src/oci/digest.js';
 
 describe('digests', () => {
   const data = Buffer.from('hello');

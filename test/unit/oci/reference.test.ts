@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatReference, parseReference, registryApiHost } from '../../../src/image/reference.js';
+import { formatReference, parseReference, registryApiHost } from '../../../src/oci/reference.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

@@ -14,7 +14,7 @@ import { registerPolicyTestCommand } from './policy-test.js';
 import { renderChecksCatalogue, collectChecks } from '../report/checks-catalogue.js';
 import { EXTRACTORS } from '../facts/extractors/index.js';
 import { runService, type ServiceMode } from './run-service.js';
-import { renderConfigSchema, runConfigCheck, runConfigShow } from '../config/config-command.js';
+import { renderConfigSchema, runConfigCheck, runConfigShow } from './config-command.js';
 
 function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Command {
   const program = new Command('pushgate')

@@ -3,13 +3,13 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 /**
- * The folder graph of the production code (src/ and workers/), built from the import specifiers
- * TypeScript itself finds, type-only imports included. A folder is a top-level folder of src/ (its
- * subfolders belong to it), `workers`, or `src` for the files directly in src/ — the same names as
- * FLOORS in eslint.config.js.
+ * Import graphs of the production code (src/ and workers/), built from the import specifiers
+ * TypeScript itself finds, type-only imports included. In the folder graph a node is a top-level
+ * folder of src/ (its subfolders belong to it), `workers`, or `src` for the files directly in src/
+ * — the same names as FLOORS in eslint.config.js; in the file graph a node is a file.
  */
-export interface FolderGraph {
-  folders: string[];
+export interface ImportGraph {
+  nodes: string[];
   /** `from -> to` with the importing files, `file -> imported file`. */
   edges: Map<string, { from: string; to: string; imports: string[] }>;
 }
@@ -30,19 +30,20 @@ export function folderOf(file: string): string {
   return parts.length > 2 ? `src/${parts[1]}` : 'src';
 }
 
-export function buildFolderGraph(repoRoot: string): FolderGraph {
-  const folders = new Set<string>();
-  const edges: FolderGraph['edges'] = new Map();
+/** `nodeOf` maps a file (relative to the repository, `.ts` not `.js`) to its node. */
+export function buildImportGraph(repoRoot: string, nodeOf: (file: string) => string): ImportGraph {
+  const nodes = new Set<string>();
+  const edges: ImportGraph['edges'] = new Map();
   for (const root of ROOTS) {
     for (const absolute of sourceFiles(join(repoRoot, root))) {
       const file = relative(repoRoot, absolute);
-      const from = folderOf(file);
-      folders.add(from);
+      const from = nodeOf(file);
+      nodes.add(from);
       const { importedFiles } = ts.preProcessFile(readFileSync(absolute, 'utf8'), true, true);
       for (const { fileName } of importedFiles) {
         if (!fileName.startsWith('.')) continue;
-        const target = relative(repoRoot, resolve(dirname(absolute), fileName));
-        const to = folderOf(target);
+        const target = relative(repoRoot, resolve(dirname(absolute), fileName)).replace(/\.(m?)js$/, '.$1ts');
+        const to = nodeOf(target);
         if (to === from) continue;
         const key = `${from} -> ${to}`;
         const edge = edges.get(key) ?? { from, to, imports: [] };
@@ -51,12 +52,15 @@ export function buildFolderGraph(repoRoot: string): FolderGraph {
       }
     }
   }
-  return { folders: [...folders].sort(), edges };
+  return { nodes: [...nodes].sort(), edges };
 }
 
-/** Strongly connected components of more than one folder: each is a folder cycle. */
-export function folderCycles(graph: FolderGraph): string[][] {
-  const next = new Map<string, string[]>(graph.folders.map((folder) => [folder, []]));
+export const buildFolderGraph = (repoRoot: string): ImportGraph => buildImportGraph(repoRoot, folderOf);
+export const buildFileGraph = (repoRoot: string): ImportGraph => buildImportGraph(repoRoot, (file) => file);
+
+/** Strongly connected components of more than one node: each is an import cycle. */
+export function importCycles(graph: ImportGraph): string[][] {
+  const next = new Map<string, string[]>(graph.nodes.map((node) => [node, []]));
   for (const { from, to } of graph.edges.values()) {
     if (!next.has(to)) next.set(to, []);
     next.get(from)!.push(to);
@@ -68,36 +72,36 @@ export function folderCycles(graph: FolderGraph): string[][] {
   const stack: string[] = [];
   const onStack = new Set<string>();
   const cycles: string[][] = [];
-  const visit = (folder: string): void => {
-    index.set(folder, counter);
-    low.set(folder, counter);
+  const visit = (node: string): void => {
+    index.set(node, counter);
+    low.set(node, counter);
     counter++;
-    stack.push(folder);
-    onStack.add(folder);
-    for (const to of next.get(folder)!) {
+    stack.push(node);
+    onStack.add(node);
+    for (const to of next.get(node)!) {
       if (!index.has(to)) {
         visit(to);
-        low.set(folder, Math.min(low.get(folder)!, low.get(to)!));
+        low.set(node, Math.min(low.get(node)!, low.get(to)!));
       } else if (onStack.has(to)) {
-        low.set(folder, Math.min(low.get(folder)!, index.get(to)!));
+        low.set(node, Math.min(low.get(node)!, index.get(to)!));
       }
     }
-    if (low.get(folder) !== index.get(folder)) return;
+    if (low.get(node) !== index.get(node)) return;
     const component: string[] = [];
     let member: string;
     do {
       member = stack.pop()!;
       onStack.delete(member);
       component.push(member);
-    } while (member !== folder);
+    } while (member !== node);
     if (component.length > 1) cycles.push(component.sort());
   };
-  for (const folder of next.keys()) if (!index.has(folder)) visit(folder);
+  for (const node of next.keys()) if (!index.has(node)) visit(node);
   return cycles;
 }
 
 /** Edges that point to the same or a higher floor (folders without a floor are left out). */
-export function backArrows(graph: FolderGraph, floors: readonly (readonly string[])[]): FolderGraph['edges'] {
+export function backArrows(graph: ImportGraph, floors: readonly (readonly string[])[]): ImportGraph['edges'] {
   const floorOf = new Map(floors.flatMap((floor, index) => floor.map((folder) => [folder, index] as const)));
   return new Map(
     [...graph.edges].filter(([, { from, to }]) => {
@@ -109,13 +113,13 @@ export function backArrows(graph: FolderGraph, floors: readonly (readonly string
 }
 
 /** The text for a closing note: floors top first, every arrow, the arrows that point back up, cycles. */
-export function renderFolderGraph(graph: FolderGraph, floors: readonly (readonly string[])[]): string {
+export function renderFolderGraph(graph: ImportGraph, floors: readonly (readonly string[])[]): string {
   const lines = ['Floors (top first; a folder imports only from lower floors):'];
   for (let index = floors.length - 1; index >= 0; index--) {
     lines.push(`  ${String(index).padStart(2)}  ${floors[index].join('  ')}`);
   }
   const placed = new Set(floors.flat());
-  const unplaced = graph.folders.filter((folder) => !placed.has(folder));
+  const unplaced = graph.nodes.filter((folder) => !placed.has(folder));
   if (unplaced.length > 0) lines.push(`  no floor: ${unplaced.join('  ')}`);
 
   const sorted = [...graph.edges.values()].sort((a, b) => (a.from + a.to).localeCompare(b.from + b.to));
@@ -129,7 +133,7 @@ export function renderFolderGraph(graph: FolderGraph, floors: readonly (readonly
     for (const line of imports) lines.push(`      ${line}`);
   }
 
-  const cycles = folderCycles(graph);
+  const cycles = importCycles(graph);
   lines.push('', `Folder cycles (${cycles.length}):`);
   for (const cycle of cycles) lines.push(`  ${cycle.join(' <-> ')}`);
   return lines.join('\n');

@@ -4,7 +4,7 @@ import { escapeLines, escapeText } from '../escape-text.js';
 import { guardOutput } from './guard-output.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { PUSHGATE_VERSION } from '../version.js';
-import type { CliEnvironment } from './scan.js';
+import type { CliEnvironment } from './cli-environment.js';
 import { FORMATS, runScan } from './scan.js';
 import { DEFAULT_SCAN_TIMEOUT } from './scan-limits.js';
 import { renderFactsSchema } from './facts-schema.js';

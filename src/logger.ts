@@ -1,8 +1,12 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import type { LogConfig } from './config/types.js';
 import { escapeJson } from './escape-text.js';
 
 export type { Logger };
+
+/** The `log` section of the configuration; it lives here because the logger sits below src/config. */
+export interface LogConfig {
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
 
 /**
  * JSON logs on stdout. Credentials in config objects and request headers are redacted by path as a

@@ -5,7 +5,7 @@ import type { LoadedPolicy } from '../policy/types.js';
 import type { ImageRecord } from '../store/types.js';
 import type { PlannedAction, PlannedQuarantine, PlannedTag } from './planned-action.js';
 import { SecretValue } from './secret-value.js';
-import { renderTemplate, untaggedName, type TemplateValues } from './tag-template.js';
+import { renderTemplate, untaggedName, type TemplateValues } from '../config/tag-template.js';
 
 export interface PlanActionsInput {
   record: ImageRecord;

@@ -4,7 +4,7 @@ import { escapeLines, escapeText } from '../escape-text.js';
 import { guardOutput } from './guard-output.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { PUSHGATE_VERSION } from '../version.js';
-import type { CliEnvironment } from './scan.js';
+import type { CliEnvironment } from './cli-environment.js';
 import { FORMATS, runScan } from './scan.js';
 import { DEFAULT_SCAN_TIMEOUT } from './scan-limits.js';
 import { renderFactsSchema } from './facts-schema.js';
@@ -14,7 +14,7 @@ import { registerPolicyTestCommand } from './policy-test.js';
 import { renderChecksCatalogue, collectChecks } from '../report/checks-catalogue.js';
 import { EXTRACTORS } from '../facts/extractors/index.js';
 import { runService, type ServiceMode } from './run-service.js';
-import { renderConfigSchema, runConfigCheck, runConfigShow } from '../config/config-command.js';
+import { renderConfigSchema, runConfigCheck, runConfigShow } from './config-command.js';
 
 function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Command {
   const program = new Command('pushgate')

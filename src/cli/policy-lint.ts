@@ -1,7 +1,7 @@
 import { loadPolicies, type ExpiredWaiver, type LoadPoliciesResult } from '../policy/load-policies.js';
 import type { PolicyProblem } from '../policy/types.js';
 import { escapeText } from '../escape-text.js';
-import type { CliEnvironment } from './scan.js';
+import type { CliEnvironment } from './cli-environment.js';
 import { ExitCode } from './exit-codes.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { escapeText } from '../escape-text.js';
 import { runPolicyTests, type PolicyTestResult } from '../policy/run-policy-tests.js';
 import { ExitCode } from './exit-codes.js';
-import type { CliEnvironment } from './scan.js';
+import type { CliEnvironment } from './cli-environment.js';
 
 /** One or two lines, each escaped whole: names and messages come from policy and fixture files. */
 function describeFailure(result: PolicyTestResult): string {

@@ -1,6 +1,6 @@
 import { escapeText } from '../escape-text.js';
 import type { LayerProgress } from '../facts/gather-facts.js';
-import { formatBytes } from '../report/format-bytes.js';
+import { formatBytes } from '../format-bytes.js';
 
 /**
  * One status line per layer on a TTY, redrawn in place at most ten times a second. The cursor

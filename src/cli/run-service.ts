@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../service/start-server.js';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
 import { ExitCode } from './exit-codes.js';
 import { startLocalRedis, type LocalRedis } from './local-redis.js';
-import type { CliEnvironment } from './scan.js';
+import type { CliEnvironment } from './cli-environment.js';
 
 export type ServiceMode = 'serve' | 'worker' | 'start';
 

@@ -22,6 +22,7 @@ import { parseReference } from '../oci/reference.js';
 import type { ResolvedImage } from '../image/types.js';
 import type { PlatformFacts } from '../facts/gather-facts.js';
 import { renderVerdictTable } from '../report/verdict-table.js';
+import type { CliEnvironment } from './cli-environment.js';
 import { formatExpiredWaiver, formatLintResult, hasErrors } from './policy-lint.js';
 import { onInterrupt, withDeadline } from './scan-deadline.js';
 import { scanLimits } from './scan-limits.js';
@@ -40,12 +41,6 @@ export interface ScanCommandOptions {
   timeout?: string;
   /** limits.maxImageBytes for this scan, e.g. `64GiB`. */
   maxImageBytes?: string;
-}
-
-export interface CliEnvironment {
-  env: NodeJS.ProcessEnv;
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
 }
 
 export const FORMATS = ['table', 'json', 'sarif'] as const;

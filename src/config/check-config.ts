@@ -2,12 +2,7 @@ import { isPushgateError } from '../errors.js';
 import { DOCKER_HUB, DOCKER_HUB_API_HOST, isValidRepository } from '../oci/reference.js';
 import { isRecord } from '../is-record.js';
 import type { KeyPath } from '../policy/yaml-positions.js';
-import {
-  renderTagTemplate,
-  renderTemplate,
-  templatePattern,
-  type TemplateValues,
-} from '../actions/tag-template.js';
+import { renderTagTemplate, renderTemplate, templatePattern, type TemplateValues } from './tag-template.js';
 import type { ConfigProblem } from './config-problem.js';
 import { checkHostPattern } from '../registry/ssrf-guard.js';
 import { normaliseRegistryHost } from './registry-hosts.js';

@@ -1,4 +1,4 @@
-/** Same placeholder syntax as src/actions/tag-template.ts (not exported there). */
+/** Same placeholder syntax as tag-template.ts (not exported there). */
 const PLACEHOLDER = /\{\{\s*([a-zA-Z]+)\s*\}\}/g;
 /** What a placeholder can render, one character: the class `templatePattern` matches it with. */
 const RENDERED = /^[A-Za-z0-9_./-]$/;

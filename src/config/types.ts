@@ -1,3 +1,8 @@
+import type { LogConfig } from '../logger.js';
+
+/** Defined beside the logger, which sits below the configuration (ARCHITECTURE.md, layers). */
+export type { LogConfig };
+
 /**
  * The validated, frozen configuration every process works from. `loadConfig` builds it from a
  * YAML file and environment variables and validates it against config.schema.json; defaults are
@@ -164,8 +169,4 @@ export interface LimitsConfig {
 export interface SecretsConfig {
   /** HMAC key for secret fingerprints (so equal secrets can be correlated without storing them). */
   fingerprintKey: string;
-}
-
-export interface LogConfig {
-  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import Dockerode from 'dockerode';
 
 import { PushgateError, isPushgateError } from '../errors.js';
-import { formatBytes } from '../report/format-bytes.js';
+import { formatBytes } from '../format-bytes.js';
 import { ThroughputGuard } from '../throughput/throughput-guard.js';
 import {
   DEFAULT_THROUGHPUT_LIMITS,

@@ -1,5 +1,5 @@
 import { escapeText } from '../escape-text.js';
-import { formatBytes } from './format-bytes.js';
+import { formatBytes } from '../format-bytes.js';
 import type { Evidence } from '../facts/evidence.js';
 import type { ScanReport } from './scan-report.js';
 

@@ -1,4 +1,4 @@
-import { templatePattern } from '../actions/tag-template.js';
+import { templatePattern } from '../config/tag-template.js';
 import { PushgateError } from '../errors.js';
 import { quote } from './quote.js';
 import type { PushEvent } from './types.js';

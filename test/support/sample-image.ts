@@ -30,7 +30,7 @@ export function buildSampleImage(): Promise<BuiltImage> {
         files: [
           { path: 'app', type: 'dir', uid: 10001, gid: 10001 },
           { path: 'app/server.js', content: 'console.log("hello");\n', uid: 10001, gid: 10001 },
-          { path: 'app/.npmrc', content: 'registry=https://registry.npmjs.org/\n' },
+          { path: 'app/.npmrc', content: 'registry=https://registry.example.com/\n' },
         ],
       },
       {

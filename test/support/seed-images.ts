@@ -95,7 +95,7 @@ export function buildSingleStageImage(): Promise<BuiltImage> {
           { path: 'usr/bin/cc', type: 'symlink', target: 'gcc' },
           { path: 'usr/bin/make', content: fakeElf('make'), mode: 0o755 },
           {
-            path: 'var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease',
+            path: 'var/lib/apt/lists/registry.example.com_debian_dists_bookworm_InRelease',
             content: 'Origin: Debian\n',
           },
         ],

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerPolicyTestCommand } from '../../../src/cli/policy-test.js';
-import type { CliEnvironment } from '../../../src/cli/scan.js';
+import type { CliEnvironment } from '../../../src/cli/cli-environment.js';
 import { runPolicyTests } from '../../../src/policy/run-policy-tests.js';
 import { tempDir } from '../../support/temp-dir.js';
 

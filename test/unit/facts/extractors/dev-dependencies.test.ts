@@ -717,7 +717,7 @@ describe('dev-dependencies extractor: leftover false-alarm guards', () => {
           { path: 'usr/share/nginx/html/assets/app.js.map', content: 'mmmm' },
           { path: 'usr/share/nginx/html/assets/app.css.map', content: 'mm' },
           { path: 'home/node/.cache/pip/http/a', content: 'p' },
-          { path: 'var/lib/apt/lists/deb.debian.org_dists_bookworm_InRelease', content: 'lists' },
+          { path: 'var/lib/apt/lists/registry.example.com_dists_bookworm_InRelease', content: 'lists' },
           { path: 'var/cache/apt/archives/gcc_12.deb', content: 'deb' },
           { path: 'usr/local/share/.cache/yarn/v6/x', content: 'y' },
           { path: 'app/.idea/workspace.xml', content: '<x/>' },

@@ -191,7 +191,7 @@ describe('secrets extractor', () => {
           files: [
             {
               path: 'app/node_modules/pkg/.npmrc',
-              content: `//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n`,
+              content: `//registry.example.com/:_authToken=${NPM_TOKEN}\n`,
             },
             {
               path: 'root/.docker/config.json',
@@ -206,7 +206,7 @@ describe('secrets extractor', () => {
     const { facts } = await scanBuiltImage(image, { extractors: [secrets as FactExtractor] });
     expectValidFacts(facts);
     expect(only(facts, 'npmrc-credential')).toMatchObject({
-      key: '//registry.npmjs.org/:_authToken',
+      key: '//registry.example.com/:_authToken',
       line: 1,
       evidence: { path: '/app/node_modules/pkg/.npmrc', layer: 0, state: 'present' },
     });

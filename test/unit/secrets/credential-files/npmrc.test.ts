@@ -8,15 +8,15 @@ const token = expandTemplate('npm_[[gen::36:alnum]]');
 describe('npmrcParser', () => {
   it('reads unquoted, quoted and scoped _authToken, _auth and _password', () => {
     const text = [
-      `//registry.npmjs.org/:_authToken=${token}`,
+      `//registry.example.com/:_authToken=${token}`,
       `//npm.pkg.github.com/:_authToken = "${token}x"`,
       `_auth='dXNlcjpzM2NyZXQ='`,
       '//registry.internal/:_password=c2VjcmV0LXBhc3M=',
       '# //old/:_authToken=commented',
-      'registry=https://registry.npmjs.org/',
+      'registry=https://registry.example.com/',
     ].join('\n');
     expect(npmrcParser.parse(text)).toEqual([
-      { rule: 'npmrc-credential', key: '//registry.npmjs.org/:_authToken', value: token, line: 1 },
+      { rule: 'npmrc-credential', key: '//registry.example.com/:_authToken', value: token, line: 1 },
       { rule: 'npmrc-credential', key: '//npm.pkg.github.com/:_authToken', value: `${token}x`, line: 2 },
       { rule: 'npmrc-credential', key: '_auth', value: 'dXNlcjpzM2NyZXQ=', line: 3 },
       { rule: 'npmrc-credential', key: '//registry.internal/:_password', value: 'c2VjcmV0LXBhc3M=', line: 4 },
@@ -37,11 +37,11 @@ describe('npmrcParser', () => {
   });
 
   it('through scanFile: an unquoted token is one npmrc finding (not also npm-access-token); ${VAR} is fine', () => {
-    const found = scanFile('root/.npmrc', Buffer.from(`//registry.npmjs.org/:_authToken=${token}\n`));
+    const found = scanFile('root/.npmrc', Buffer.from(`//registry.example.com/:_authToken=${token}\n`));
     expect(found).toEqual([
-      { rule: 'npmrc-credential', key: '//registry.npmjs.org/:_authToken', value: token, line: 1 },
+      { rule: 'npmrc-credential', key: '//registry.example.com/:_authToken', value: token, line: 1 },
     ]);
-    expect(scanFile('root/.npmrc', Buffer.from('//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n'))).toEqual(
+    expect(scanFile('root/.npmrc', Buffer.from('//registry.example.com/:_authToken=${NPM_TOKEN}\n'))).toEqual(
       [],
     );
   });

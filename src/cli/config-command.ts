@@ -1,9 +1,9 @@
 import { stringify } from 'yaml';
 import { isPushgateError } from '../errors.js';
-import { ExitCode } from '../cli/exit-codes.js';
-import { loadConfig, type LoadedConfig } from './load-config.js';
-import { redactConfig } from './redact-config.js';
-import { CONFIG_SCHEMA } from './validate-config-schema.js';
+import { ExitCode } from './exit-codes.js';
+import { loadConfig, type LoadedConfig } from '../config/load-config.js';
+import { redactConfig } from '../config/redact-config.js';
+import { CONFIG_SCHEMA } from '../config/validate-config-schema.js';
 
 /** What the config commands need of the CLI's environment (CliEnvironment fits). */
 export interface ConfigCommandIo {

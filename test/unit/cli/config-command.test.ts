@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ExitCode } from '../../../src/cli/exit-codes.js';
-import { renderConfigSchema, runConfigCheck, runConfigShow } from '../../../src/config/config-command.js';
+import { renderConfigSchema, runConfigCheck, runConfigShow } from '../../../src/cli/config-command.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 function io(env: NodeJS.ProcessEnv = {}, cwd?: string) {

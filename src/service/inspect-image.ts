@@ -1,5 +1,5 @@
 import type { PushgateConfig } from '../config/types.js';
-import { isPushgateError, isUnjudgeable, PushgateError, withContext } from '../errors.js';
+import { isPermanent, isUnjudgeable, PushgateError, withContext } from '../errors.js';
 import type { FactExtractor } from '../facts/extractor.js';
 import { gatherFacts, type PlatformFacts } from '../facts/gather-facts.js';
 import type { LayerCache } from '../facts/layer-cache.js';
@@ -66,42 +66,6 @@ export interface Attempt {
   last: boolean;
 }
 
-/**
- * Error codes retrying cannot fix: the job fails at once (BullMQ `UnrecoverableError`) with an
- * `error` verdict stored, so the API and admission see why.
- */
-const PERMANENT = new Set([
-  'CONFIG_INVALID',
-  'REFERENCE_INVALID',
-  'REGISTRY_AUTH',
-  'REGISTRY_DENIED',
-  'REGISTRY_NOT_FOUND',
-  'SSRF_BLOCKED',
-  'MANIFEST_UNSUPPORTED',
-  'MANIFEST_INVALID',
-  'BODY_TOO_LARGE',
-  'PLATFORM_NOT_FOUND',
-  'LAYER_CORRUPT',
-  'LAYER_LIMIT',
-  'LAYER_UNSUPPORTED',
-  'SCAN_TIMEOUT',
-]);
-
-export function isPermanent(error: unknown): boolean {
-  return isPushgateError(error) && !error.transient && PERMANENT.has(error.code);
-}
-
-/** Thrown to tell the processor the job must not be retried; carries the original code. */
-export class PermanentJobError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-    // BullMQ compares the name across the sandbox boundary (errors are serialised there).
-    this.name = 'UnrecoverableError';
-  }
-}
-
 export async function inspectImage(
   data: InspectJobData,
   ctx: InspectContext,
@@ -150,10 +114,15 @@ export async function inspectImage(
     }
   } catch (caught) {
     const error = withContext(`inspect ${name}@${digest ?? data.tag ?? '?'}`, caught);
-    const permanent = isPermanent(caught);
-    if (permanent || attempt.last) {
+    if (isPermanent(error) || attempt.last) {
+      // Final: the failure is recorded, and the job fails now instead of spending its retries.
       await recordFailure(ctx, data, digest, error, Date.now() - started, attempt);
-      throw new PermanentJobError(error.code, error.message);
+      throw new PushgateError(error.code, error.message, {
+        cause: error,
+        transient: error.transient,
+        retryable: false,
+        ...(error.details !== undefined ? { details: error.details } : {}),
+      });
     }
     throw error;
   }

@@ -9,8 +9,8 @@ import { processWebhook } from '../../webhooks/process-webhook.js';
 import type { PushEvent } from '../../webhooks/types.js';
 import { WebhookError } from '../../webhooks/webhook-error.js';
 import { ownTagTemplates } from '../../service/own-tag-templates.js';
-import { HttpError } from '../http-error.js';
 import type { Logger } from '../../logger.js';
+import { PushgateError } from '../../errors.js';
 
 export interface HooksDeps {
   config: PushgateConfig;
@@ -64,7 +64,7 @@ export function hooksRouter(deps: HooksDeps): Router {
     })();
     if (result.events.length > 0 && !deps.queueReady()) {
       deps.countEvent(endpoint.adapter, 'unavailable', result.events.length);
-      throw new HttpError(503, 'UNAVAILABLE', 'the queue (Redis) is unreachable; retry later');
+      throw new PushgateError('UNAVAILABLE', 'the queue (Redis) is unreachable; retry later');
     }
     const jobs = await enqueue(deps, enqueuer, result.events);
     deps.countEvent(endpoint.adapter, 'accepted', result.events.length);

@@ -1,6 +1,6 @@
 import type { SandboxedJob } from 'bullmq';
 import type { InspectJobData, InspectJobResult } from '../src/queue/job-types.js';
-import { inspectImage } from '../src/service/inspect-image.js';
+import { inspectImage } from '../src/pipeline/inspect-image.js';
 import { toBullmqError } from './to-bullmq-error.js';
 import { readResolvedConfig } from './worker-config.js';
 import { createWorkerContext, type WorkerContext } from './worker-context.js';

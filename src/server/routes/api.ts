@@ -8,7 +8,7 @@ import { inspectJobId, JOB_ID_PATTERN } from '../../queue/job-id.js';
 import { randomUUID } from 'node:crypto';
 import { relative } from 'node:path';
 import type { InspectJobData } from '../../queue/job-types.js';
-import type { PolicySet } from '../../service/load-policy-set.js';
+import type { PolicySet } from '../../pipeline/load-policy-set.js';
 import type { AuditEntry, ImageRecord } from '../../store/types.js';
 import { PushgateError } from '../../errors.js';
 

@@ -4,11 +4,11 @@ import { eventKey, inspectJobId } from '../../queue/job-id.js';
 import { BatchingEnqueuer } from '../../queue/batching-enqueuer.js';
 import type { InspectJobData } from '../../queue/job-types.js';
 import type { Queues } from '../../queue/create-queues.js';
-import type { PolicySet } from '../../service/load-policy-set.js';
+import type { PolicySet } from '../../pipeline/load-policy-set.js';
 import { processWebhook } from '../../webhooks/process-webhook.js';
 import type { PushEvent } from '../../webhooks/types.js';
 import { WebhookError } from '../../webhooks/webhook-error.js';
-import { ownTagTemplates } from '../../service/own-tag-templates.js';
+import { ownTagTemplates } from '../../pipeline/own-tag-templates.js';
 import type { Logger } from '../../logger.js';
 import { PushgateError } from '../../errors.js';
 

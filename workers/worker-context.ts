@@ -18,7 +18,7 @@ import { createRedis } from '../src/store/redis-connection.js';
 import { RedisLayerCache } from '../src/store/redis-layer-cache.js';
 import { VerdictStore } from '../src/store/verdict-store.js';
 import { InspectionLock } from '../src/store/inspection-lock.js';
-import { OwnWriteMarkers } from '../src/store/own-write-markers.js';
+import { OwnWriteMarkers } from '../src/actions/own-writes.js';
 import { WorkerMetrics } from '../src/store/worker-metrics.js';
 
 export type WorkerContext = InspectContext & EnforceContext & { close(): Promise<void> };

@@ -1,3 +1,4 @@
+import { ownWriteSkip, type OwnWriteMarkers } from '../actions/own-writes.js';
 import type { PushgateConfig } from '../config/types.js';
 import { isPermanent, isUnjudgeable, PushgateError, withContext } from '../errors.js';
 import type { FactExtractor } from '../facts/extractor.js';
@@ -47,14 +48,7 @@ export interface InspectContext {
   ): Promise<void>;
   /** Leases last `workers.lockDurationMs`, like BullMQ's own job locks, renewed while held. */
   lock: { acquire(subject: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> };
-  ownWrites: {
-    isExpected(
-      registry: string,
-      repository: string,
-      tag: string | undefined,
-      digest: string,
-    ): Promise<boolean>;
-  };
+  ownWrites: Pick<OwnWriteMarkers, 'isExpected'>;
 }
 
 export interface Attempt {
@@ -82,14 +76,9 @@ export async function inspectImage(
         throw new PushgateError('REFERENCE_INVALID', `${name}: event has neither tag nor digest`);
       digest = (await client.headManifest(data.repository, data.tag)).digest;
     }
-    if (!data.force && (await ctx.ownWrites.isExpected(data.registry, data.repository, data.tag, digest))) {
-      // A tag or quarantine copy pushgate itself just wrote: nothing to judge.
-      return {
-        outcome: 'skipped',
-        digest,
-        reason: `own write${data.ownWriteHint ? ` (${data.ownWriteHint})` : ''}`,
-      };
-    }
+    // A tag or quarantine copy pushgate itself just wrote: nothing to judge.
+    const ownWrite = await ownWriteSkip(ctx.ownWrites, data, digest);
+    if (ownWrite !== undefined) return { outcome: 'skipped', digest, reason: ownWrite };
     if (data.tag !== undefined) await ctx.store.addTags(data.registry, data.repository, digest, [data.tag]);
 
     const subject = `${data.registry}/${data.repository}@${digest}`;
@@ -177,14 +166,6 @@ async function acquireInspection(
   }
 }
 
-/**
- * Senders whose registries notify every manifest of a multi-platform push: the platform manifests
- * come by digest alone, then the index under its tag. Judging a platform manifest on its own would
- * act on a piece of an image (deleting it breaks the index), so such untagged image manifests are
- * left to the index's inspection.
- */
-const PER_MANIFEST_SENDERS: ReadonlySet<string> = new Set(['distribution', 'acr']);
-
 async function inspectLocked(
   data: InspectJobData,
   ctx: InspectContext,
@@ -198,10 +179,12 @@ async function inspectLocked(
   const top = await client.getManifest(data.repository, digest);
   const artifact = artifactReason(safeJson(top.body));
   if (artifact) return { outcome: 'skipped', digest, reason: artifact };
+  // The sender's quirk (see WebhookAdapter.untaggedManifestsBelongToIndex): this platform manifest
+  // is judged as part of the index pushed next.
   if (
+    data.untaggedManifestsBelongToIndex &&
     data.tag === undefined &&
     !data.force &&
-    PER_MANIFEST_SENDERS.has(data.source) &&
     isImageManifestMediaType(top.mediaType)
   ) {
     return {

@@ -1,6 +1,6 @@
 import { isValidRepository, isValidTag } from '../image/reference.js';
 import { isDigest } from '../registry/digest.js';
-import { quote } from './quote.js';
+import { quote } from '../quote.js';
 import type { ParsedPushEvent } from './types.js';
 
 /** What an adapter read out of one event, before any check: values straight from the payload. */

@@ -4,10 +4,10 @@ import { parseReference } from '../../image/reference.js';
 import { findRegistryByHost } from '../../config/registry-hosts.js';
 import { isRecord } from '../../is-record.js';
 import type { Queues } from '../../queue/create-queues.js';
-import { inspectJobId, JOB_ID_PATTERN } from '../../queue/job-id.js';
+import { JOB_ID_PATTERN } from '../../queue/job-id.js';
+import { toInspectJob } from '../../queue/to-inspect-job.js';
 import { randomUUID } from 'node:crypto';
 import { relative } from 'node:path';
-import type { InspectJobData } from '../../queue/job-types.js';
 import type { PolicySet } from '../../pipeline/load-policy-set.js';
 import type { AuditEntry, ImageRecord } from '../../store/types.js';
 import { PushgateError } from '../../errors.js';
@@ -136,26 +136,25 @@ export function apiRouter(deps: ApiDeps): Router {
       throw new PushgateError('BAD_REQUEST', error instanceof Error ? error.message : String(error));
     }
     const registry = registryFor(deps.config, parsed.registry);
-    const data: InspectJobData = {
-      registry: registry.name,
-      repository: parsed.repository,
-      ...(parsed.digest ? { digest: parsed.digest } : {}),
-      ...(parsed.tag && !parsed.digest ? { tag: parsed.tag } : {}),
-      source: 'api',
-      receivedAt: new Date().toISOString(),
-      force: true,
-    };
-    const jobId = inspectJobId({
-      registry: registry.name,
-      repository: parsed.repository,
-      ...(parsed.tag ? { tag: parsed.tag } : {}),
-      policySetVersion: deps.policySet.version,
-      // A manual scan is always a fresh job, even for a digest inspected before.
-      eventKey: `api=${randomUUID()}`,
-    });
-    await deps.queues.inspect.add('inspect', data, { jobId });
+    const job = toInspectJob(
+      {
+        source: 'api',
+        registry: registry.name,
+        repository: parsed.repository,
+        // A digest names the image; a tag beside it is only a label.
+        ...(parsed.digest ? { digest: parsed.digest } : parsed.tag ? { tag: parsed.tag } : {}),
+        receivedAt: new Date().toISOString(),
+      },
+      {
+        policySetVersion: deps.policySet.version,
+        force: true,
+        // A manual scan is always a fresh job, even for a digest inspected before.
+        eventKey: `api=${randomUUID()}`,
+      },
+    );
+    await deps.queues.inspect.add(job.name, job.data, job.opts);
     res.status(202).json({
-      jobId,
+      jobId: job.opts.jobId,
       registry: registry.name,
       repository: parsed.repository,
       tag: parsed.tag,

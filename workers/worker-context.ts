@@ -9,7 +9,7 @@ import { jobOptions } from '../src/queue/create-queues.js';
 import { enforceJobId } from '../src/queue/job-id.js';
 import { ENFORCE_QUEUE, type EnforceJobData } from '../src/queue/job-types.js';
 import type { EnforceContext } from '../src/pipeline/enforce-image.js';
-import type { InspectContext } from '../src/pipeline/inspect-image.js';
+import type { InspectContext } from '../src/pipeline/inspect-context.js';
 import { loadPolicySet, type PolicySet } from '../src/pipeline/load-policy-set.js';
 import { RegistryClients } from '../src/pipeline/registry-clients.js';
 import { requireRedisUrl } from '../src/store/require-redis-url.js';

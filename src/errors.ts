@@ -2,75 +2,110 @@
  * Typed errors. Every failure pushgate reports carries a stable `code`, a message that names what
  * was being done ("pull manifest team/app@sha256:…: …"), and whether retrying can help.
  * Match on `code`, not `instanceof`: errors cross process boundaries in the workers.
+ *
+ * What a code means lives in one table, `ERRORS`, typed by the code: a new or renamed code that
+ * is not classified there (or a classification left for a code that is gone) does not compile.
+ * Everything else — retries, fail-closed, HTTP answers, exit codes — is derived from it.
  */
-export const ERROR_CODES = {
-  USAGE: 'bad command-line usage',
-  CONFIG_INVALID: 'configuration is invalid',
-  REFERENCE_INVALID: 'image reference cannot be parsed',
-  REGISTRY_UNREACHABLE: 'registry could not be reached',
-  REGISTRY_AUTH: 'registry refused the credentials',
-  REGISTRY_DENIED: 'registry denied access',
-  REGISTRY_NOT_FOUND: 'registry has no such repository, manifest or blob',
-  REGISTRY_TOO_MANY_REQUESTS: 'registry rate limit hit',
-  REGISTRY_ERROR: 'registry answered with an unexpected error',
-  SSRF_BLOCKED: 'host is not one pushgate was configured to talk to',
-  MANIFEST_UNSUPPORTED: 'manifest media type is not supported',
-  MANIFEST_INVALID: 'manifest or config is malformed',
-  DIGEST_MISMATCH: 'content does not match its digest',
-  SIZE_MISMATCH: 'content does not match its declared size',
-  BODY_TOO_LARGE: 'response body exceeds its cap',
-  PLATFORM_NOT_FOUND: 'no image matches the requested platform',
-  LAYER_CORRUPT: 'layer cannot be decompressed or parsed',
-  LAYER_LIMIT: 'layer exceeds a configured limit',
-  LAYER_UNSUPPORTED: 'layer media type is not a filesystem layer pushgate can read',
-  ARCHIVE_INVALID: 'image archive or layout is malformed',
-  DOCKER_ENGINE: 'Docker engine request failed',
-  STORE_UNAVAILABLE: 'Redis could not be reached or refused a store command',
-  CURSOR_INVALID: 'pagination cursor is malformed',
-  SCAN_TIMEOUT: 'inspection took longer than the configured limit',
-  INTERRUPTED: 'the scan was stopped by SIGINT or SIGTERM',
-  NOTIFY_FAILED: 'a notification endpoint did not accept the delivery',
-  INTERNAL: 'internal error',
-} as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/**
+ * The exit codes a failure ends `pushgate` with (`src/cli/exit-codes.ts` adds the ones for
+ * success and a failing policy). Documented in the README; scripts depend on them.
+ */
+export const FailureExit = {
+  /** The caller's input: arguments, configuration, a reference. */
+  USAGE: 2,
+  /** The image, or what pushgate needed to read it (registry, engine, Redis). */
+  IMAGE_UNREADABLE: 3,
+  /** A pushgate bug. */
+  INTERNAL: 70,
+} as const;
 
 /**
  * Whose fault a failure to judge an image is. `image`: the image (or pushgate reading it, INTERNAL
  * included) — nothing outside the image would change the outcome, so under `policies.onError:
  * fail-closed` the image is rejected as UNJUDGED. `infrastructure`: Redis, a registry, a Docker
- * engine, credentials or pushgate's own configuration — the image may be fine, so the failure is
- * recorded as `error` and retried. Typed by the code, so a new code must be classified here.
+ * engine, credentials, pushgate's own configuration or an HTTP client's request — the image may be
+ * fine, so the failure is recorded as `error` and retried.
  */
-export const FAULT_OF = {
-  USAGE: 'infrastructure',
-  CONFIG_INVALID: 'infrastructure',
-  REFERENCE_INVALID: 'infrastructure',
-  REGISTRY_UNREACHABLE: 'infrastructure',
-  REGISTRY_AUTH: 'infrastructure',
-  REGISTRY_DENIED: 'infrastructure',
-  REGISTRY_NOT_FOUND: 'infrastructure',
-  REGISTRY_TOO_MANY_REQUESTS: 'infrastructure',
-  REGISTRY_ERROR: 'infrastructure',
-  SSRF_BLOCKED: 'infrastructure',
-  MANIFEST_UNSUPPORTED: 'image',
-  MANIFEST_INVALID: 'image',
-  DIGEST_MISMATCH: 'image',
-  SIZE_MISMATCH: 'image',
-  BODY_TOO_LARGE: 'image',
-  PLATFORM_NOT_FOUND: 'image',
-  LAYER_CORRUPT: 'image',
-  LAYER_LIMIT: 'image',
-  LAYER_UNSUPPORTED: 'image',
-  ARCHIVE_INVALID: 'image',
-  DOCKER_ENGINE: 'infrastructure',
-  STORE_UNAVAILABLE: 'infrastructure',
-  CURSOR_INVALID: 'infrastructure',
-  SCAN_TIMEOUT: 'image',
-  NOTIFY_FAILED: 'infrastructure',
-  INTERRUPTED: 'infrastructure',
-  INTERNAL: 'image',
-} as const satisfies Record<ErrorCode, 'image' | 'infrastructure'>;
+export type Fault = 'image' | 'infrastructure';
+
+export interface ErrorKind {
+  /** What the code means, in a few words. */
+  readonly message: string;
+  /**
+   * Whether a later attempt may succeed. False ("permanent"): an inspect job fails at once, with
+   * its failure recorded, instead of spending its retries. A `transient` error is retried whatever
+   * its code says.
+   */
+  readonly retryable: boolean;
+  /** See `Fault`. */
+  readonly fault: Fault;
+  /**
+   * The HTTP status the server answers with. 500 means "not the client's doing": the error is
+   * logged and the client gets a generic INTERNAL answer, so internals never reach it.
+   */
+  readonly http: 400 | 401 | 404 | 413 | 415 | 422 | 500 | 503;
+  /** The exit code of a CLI run that ends with this error. */
+  readonly exit: (typeof FailureExit)[keyof typeof FailureExit];
+}
+
+const { USAGE, IMAGE_UNREADABLE, INTERNAL } = FailureExit;
+
+// prettier-ignore
+export const ERRORS = {
+  USAGE:                      { retryable: true,  fault: 'infrastructure', http: 400, exit: USAGE,            message: 'bad command-line usage' },
+  CONFIG_INVALID:             { retryable: false, fault: 'infrastructure', http: 500, exit: USAGE,            message: 'configuration is invalid' },
+  REFERENCE_INVALID:          { retryable: false, fault: 'infrastructure', http: 400, exit: USAGE,            message: 'image reference cannot be parsed' },
+  REGISTRY_UNREACHABLE:       { retryable: true,  fault: 'infrastructure', http: 500, exit: IMAGE_UNREADABLE, message: 'registry could not be reached' },
+  REGISTRY_AUTH:              { retryable: false, fault: 'infrastructure', http: 500, exit: IMAGE_UNREADABLE, message: 'registry refused the credentials' },
+  REGISTRY_DENIED:            { retryable: false, fault: 'infrastructure', http: 500, exit: IMAGE_UNREADABLE, message: 'registry denied access' },
+  REGISTRY_NOT_FOUND:         { retryable: false, fault: 'infrastructure', http: 500, exit: IMAGE_UNREADABLE, message: 'registry has no such repository, manifest or blob' },
+  REGISTRY_TOO_MANY_REQUESTS: { retryable: true,  fault: 'infrastructure', http: 500, exit: IMAGE_UNREADABLE, message: 'registry rate limit hit' },
+  REGISTRY_ERROR:             { retryable: true,  fault: 'infrastructure', http: 500, exit: IMAGE_UNREADABLE, message: 'registry answered with an unexpected error' },
+  SSRF_BLOCKED:               { retryable: false, fault: 'infrastructure', http: 500, exit: IMAGE_UNREADABLE, message: 'host is not one pushgate was configured to talk to' },
+  MANIFEST_UNSUPPORTED:       { retryable: false, fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'manifest media type is not supported' },
+  MANIFEST_INVALID:           { retryable: false, fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'manifest or config is malformed' },
+  DIGEST_MISMATCH:            { retryable: true,  fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'content does not match its digest' },
+  SIZE_MISMATCH:              { retryable: true,  fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'content does not match its declared size' },
+  BODY_TOO_LARGE:             { retryable: false, fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'response body exceeds its cap' },
+  PLATFORM_NOT_FOUND:         { retryable: false, fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'no image matches the requested platform' },
+  LAYER_CORRUPT:              { retryable: false, fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'layer cannot be decompressed or parsed' },
+  LAYER_LIMIT:                { retryable: false, fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'layer exceeds a configured limit' },
+  LAYER_UNSUPPORTED:          { retryable: false, fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'layer media type is not a filesystem layer pushgate can read' },
+  ARCHIVE_INVALID:            { retryable: true,  fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'image archive or layout is malformed' },
+  DOCKER_ENGINE:              { retryable: true,  fault: 'infrastructure', http: 500, exit: IMAGE_UNREADABLE, message: 'Docker engine request failed' },
+  STORE_UNAVAILABLE:          { retryable: true,  fault: 'infrastructure', http: 503, exit: IMAGE_UNREADABLE, message: 'Redis could not be reached or refused a store command' },
+  CURSOR_INVALID:             { retryable: true,  fault: 'infrastructure', http: 400, exit: IMAGE_UNREADABLE, message: 'pagination cursor is malformed' },
+  SCAN_TIMEOUT:               { retryable: false, fault: 'image',          http: 500, exit: IMAGE_UNREADABLE, message: 'inspection took longer than the configured limit' },
+  INTERRUPTED:                { retryable: true,  fault: 'infrastructure', http: 500, exit: IMAGE_UNREADABLE, message: 'the scan was stopped by SIGINT or SIGTERM' },
+  NOTIFY_FAILED:              { retryable: true,  fault: 'infrastructure', http: 500, exit: IMAGE_UNREADABLE, message: 'a notification endpoint did not accept the delivery' },
+  INTERNAL:                   { retryable: true,  fault: 'image',          http: 500, exit: INTERNAL,         message: 'internal error' },
+  // Answers of the HTTP server only (webhook intake, the API): never an inspection's outcome.
+  BAD_REQUEST:                { retryable: false, fault: 'infrastructure', http: 400, exit: USAGE,            message: 'the API request is malformed' },
+  MALFORMED:                  { retryable: false, fault: 'infrastructure', http: 400, exit: USAGE,            message: 'the request body or URL cannot be read' },
+  UNAUTHORIZED:               { retryable: false, fault: 'infrastructure', http: 401, exit: USAGE,            message: 'the request is not authenticated' },
+  NOT_FOUND:                  { retryable: false, fault: 'infrastructure', http: 404, exit: USAGE,            message: 'no such route, webhook endpoint, verdict or job' },
+  PAYLOAD_TOO_LARGE:          { retryable: false, fault: 'infrastructure', http: 413, exit: USAGE,            message: 'the request body exceeds its limit' },
+  UNSUPPORTED_MEDIA_TYPE:     { retryable: false, fault: 'infrastructure', http: 415, exit: USAGE,            message: 'the request body has a content type or encoding pushgate does not read' },
+  REGISTRY_NOT_CONFIGURED:    { retryable: false, fault: 'infrastructure', http: 422, exit: USAGE,            message: 'the request names a registry that is not configured' },
+  UNAVAILABLE:                { retryable: true,  fault: 'infrastructure', http: 503, exit: IMAGE_UNREADABLE, message: 'the queue (Redis) is unreachable' },
+  API_DISABLED:               { retryable: false, fault: 'infrastructure', http: 503, exit: USAGE,            message: 'the API has no token configured' },
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+function column<K extends keyof ErrorKind>(key: K): { readonly [C in ErrorCode]: (typeof ERRORS)[C][K] } {
+  return Object.fromEntries(Object.entries(ERRORS).map(([code, kind]) => [code, kind[key]])) as {
+    readonly [C in ErrorCode]: (typeof ERRORS)[C][K];
+  };
+}
+
+/** What each code means (a column of `ERRORS`). */
+export const ERROR_CODES = column('message');
+
+/** Whose fault each code is (a column of `ERRORS`); see `Fault`. */
+export const FAULT_OF = column('fault');
 
 /**
  * True when a failure means the image cannot be judged whatever is retried: an image fault that is
@@ -81,7 +116,15 @@ export const FAULT_OF = {
  */
 export function isUnjudgeable(err: unknown): boolean {
   if (!isPushgateError(err)) return false;
-  return !err.transient && FAULT_OF[err.code] === 'image';
+  return !err.transient && ERRORS[err.code].fault === 'image';
+}
+
+/**
+ * True when retrying cannot help: a PushgateError that is not retryable (its code's `retryable`,
+ * unless it is transient or was marked final). Foreign exceptions are retried.
+ */
+export function isPermanent(err: unknown): boolean {
+  return isPushgateError(err) && !err.retryable;
 }
 
 /**
@@ -136,6 +179,11 @@ export interface PushgateErrorOptions {
   cause?: unknown;
   /** True when retrying the same operation later may succeed (5xx, 429, connection reset). */
   transient?: boolean;
+  /**
+   * Overrides what the code and `transient` say about retrying: `false` marks a failure final
+   * (an inspect job's last attempt, its failure recorded).
+   */
+  retryable?: boolean;
   /** Machine-readable context, never secret values. */
   details?: Record<string, unknown>;
 }
@@ -143,6 +191,8 @@ export interface PushgateErrorOptions {
 export class PushgateError extends Error {
   readonly code: ErrorCode;
   readonly transient: boolean;
+  /** Whether a later attempt may succeed: `transient` or the code's `retryable`, unless overridden. */
+  readonly retryable: boolean;
   readonly details?: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: PushgateErrorOptions = {}) {
@@ -150,12 +200,15 @@ export class PushgateError extends Error {
     this.name = 'PushgateError';
     this.code = code;
     this.transient = options.transient ?? false;
+    this.retryable = options.retryable ?? (this.transient || ERRORS[code].retryable);
     this.details = options.details;
   }
 }
 
 export function isPushgateError(err: unknown): err is PushgateError {
-  return err instanceof Error && (err as { name?: string }).name === 'PushgateError' && 'code' in err;
+  return (
+    err instanceof PushgateError || (err instanceof Error && err.name === 'PushgateError' && 'code' in err)
+  );
 }
 
 /** Prefix an error with what was being done, keeping its code (INTERNAL for foreign errors). */
@@ -164,6 +217,7 @@ export function withContext(context: string, err: unknown): PushgateError {
     const wrapped = new PushgateError(err.code, `${context}: ${err.message}`, {
       cause: err,
       transient: err.transient,
+      retryable: err.retryable,
       details: err.details,
     });
     return wrapped;

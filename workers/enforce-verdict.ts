@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { EnforceJobData } from '../src/queue/job-types.js';
-import { enforceImage, type EnforceContext } from '../src/service/enforce-image.js';
+import { enforceImage, type EnforceContext } from '../src/pipeline/enforce-image.js';
 import { PushgateError } from '../src/errors.js';
 
 /**

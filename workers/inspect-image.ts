@@ -1,6 +1,7 @@
 import type { SandboxedJob } from 'bullmq';
 import type { InspectJobData, InspectJobResult } from '../src/queue/job-types.js';
-import { inspectImage } from '../src/service/inspect-image.js';
+import { inspectImage } from '../src/pipeline/inspect-image.js';
+import { toBullmqError } from './to-bullmq-error.js';
 import { readResolvedConfig } from './worker-config.js';
 import { createWorkerContext, type WorkerContext } from './worker-context.js';
 
@@ -26,7 +27,7 @@ export default async function processInspectJob(
     return await inspectImage(job.data, ctx, { jobId: String(job.id), number, last: number >= attempts });
   } catch (error) {
     if ((error as { code?: unknown }).code === 'SCAN_TIMEOUT') endAfterReporting();
-    throw error;
+    throw toBullmqError(error);
   }
 }
 

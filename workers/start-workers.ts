@@ -13,7 +13,7 @@ import { createRedis } from '../src/store/redis-connection.js';
 import { createEnforceProcessor } from './enforce-verdict.js';
 import { RESOLVED_CONFIG_ENV, writeResolvedConfig } from './worker-config.js';
 import { createWorkerContext } from './worker-context.js';
-import { requireRedisUrl } from '../src/service/require-redis-url.js';
+import { requireRedisUrl } from '../src/store/require-redis-url.js';
 
 export interface RunningWorkers {
   inspect: Worker<InspectJobData, InspectJobResult>;

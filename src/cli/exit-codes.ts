@@ -1,4 +1,4 @@
-import { isPushgateError } from '../errors.js';
+import { ERRORS, FailureExit, isPushgateError } from '../errors.js';
 
 /** Documented in the README; scripts depend on them, so they never change meaning. */
 export const ExitCode = {
@@ -8,21 +8,10 @@ export const ExitCode = {
    * `policy lint`: a policy has an error.
    */
   POLICY_FAILED: 1,
-  USAGE: 2,
-  IMAGE_UNREADABLE: 3,
-  INTERNAL: 70,
+  ...FailureExit,
 } as const;
 
+/** A failure's exit code: its code's `exit` in `ERRORS`; 70 for anything not a PushgateError. */
 export function exitCodeFor(err: unknown): number {
-  if (!isPushgateError(err)) return ExitCode.INTERNAL;
-  switch (err.code) {
-    case 'USAGE':
-    case 'CONFIG_INVALID':
-    case 'REFERENCE_INVALID':
-      return ExitCode.USAGE;
-    case 'INTERNAL':
-      return ExitCode.INTERNAL;
-    default:
-      return ExitCode.IMAGE_UNREADABLE;
-  }
+  return isPushgateError(err) ? ERRORS[err.code].exit : ExitCode.INTERNAL;
 }

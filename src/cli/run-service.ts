@@ -1,9 +1,9 @@
 import { loadConfig } from '../config/load-config.js';
 import type { PushgateConfig } from '../config/types.js';
 import { createLogger, errorFields } from '../logger.js';
-import { loadPolicySet } from '../service/load-policy-set.js';
-import { RegistryClients } from '../service/registry-clients.js';
-import { startServer, type RunningServer } from '../service/start-server.js';
+import { loadPolicySet } from '../pipeline/load-policy-set.js';
+import { RegistryClients } from '../pipeline/registry-clients.js';
+import { startServer, type RunningServer } from '../server/start-server.js';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
 import { ExitCode } from './exit-codes.js';
 import { startLocalRedis, type LocalRedis } from './local-redis.js';

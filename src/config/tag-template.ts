@@ -73,3 +73,33 @@ export function templatePattern(template: string): RegExp {
   }
   return new RegExp(`^${source}$`);
 }
+
+// {{repository}} may be a whole path; any other placeholder is one path component.
+const REPOSITORY_PATH = '[a-z0-9._/-]+';
+const PATH_COMPONENT = '[a-z0-9._-]+';
+
+/**
+ * A pattern matching every repository a repository template (`quarantine/{{repository}}`) can
+ * render. One with no literal text would match every repository, so it is refused.
+ */
+export function repositoryTemplatePattern(template: string): RegExp {
+  let source = '';
+  let literal = '';
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const text = template.slice(last, match.index);
+    literal += text;
+    source += escapeRegExp(text) + (match[1] === 'repository' ? REPOSITORY_PATH : PATH_COMPONENT);
+    last = match.index + match[0].length;
+  }
+  const tail = template.slice(last);
+  literal += tail;
+  source += escapeRegExp(tail);
+  if (literal.replace(/\//g, '') === '') {
+    throw new PushgateError(
+      'CONFIG_INVALID',
+      `quarantine repository template "${template}" has no literal text: it would match every repository`,
+    );
+  }
+  return new RegExp(`^${source}$`);
+}

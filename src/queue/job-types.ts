@@ -16,6 +16,8 @@ export interface InspectJobData {
   force?: boolean;
   /** Intake thought pushgate itself made this push (see PushEvent.ownWriteHint). */
   ownWriteHint?: string;
+  /** The sender's quirk (see WebhookAdapter.untaggedManifestsBelongToIndex). */
+  untaggedManifestsBelongToIndex?: true;
 }
 
 export type InspectJobResult =

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { errorBody } from './http-error.js';
+import { sendError } from './http-error.js';
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -38,18 +38,12 @@ export function requireApiToken(
   const hashed = tokens.map(digest);
   return (req, res, next) => {
     if (hashed.length === 0) {
-      res
-        .status(503)
-        .json(
-          errorBody('API_DISABLED', 'no API token is configured (server.apiTokens or PUSHGATE_API_TOKENS)'),
-        );
+      sendError(res, 'API_DISABLED', 'no API token is configured (server.apiTokens or PUSHGATE_API_TOKENS)');
       return;
     }
     const token = presentedToken(req.headers.authorization);
     if (token !== undefined && matchesAny(token, hashed)) return next();
     if (options.basicRealm) res.setHeader('WWW-Authenticate', `Basic realm="${options.basicRealm}"`);
-    res
-      .status(401)
-      .json(errorBody('UNAUTHORIZED', 'a valid API token is required (Authorization: Bearer <token>)'));
+    sendError(res, 'UNAUTHORIZED', 'a valid API token is required (Authorization: Bearer <token>)');
   };
 }

@@ -6,7 +6,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { PushgateConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { Queues } from '../queue/create-queues.js';
-import type { PolicySet } from '../service/load-policy-set.js';
+import type { PolicySet } from '../pipeline/load-policy-set.js';
 import { requireApiToken } from './api-auth.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { requestLog } from './request-log.js';

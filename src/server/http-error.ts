@@ -1,16 +1,7 @@
-/** An error answered as `{ error: { code, message } }` with its HTTP status. */
-export class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
+import type { Response } from 'express';
+import { ERRORS, type ErrorCode } from '../errors.js';
 
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'HttpError';
-    this.status = status;
-    this.code = code;
-  }
-}
-
-export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
-  return { error: { code, message } };
+/** Answers `{ error: { code, message } }` with the code's HTTP status (`ERRORS` in src/errors.ts). */
+export function sendError(res: Response, code: ErrorCode, message: string): void {
+  res.status(ERRORS[code].http).json({ error: { code, message } });
 }

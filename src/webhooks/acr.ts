@@ -3,7 +3,7 @@ import { AdapterResultBuilder } from './adapter-result-builder.js';
 import { field } from './field.js';
 import { hostHint } from './host-hint.js';
 import { parseJsonBody } from './parse-json-body.js';
-import { describeType } from './quote.js';
+import { describeType } from '../quote.js';
 import type { WebhookAdapter } from './types.js';
 import { WebhookError } from './webhook-error.js';
 
@@ -16,6 +16,8 @@ const PUSH_ACTIONS = new Set(['push', 'chart_push']);
  */
 export const acrAdapter: WebhookAdapter = {
   id: 'acr',
+  // A multi-platform push notifies each platform manifest by digest, then the index by tag.
+  untaggedManifestsBelongToIndex: true,
   contentTypes: ['application/json'],
   parse(body) {
     const root = parseJsonBody(body, 'acr');

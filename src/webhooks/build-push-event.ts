@@ -1,6 +1,6 @@
 import { isValidRepository, isValidTag } from '../oci/reference.js';
 import { isDigest } from '../oci/digest.js';
-import { quote } from './quote.js';
+import { quote } from '../quote.js';
 import type { ParsedPushEvent } from './types.js';
 
 /** What an adapter read out of one event, before any check: values straight from the payload. */

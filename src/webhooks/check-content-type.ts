@@ -1,5 +1,5 @@
 import { headerValue, type WebhookHeaders } from './header-value.js';
-import { quote } from './quote.js';
+import { quote } from '../quote.js';
 import type { WebhookAdapter } from './types.js';
 import { WebhookError } from './webhook-error.js';
 

@@ -4,7 +4,7 @@ import { normaliseMediaType } from './build-push-event.js';
 import { field } from './field.js';
 import { hostHint } from './host-hint.js';
 import { parseJsonBody } from './parse-json-body.js';
-import { describeType } from './quote.js';
+import { describeType } from '../quote.js';
 import type { WebhookAdapter } from './types.js';
 import { WebhookError } from './webhook-error.js';
 
@@ -38,6 +38,8 @@ function isManifestTarget(target: Record<string, unknown>): boolean {
  */
 export const distributionAdapter: WebhookAdapter = {
   id: 'distribution',
+  // A multi-platform push notifies each platform manifest by digest, then the index by tag.
+  untaggedManifestsBelongToIndex: true,
   contentTypes: [
     'application/vnd.docker.distribution.events.v1+json',
     'application/vnd.docker.distribution.events.v2+json',

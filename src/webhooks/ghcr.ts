@@ -4,7 +4,7 @@ import { AdapterResultBuilder } from './adapter-result-builder.js';
 import { field } from './field.js';
 import { headerValue } from './header-value.js';
 import { parseJsonBody } from './parse-json-body.js';
-import { describeType, quote } from './quote.js';
+import { describeType, quote } from '../quote.js';
 import type { WebhookAdapter } from './types.js';
 import { WebhookError } from './webhook-error.js';
 

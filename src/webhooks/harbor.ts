@@ -3,7 +3,7 @@ import { AdapterResultBuilder } from './adapter-result-builder.js';
 import { field } from './field.js';
 import { hostHint } from './host-hint.js';
 import { parseJsonBody } from './parse-json-body.js';
-import { describeType } from './quote.js';
+import { describeType } from '../quote.js';
 import type { WebhookAdapter } from './types.js';
 import { WebhookError } from './webhook-error.js';
 

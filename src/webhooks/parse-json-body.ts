@@ -1,4 +1,4 @@
-import { quote } from './quote.js';
+import { quote } from '../quote.js';
 import { WebhookError } from './webhook-error.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

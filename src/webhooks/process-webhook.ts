@@ -2,7 +2,7 @@ import type { RegistryConfig, WebhookEndpointConfig } from '../config/types.js';
 import { checkContentType } from './check-content-type.js';
 import type { WebhookHeaders } from './header-value.js';
 import { adapterById } from './index.js';
-import { isOwnWrite, type OwnWriteConfig } from './own-writes.js';
+import { isOwnWrite, type OwnWriteConfig } from '../actions/own-writes.js';
 import { resolveRegistry } from './resolve-registry.js';
 import type { PushEvent } from './types.js';
 import { verifyWebhookAuth } from './verify-auth.js';
@@ -42,8 +42,9 @@ const MAX_PROBLEMS = 10;
 
 /**
  * The whole of webhook intake short of the queue: auth (on the raw bytes) → content type → parse →
- * validate → resolve registry → mark likely own writes. Throws `WebhookError`, whose `status` and
- * `toBody()` are the answer. Pure and synchronous: nothing here waits on I/O.
+ * validate → resolve registry → carry the sender's quirks → mark likely own writes. Throws
+ * `WebhookError`, whose `status` and `toBody()` are the answer. Pure and synchronous: nothing here
+ * waits on I/O.
  *
  * Mixed bodies: a body is refused (400) only when it carries invalid events and nothing else; when
  * some events are usable they are accepted and the rest counted, because a sender that retries a
@@ -87,7 +88,11 @@ export function processWebhook(input: ProcessWebhookInput): ProcessWebhookResult
 
   const events: PushEvent[] = [];
   let ownWrites = 0;
-  for (const event of resolved) {
+  for (const resolvedEvent of resolved) {
+    const event =
+      adapter.untaggedManifestsBelongToIndex && resolvedEvent.tag === undefined
+        ? { ...resolvedEvent, untaggedManifestsBelongToIndex: true as const }
+        : resolvedEvent;
     const hint = isOwnWrite(event, input.own);
     if (hint === undefined) events.push(event);
     else {

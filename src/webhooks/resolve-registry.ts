@@ -1,6 +1,6 @@
 import type { RegistryConfig, WebhookEndpointConfig } from '../config/types.js';
 import { findRegistryByHost } from '../config/registry-hosts.js';
-import { quote } from './quote.js';
+import { quote } from '../quote.js';
 import type { ParsedPushEvent, PushEvent } from './types.js';
 import { WebhookError } from './webhook-error.js';
 

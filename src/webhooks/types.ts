@@ -33,6 +33,11 @@ export interface PushEvent {
   receivedAt: string;
   /** Why this looks like one of pushgate's own writes; the worker checks it against the store. */
   ownWriteHint?: string;
+  /**
+   * The sender's `untaggedManifestsBelongToIndex`, carried on its untagged events (the only ones
+   * it concerns): inspection leaves this manifest, if it is an image manifest, to the index's.
+   */
+  untaggedManifestsBelongToIndex?: true;
 }
 
 export interface AdapterResult {
@@ -52,6 +57,13 @@ export interface AdapterResult {
 
 export interface WebhookAdapter {
   id: AdapterId;
+  /**
+   * The sender notifies every manifest of a multi-platform push: the platform manifests by digest
+   * alone, then the index under its tag. Judging a platform manifest on its own would act on a
+   * piece of an image (deleting it breaks the index), so inspection leaves such untagged image
+   * manifests to the index's inspection. Carried onto the sender's untagged events.
+   */
+  untaggedManifestsBelongToIndex?: true;
   /** Content types accepted (lower-case, no parameters); anything else is 415. */
   contentTypes: readonly string[];
   /**

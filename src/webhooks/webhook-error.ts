@@ -1,18 +1,25 @@
-/**
- * What intake answers a webhook sender with. Each code maps to exactly one HTTP status so the
- * route never has to decide; messages are safe to send back (no secret, payload text quoted and
- * truncated by `quote`).
- */
-export const WEBHOOK_ERROR_STATUS = {
-  UNAUTHORIZED: 401,
-  MALFORMED: 400,
-  NOT_FOUND: 404,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  REGISTRY_NOT_CONFIGURED: 422,
-} as const;
+import { ERRORS, PushgateError } from '../errors.js';
 
-export type WebhookErrorCode = keyof typeof WEBHOOK_ERROR_STATUS;
+/**
+ * What intake answers a webhook sender with: these codes of `ERRORS` (src/errors.ts), each with
+ * exactly one HTTP status there, so the route never has to decide. Messages are safe to send back
+ * (no secret, payload text quoted and truncated by `quote`).
+ */
+const WEBHOOK_ERROR_CODES = [
+  'UNAUTHORIZED',
+  'MALFORMED',
+  'NOT_FOUND',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'REGISTRY_NOT_CONFIGURED',
+] as const;
+
+export type WebhookErrorCode = (typeof WEBHOOK_ERROR_CODES)[number];
+
+/** The status of each webhook error code (a view of `ERRORS`). */
+export const WEBHOOK_ERROR_STATUS = Object.fromEntries(
+  WEBHOOK_ERROR_CODES.map((code) => [code, ERRORS[code].http]),
+) as { readonly [C in WebhookErrorCode]: (typeof ERRORS)[C]['http'] };
 
 export interface WebhookErrorBody {
   error: { code: WebhookErrorCode; message: string };
@@ -20,16 +27,16 @@ export interface WebhookErrorBody {
 
 const MAX_MESSAGE = 1000;
 
-export class WebhookError extends Error {
-  readonly code: WebhookErrorCode;
+/** A PushgateError restricted to intake's codes, with a capped message and its answer. */
+export class WebhookError extends PushgateError {
+  declare readonly code: WebhookErrorCode;
   readonly status: number;
 
   constructor(code: WebhookErrorCode, message: string) {
     // Callers quote payload text already; the cap only guards against a caller that forgot.
-    super(message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message);
+    super(code, message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message);
     this.name = 'WebhookError';
-    this.code = code;
-    this.status = WEBHOOK_ERROR_STATUS[code];
+    this.status = ERRORS[code].http;
   }
 
   toBody(): WebhookErrorBody {

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RegistryReader } from '../../src/registry/registry-reader.js';
-import { RegistryClients } from '../../src/service/registry-clients.js';
+import { RegistryClients } from '../../src/pipeline/registry-clients.js';
 import { startFakeEngine, type FakeEngine } from '../support/fake-docker-engine.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { buildImage, pushImage, type BuiltImage } from '../support/image-builder.js';

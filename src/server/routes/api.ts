@@ -5,13 +5,13 @@ import { parseReference } from '../../oci/reference.js';
 import { findRegistryByHost } from '../../config/registry-hosts.js';
 import { isRecord } from '../../is-record.js';
 import type { Queues } from '../../queue/create-queues.js';
-import { inspectJobId, JOB_ID_PATTERN } from '../../queue/job-id.js';
+import { JOB_ID_PATTERN } from '../../queue/job-id.js';
+import { toInspectJob } from '../../queue/to-inspect-job.js';
 import { randomUUID } from 'node:crypto';
 import { relative } from 'node:path';
-import type { InspectJobData } from '../../queue/job-types.js';
-import type { PolicySet } from '../../service/load-policy-set.js';
+import type { PolicySet } from '../../pipeline/load-policy-set.js';
 import type { AuditEntry, ImageRecord } from '../../store/types.js';
-import { HttpError } from '../http-error.js';
+import { PushgateError } from '../../errors.js';
 
 export interface ApiDeps {
   config: PushgateConfig;
@@ -40,8 +40,7 @@ export interface ApiDeps {
 function queryString(value: unknown, name: string, max = 512): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
-    throw new HttpError(
-      400,
+    throw new PushgateError(
       'BAD_REQUEST',
       `query parameter ${name} must be a non-empty string of at most ${max} characters`,
     );
@@ -54,7 +53,7 @@ function queryLimit(value: unknown, max: number): number | undefined {
   if (text === undefined) return undefined;
   const limit = Number(text);
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new HttpError(400, 'BAD_REQUEST', `limit must be an integer from 1 to ${max}`);
+    throw new PushgateError('BAD_REQUEST', `limit must be an integer from 1 to ${max}`);
   }
   return limit;
 }
@@ -63,7 +62,7 @@ function queryLimit(value: unknown, max: number): number | undefined {
 function registryFor(config: PushgateConfig, host: string): RegistryConfig {
   const registry = findRegistryByHost(config.registries, host);
   if (!registry) {
-    throw new HttpError(422, 'REGISTRY_NOT_CONFIGURED', `registry ${host.slice(0, 255)} is not configured`);
+    throw new PushgateError('REGISTRY_NOT_CONFIGURED', `registry ${host.slice(0, 255)} is not configured`);
   }
   return registry;
 }
@@ -74,14 +73,14 @@ export function apiRouter(deps: ApiDeps): Router {
   router.get('/images/:digest', async (req, res) => {
     const digest = String(req.params.digest);
     if (!isDigest(digest))
-      throw new HttpError(400, 'BAD_REQUEST', 'digest must be sha256:<64 hex> (or sha512)');
+      throw new PushgateError('BAD_REQUEST', 'digest must be sha256:<64 hex> (or sha512)');
     const registry = queryString(req.query.registry, 'registry');
     const repository = queryString(req.query.repository, 'repository');
     const record = await deps.store.get(digest, {
       ...(registry ? { registry } : {}),
       ...(repository ? { repository } : {}),
     });
-    if (!record) throw new HttpError(404, 'NOT_FOUND', `no verdict for ${digest}`);
+    if (!record) throw new PushgateError('NOT_FOUND', `no verdict for ${digest}`);
     const tags = await deps.store.tags(record.registry, record.repository, record.digest);
     res.json({ ...record, tags: [...new Set([...record.tags, ...tags])] });
   });
@@ -114,18 +113,17 @@ export function apiRouter(deps: ApiDeps): Router {
 
   const requireQueue: express.RequestHandler = (_req, _res, next) => {
     if (!deps.queueReady())
-      throw new HttpError(503, 'UNAVAILABLE', 'the queue (Redis) is unreachable; retry later');
+      throw new PushgateError('UNAVAILABLE', 'the queue (Redis) is unreachable; retry later');
     next();
   };
 
   router.post('/scans', requireQueue, express.json({ limit: '16kb' }), async (req, res) => {
     const body: unknown = req.body;
     if (!isRecord(body))
-      throw new HttpError(400, 'BAD_REQUEST', 'body must be a JSON object { "reference": "host/repo:tag" }');
+      throw new PushgateError('BAD_REQUEST', 'body must be a JSON object { "reference": "host/repo:tag" }');
     const reference = body.reference;
     if (typeof reference !== 'string' || reference.length === 0 || reference.length > 1024) {
-      throw new HttpError(
-        400,
+      throw new PushgateError(
         'BAD_REQUEST',
         'reference must be an image reference such as registry.example.com/team/app:1.0',
       );
@@ -134,29 +132,28 @@ export function apiRouter(deps: ApiDeps): Router {
     try {
       parsed = parseReference(reference);
     } catch (error) {
-      throw new HttpError(400, 'BAD_REQUEST', error instanceof Error ? error.message : String(error));
+      throw new PushgateError('BAD_REQUEST', error instanceof Error ? error.message : String(error));
     }
     const registry = registryFor(deps.config, parsed.registry);
-    const data: InspectJobData = {
-      registry: registry.name,
-      repository: parsed.repository,
-      ...(parsed.digest ? { digest: parsed.digest } : {}),
-      ...(parsed.tag && !parsed.digest ? { tag: parsed.tag } : {}),
-      source: 'api',
-      receivedAt: new Date().toISOString(),
-      force: true,
-    };
-    const jobId = inspectJobId({
-      registry: registry.name,
-      repository: parsed.repository,
-      ...(parsed.tag ? { tag: parsed.tag } : {}),
-      policySetVersion: deps.policySet.version,
-      // A manual scan is always a fresh job, even for a digest inspected before.
-      eventKey: `api=${randomUUID()}`,
-    });
-    await deps.queues.inspect.add('inspect', data, { jobId });
+    const job = toInspectJob(
+      {
+        source: 'api',
+        registry: registry.name,
+        repository: parsed.repository,
+        // A digest names the image; a tag beside it is only a label.
+        ...(parsed.digest ? { digest: parsed.digest } : parsed.tag ? { tag: parsed.tag } : {}),
+        receivedAt: new Date().toISOString(),
+      },
+      {
+        policySetVersion: deps.policySet.version,
+        force: true,
+        // A manual scan is always a fresh job, even for a digest inspected before.
+        eventKey: `api=${randomUUID()}`,
+      },
+    );
+    await deps.queues.inspect.add(job.name, job.data, job.opts);
     res.status(202).json({
-      jobId,
+      jobId: job.opts.jobId,
       registry: registry.name,
       repository: parsed.repository,
       tag: parsed.tag,
@@ -168,10 +165,10 @@ export function apiRouter(deps: ApiDeps): Router {
     const id = String(req.params.jobId);
     // Only ids pushgate hands out: BullMQ keeps its own bookkeeping under other names.
     if (!JOB_ID_PATTERN.test(id) || !id.startsWith('inspect-')) {
-      throw new HttpError(400, 'BAD_REQUEST', 'not a scan job id');
+      throw new PushgateError('BAD_REQUEST', 'not a scan job id');
     }
     const job = await deps.queues.inspect.getJob(id);
-    if (!job) throw new HttpError(404, 'NOT_FOUND', 'no such scan job');
+    if (!job) throw new PushgateError('NOT_FOUND', 'no such scan job');
     res.json({
       jobId: job.id,
       state: await job.getState(),

@@ -1,16 +1,16 @@
 import express, { Router, type Request } from 'express';
 import type { PushgateConfig } from '../../config/types.js';
-import { eventKey, inspectJobId } from '../../queue/job-id.js';
 import { BatchingEnqueuer } from '../../queue/batching-enqueuer.js';
+import { toInspectJob } from '../../queue/to-inspect-job.js';
 import type { InspectJobData } from '../../queue/job-types.js';
 import type { Queues } from '../../queue/create-queues.js';
-import type { PolicySet } from '../../service/load-policy-set.js';
+import type { PolicySet } from '../../pipeline/load-policy-set.js';
 import { processWebhook } from '../../webhooks/process-webhook.js';
 import type { PushEvent } from '../../webhooks/types.js';
 import { WebhookError } from '../../webhooks/webhook-error.js';
-import { ownTagTemplates } from '../../service/own-tag-templates.js';
-import { HttpError } from '../http-error.js';
+import { ownWriteConfig } from '../../actions/own-writes.js';
 import type { Logger } from '../../logger.js';
+import { PushgateError } from '../../errors.js';
 
 export interface HooksDeps {
   config: PushgateConfig;
@@ -31,10 +31,7 @@ export interface HooksDeps {
  */
 export function hooksRouter(deps: HooksDeps): Router {
   const router = Router();
-  const own = {
-    tagTemplates: ownTagTemplates(deps.config, deps.policySet.policies),
-    quarantineRepositoryTemplate: deps.config.enforcement.quarantineRepository,
-  };
+  const own = ownWriteConfig(deps.config, deps.policySet.policies);
   const enqueuer = new BatchingEnqueuer<InspectJobData>(deps.queues.inspect);
   const endpoints = new Map(deps.config.webhooks.map((w) => [w.name, w]));
   const raw = express.raw({ type: () => true, limit: deps.config.server.maxBodyBytes });
@@ -64,7 +61,7 @@ export function hooksRouter(deps: HooksDeps): Router {
     })();
     if (result.events.length > 0 && !deps.queueReady()) {
       deps.countEvent(endpoint.adapter, 'unavailable', result.events.length);
-      throw new HttpError(503, 'UNAVAILABLE', 'the queue (Redis) is unreachable; retry later');
+      throw new PushgateError('UNAVAILABLE', 'the queue (Redis) is unreachable; retry later');
     }
     const jobs = await enqueue(deps, enqueuer, result.events);
     deps.countEvent(endpoint.adapter, 'accepted', result.events.length);
@@ -102,27 +99,7 @@ async function enqueue(
   events: readonly PushEvent[],
 ): Promise<string[]> {
   if (events.length === 0) return [];
-  const jobs = events.map((event) => {
-    const data: InspectJobData = {
-      registry: event.registry,
-      repository: event.repository,
-      ...(event.digest !== undefined ? { digest: event.digest } : {}),
-      ...(event.tag !== undefined ? { tag: event.tag } : {}),
-      source: event.source,
-      ...(event.eventId !== undefined ? { eventId: event.eventId } : {}),
-      receivedAt: event.receivedAt,
-      ...(event.ownWriteHint !== undefined ? { ownWriteHint: event.ownWriteHint } : {}),
-    };
-    const jobId = inspectJobId({
-      registry: event.registry,
-      repository: event.repository,
-      ...(event.digest !== undefined ? { digest: event.digest } : {}),
-      ...(event.tag !== undefined ? { tag: event.tag } : {}),
-      policySetVersion: deps.policySet.version,
-      eventKey: eventKey(event.eventId, event.receivedAt),
-    });
-    return { name: 'inspect', data, opts: { jobId } };
-  });
+  const jobs = events.map((event) => toInspectJob(event, { policySetVersion: deps.policySet.version }));
   await enqueuer.add(jobs);
   return jobs.map((j) => j.opts.jobId);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RegistryConfig, WebhookEndpointConfig } from '../../../src/config/types.js';
 import { processWebhook, type ProcessWebhookInput } from '../../../src/webhooks/process-webhook.js';
 import type { WebhookHeaders } from '../../../src/webhooks/header-value.js';
-import type { OwnWriteConfig } from '../../../src/webhooks/own-writes.js';
+import type { OwnWriteConfig } from '../../../src/actions/own-writes.js';
 import { WebhookError } from '../../../src/webhooks/webhook-error.js';
 import { DIGEST_A, fixture, json } from './fixture.js';
 import { REGISTRIES, endpoint, registry } from './registries.js';

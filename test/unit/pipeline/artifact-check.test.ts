@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { artifactReason } from '../../../src/service/artifact-check.js';
+import { artifactReason } from '../../../src/pipeline/artifact-check.js';
 
 const digest = `sha256:${'c'.repeat(64)}`;
 const imageConfig = { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: 2 };

@@ -4,13 +4,13 @@ import type { Redis } from 'ioredis';
 import type { PushgateConfig } from '../config/types.js';
 import { logRedisErrors, type Logger } from '../logger.js';
 import { createQueues, type Queues } from '../queue/create-queues.js';
-import { createApp } from '../server/create-app.js';
-import { createMetrics } from '../server/metrics.js';
+import { createApp } from './create-app.js';
+import { createMetrics } from './metrics.js';
 import { AuditLog } from '../store/audit-log.js';
 import { createRedis, isRedisReady } from '../store/redis-connection.js';
 import { VerdictStore } from '../store/verdict-store.js';
-import { requireRedisUrl } from './require-redis-url.js';
-import { loadPolicySet, type PolicySet } from './load-policy-set.js';
+import { requireRedisUrl } from '../store/require-redis-url.js';
+import { loadPolicySet, type PolicySet } from '../pipeline/load-policy-set.js';
 
 export interface RunningServer {
   server: Server;

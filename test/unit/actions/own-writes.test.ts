@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOwnWrite, type OwnWriteConfig } from '../../../src/webhooks/own-writes.js';
+import { isOwnWrite, type OwnWriteConfig } from '../../../src/actions/own-writes.js';
 import type { PushEvent } from '../../../src/webhooks/types.js';
 
 const own: OwnWriteConfig = {

@@ -1,4 +1,4 @@
-import { escapeText } from '../escape-text.js';
+import { escapeText } from './escape-text.js';
 
 const DEFAULT_MAX = 80;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeType, quote } from '../../../src/webhooks/quote.js';
+import { describeType, quote } from '../../src/quote.js';
 
 describe('quote', () => {
   it('quotes short strings as they are', () => {

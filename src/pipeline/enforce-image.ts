@@ -1,6 +1,6 @@
 import { planActions } from '../actions/plan-actions.js';
 import { runActions } from '../actions/run-actions.js';
-import type { PlannedAction } from '../actions/planned-action.js';
+import { recordPlannedWrites, type OwnWriteMarkers } from '../actions/own-writes.js';
 import type { PushgateConfig } from '../config/types.js';
 import { isPushgateError, PushgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -26,9 +26,7 @@ export interface EnforceContext {
   };
   audit: { append(entry: AuditEntry): Promise<unknown> };
   metrics: { recordAction(kind: string, outcome: string): Promise<void> };
-  ownWrites: {
-    expect(registry: string, repository: string, tag: string | undefined, digest: string): Promise<void>;
-  };
+  ownWrites: Pick<OwnWriteMarkers, 'expect'>;
 }
 
 export interface EnforceResult {
@@ -68,7 +66,7 @@ export async function enforceImage(data: EnforceJobData, ctx: EnforceContext): P
   }
   planned = planned.filter((action) => !done.has(actionKey(action)));
 
-  if (!ctx.config.enforcement.dryRun) await expectOwnWrites(ctx, data.registry, planned);
+  if (!ctx.config.enforcement.dryRun) await recordPlannedWrites(ctx.ownWrites, data.registry, planned);
   const { records, retryable } = await runActions(planned, {
     // The only writer handed out: actions are the only code that writes to registries.
     client: ctx.clients.writer(data.registry),
@@ -94,24 +92,6 @@ export async function enforceImage(data: EnforceJobData, ctx: EnforceContext): P
     if (action.outcome !== 'failed') done.add(actionKey(planned[i]));
   }
   return { records, done: [...done], retry: retryable };
-}
-
-/** Records, before writing, the pushes the plan will make, so their events are known as ours. */
-async function expectOwnWrites(
-  ctx: EnforceContext,
-  registry: string,
-  planned: readonly PlannedAction[],
-): Promise<void> {
-  for (const action of planned) {
-    if (action.kind === 'tag')
-      await ctx.ownWrites.expect(registry, action.repository, action.tag, action.digest);
-    if (action.kind === 'quarantine') {
-      await ctx.ownWrites.expect(registry, action.quarantineRepository, undefined, action.digest);
-      for (const tag of action.tags) {
-        await ctx.ownWrites.expect(registry, action.quarantineRepository, tag, action.digest);
-      }
-    }
-  }
 }
 
 /** No tag (a digest-only push) names nothing to derive a tag from; a moved tag is not ours to mark. */

@@ -50,6 +50,19 @@ export interface SecretRule {
 const B = '(?<![A-Za-z0-9_])';
 const E = '(?![A-Za-z0-9_])';
 
+/** Keywords that prefilter every rule keyed on a secret-like name (both spellings of the common ones). */
+const SECRET_NAME_KEYWORDS = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'api_key',
+  'api-key',
+  'apikey',
+  'access_key',
+];
+
 const SECRET_NAME =
   '(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|secret[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?key|client[_-]?secret|credentials?)';
 
@@ -430,15 +443,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     description:
       'A random-looking value (at least 12 characters, letters and digits, Shannon entropy ≥ 3.5 bits per character) assigned to a name ending in password, secret, token, api_key, access_key, private_key, credentials…',
     keywords: [
-      'password',
-      'passwd',
-      'passphrase',
-      'secret',
-      'token',
-      'api_key',
-      'api-key',
-      'apikey',
-      'access_key',
+      ...SECRET_NAME_KEYWORDS,
       'access-key',
       'accesskey',
       'private_key',
@@ -464,21 +469,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     severity: 'high',
     description:
       'An ENV variable, label or build argument whose name ends in PASSWORD, SECRET, TOKEN, API_KEY, ACCESS_KEY, PRIVATE_KEY, CREDENTIALS… with a non-placeholder value of at least 6 characters.',
-    keywords: [
-      'password',
-      'passwd',
-      'passphrase',
-      'secret',
-      'token',
-      'api_key',
-      'api-key',
-      'apikey',
-      'access_key',
-      'accesskey',
-      'private_key',
-      'auth',
-      'credential',
-    ],
+    keywords: [...SECRET_NAME_KEYWORDS, 'accesskey', 'private_key', 'auth', 'credential'],
     regex: new RegExp(
       `^(?<key>[A-Za-z0-9_.-]{0,80}(?:${SECRET_NAME.slice(3, -1)}|auth))=(?<secret>\\S.{5,})$`,
       'gis',

@@ -31,6 +31,8 @@ export const FLOORS = [
   ['src/webhooks'],
   ['src/queue'],
   [SERVICE],
+  // The Kubernetes admission webhook: decides from stored facts; the server serves it.
+  ['src/admission'],
   ['src/server', 'workers'],
   ['src/cli'],
 ];

@@ -19,6 +19,7 @@ export interface PushgateConfig {
   enforcement: EnforcementConfig;
   workers: WorkersConfig;
   limits: LimitsConfig;
+  admission: AdmissionConfig;
   secrets: SecretsConfig;
   log: LogConfig;
 }
@@ -169,4 +170,26 @@ export interface LimitsConfig {
 export interface SecretsConfig {
   /** HMAC key for secret fingerprints (so equal secrets can be correlated without storing them). */
   fingerprintKey: string;
+}
+
+export type AdmissionAnswerSetting = 'deny' | 'warn' | 'allow';
+
+/** The Kubernetes admission webhook (`admission` in the config file; off by default). */
+export interface AdmissionConfig {
+  enabled: boolean;
+  port: number;
+  host: string;
+  tls?: { certFile: string; keyFile: string; pollIntervalMs: number };
+  mode: 'enforce' | 'audit';
+  maxBodyBytes: number;
+  /** Time pushgate gives itself to answer one review (well under the webhook's timeoutSeconds). */
+  deadlineMs: number;
+  errorVerdicts: AdmissionAnswerSetting;
+  unknownImages: AdmissionAnswerSetting;
+  unconfiguredRegistries: AdmissionAnswerSetting;
+  onUnavailable: 'deny' | 'allow';
+  exemptNamespaces: string[];
+  exemptImages: string[];
+  mutate: { enabled: boolean };
+  protectAdmittedDays: number;
 }

@@ -50,13 +50,17 @@ export const CORE = [
 ];
 
 /** How work arrives and is carried: HTTP, webhooks, queues, worker processes, the command line. */
-export const TRANSPORT = ['src/server', 'src/webhooks', 'src/queue', SERVICE, 'src/cli', 'workers'];
+export const TRANSPORT = [
+  'src/server',
+  'src/webhooks',
+  'src/queue',
+  SERVICE,
+  'src/admission',
+  'src/cli',
+  'workers',
+];
 
-/**
- * Code that writes to registries. The registry client is being split into a reader and a writer;
- * this names the writer by the file name that split uses (`src/registry/*-writer.ts`), so the rule
- * holds as soon as the file exists.
- */
+/** Code that writes to registries: the writer half of the registry client. */
 const REGISTRY_WRITER = 'src/registry/*-writer.ts';
 /** The composition root that builds the per-registry clients and hands writers to the actions. */
 export const CLIENT_ROOT = `${SERVICE}/registry-clients.ts`;
@@ -79,6 +83,21 @@ const writerForbidden = [
     .map(filesOf),
   `${SERVICE}/!(${path.basename(CLIENT_ROOT, '.ts')}).ts`,
   `${SERVICE}/*/**`,
+];
+
+/**
+ * A writer reached without importing its file: asking RegistryClients for one, or re-exporting the
+ * writer module from somewhere lint lets more code import.
+ */
+const WRITER_SYNTAX = [
+  {
+    selector: "CallExpression[callee.property.name='writer']",
+    message: `Only ${SERVICE}/enforce-image.ts asks for a registry writer (to hand it to src/actions).`,
+  },
+  {
+    selector: 'ExportAllDeclaration[source.value=/-writer\\.js$/], ExportNamedDeclaration[source.value=/-writer\\.js$/]',
+    message: 'The registry writer is never re-exported: import it where lint allows, or not at all.',
+  },
 ];
 
 const layeringZones = [
@@ -126,6 +145,12 @@ export default tseslint.config(
     },
     rules: {
       'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layeringZones }],
+      'no-restricted-syntax': ['error', ...WRITER_SYNTAX],
     },
+  },
+  {
+    // The enforcer asks the composition root for a writer and hands it to runActions; no one else.
+    files: ['src/pipeline/enforce-image.ts', CLIENT_ROOT],
+    rules: { 'no-restricted-syntax': 'off' },
   },
 );

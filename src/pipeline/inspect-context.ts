@@ -6,13 +6,14 @@ import type { Logger } from '../logger.js';
 import type { InspectJobData } from '../queue/job-types.js';
 import type { AuditEntry, ImageRecord } from '../store/types.js';
 import type { PolicySet } from './load-policy-set.js';
-import type { RegistryClients } from './registry-clients.js';
+import type { RegistryReaders } from './registry-clients.js';
 
 /** What inspection needs; built once per worker process (see workers/worker-context.ts). */
 export interface InspectContext {
   config: PushgateConfig;
   logger: Logger;
-  clients: RegistryClients;
+  /** Readers only: inspection never writes to a registry (only src/actions does). */
+  clients: RegistryReaders;
   policySet: PolicySet;
   extractors: readonly FactExtractor[];
   layerCache: LayerCache;

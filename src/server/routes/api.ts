@@ -185,7 +185,8 @@ export function apiRouter(deps: ApiDeps): Router {
       policies: deps.policySet.policies.map(({ policy, source }) => ({
         name: policy.metadata.name,
         description: policy.metadata.description,
-        mode: policy.spec.mode ?? 'enforce',
+        // What an image no scoped `modes` entry contains gets: a catch-all entry wins over `mode`.
+        mode: policy.spec.modes?.find((entry) => !entry.match)?.mode ?? policy.spec.mode ?? 'enforce',
         modes: policy.spec.modes,
         match: policy.spec.match,
         exclude: policy.spec.exclude,

@@ -1,8 +1,7 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ESLint } from 'eslint';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const RULE = 'import-x/no-restricted-paths';
@@ -101,26 +100,17 @@ describe('layering rules in lint (eslint.config.js)', () => {
   });
 
   describe('only src/actions and the client root import the registry writer', () => {
-    // The writer is `src/registry/*-writer.ts`; until the reader/writer split lands, a stand-in.
-    const existing = readdirSync(join(REPO, 'src/registry')).find((name) => name.endsWith('-writer.ts'));
-    const writer = existing ?? 'layering-probe-writer.ts';
-    const standIn = join(REPO, 'src/registry', writer);
-    const specifier = `registry/${writer.replace(/\.ts$/, '.js')}`;
-    beforeAll(() => {
-      if (!existing) writeFileSync(standIn, 'export {};\n');
-    });
-    afterAll(() => {
-      if (!existing && existsSync(standIn)) rmSync(standIn);
-    });
+    const specifier = 'registry/registry-writer.js';
 
     it('refuses it elsewhere', async () => {
       for (const probe of [
         'src/server/layering-probe.ts',
         'src/image/layering-probe.ts',
+        'src/pipeline/inspect-image.ts',
         'workers/layering-probe.ts',
       ]) {
         const up = probe.startsWith('workers/') ? '../src/' : '../';
-        const messages = await layeringMessages(probe, `export * from '${up}${specifier}';\n`);
+        const messages = await layeringMessages(probe, `import '${up}${specifier}';\n`);
         expect(messages, probe).toEqual(
           expect.arrayContaining([expect.stringContaining('Only src/actions writes to registries')]),
         );
@@ -129,8 +119,23 @@ describe('layering rules in lint (eslint.config.js)', () => {
 
     it('allows it in src/actions and in the client root', async () => {
       for (const probe of ['src/actions/layering-probe.ts', await clientRoot()]) {
-        expect(await layeringMessages(probe, `export * from '../${specifier}';\n`), probe).toEqual([]);
+        expect(await layeringMessages(probe, `import '../${specifier}';\n`), probe).toEqual([]);
       }
+    });
+
+    it('refuses asking RegistryClients for a writer, and re-exporting the writer, outside the enforcer', async () => {
+      const syntax = async (filePath: string, code: string): Promise<string[]> => {
+        const [result] = await eslint.lintText(code, { filePath: join(REPO, filePath) });
+        return result.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+      };
+      const ask = 'export const w = (c: { writer(n: string): unknown }) => c.writer("local");\n';
+      expect(await syntax('src/server/layering-probe.ts', ask)).toEqual([
+        expect.stringContaining('asks for a registry writer'),
+      ]);
+      expect(await syntax('src/pipeline/enforce-image.ts', ask)).toEqual([]);
+      expect(
+        await syntax('src/actions/layering-probe.ts', "export * from '../registry/registry-writer.js';\n"),
+      ).toEqual([expect.stringContaining('never re-exported')]);
     });
   });
 });

@@ -61,6 +61,11 @@ describe('untagged platform manifests from a per-manifest sender', () => {
     });
   }, 60_000);
 
+  it('skips it for a job queued before the flag existed, from a sender that had the quirk', async () => {
+    const result = await inspectImage(job({}), ctx, { jobId: 'job-legacy', number: 1, last: true });
+    expect(result).toMatchObject({ outcome: 'skipped', digest });
+  }, 60_000);
+
   it('inspects it when the sender has no such quirk', async () => {
     const result = await inspectImage(job({ source: 'dockerhub' }), ctx, {
       jobId: 'job-plain',

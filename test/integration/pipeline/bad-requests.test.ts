@@ -216,6 +216,12 @@ describe('webhook and API error answers', () => {
       .set('authorization', 'Bearer api-token-1');
     expect(policies.status).toBe(200);
     expect(policies.body.policies.length).toBeGreaterThan(5);
+    // A policy enforced in prod and audited elsewhere says `audit` for images outside its scoped modes.
+    const noCompilers = (
+      policies.body.policies as Array<{ name: string; mode: string; modes?: unknown[] }>
+    ).find((p) => p.name === 'no-build-toolchain');
+    expect(noCompilers?.modes?.length).toBeGreaterThan(1);
+    expect(noCompilers?.mode).toBe('audit');
     expect(
       (
         await request(service.url)

@@ -95,7 +95,8 @@ const WRITER_SYNTAX = [
     message: `Only ${SERVICE}/enforce-image.ts asks for a registry writer (to hand it to src/actions).`,
   },
   {
-    selector: 'ExportAllDeclaration[source.value=/-writer\\.js$/], ExportNamedDeclaration[source.value=/-writer\\.js$/]',
+    selector:
+      'ExportAllDeclaration[source.value=/-writer\\.js$/], ExportNamedDeclaration[source.value=/-writer\\.js$/]',
     message: 'The registry writer is never re-exported: import it where lint allows, or not at all.',
   },
 ];

@@ -75,7 +75,9 @@ function reasonsOf(verdicts: readonly Verdict[]): string[] {
     for (const policy of verdict.policies) {
       if (policy.mode !== 'enforce') continue;
       if (policy.result === 'error') {
-        reasons.add(printable(`${policy.name}: could not be evaluated: ${policy.error ?? ''}`, MAX_REASON_CHARS));
+        reasons.add(
+          printable(`${policy.name}: could not be evaluated: ${policy.error ?? ''}`, MAX_REASON_CHARS),
+        );
         continue;
       }
       if (policy.result !== 'fail' && policy.result !== 'warn') continue;

@@ -48,7 +48,9 @@ export async function judgeImage(
         if (isPushgateError(err) && err.code === 'REGISTRY_NOT_FOUND') {
           return {
             outcome: 'unknown',
-            reasons: [`${printable(`${reference.repository}:${tag}`)} is not in registry ${printable(registry.host)}`],
+            reasons: [
+              `${printable(`${reference.repository}:${tag}`)} is not in registry ${printable(registry.host)}`,
+            ],
           };
         }
         throw err;
@@ -109,7 +111,10 @@ async function fromStore(
       ctx.onError,
     );
   }
-  const record = await ctx.verdicts.get(digest, { registry: registry.name, repository: reference.repository });
+  const record = await ctx.verdicts.get(digest, {
+    registry: registry.name,
+    repository: reference.repository,
+  });
   if (record && (record.decision === 'error' || record.unjudged === true)) {
     return { outcome: 'error', digest, reasons: record.reasons.map((r) => printable(r, 500)) };
   }

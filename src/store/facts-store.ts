@@ -67,7 +67,8 @@ async function decode(data: Buffer): Promise<Entry | undefined> {
       flags & FLAG_DEFLATE ? await inflate(payload, { maxOutputLength: MAX_DECODED_BYTES }) : payload;
     const parsed: unknown = JSON.parse(json.toString('utf8'));
     if (!isRecord(parsed) || typeof parsed.platform !== 'string') return undefined;
-    if (parsed.facts !== undefined && !(isRecord(parsed.facts) && isRecord(parsed.facts.image))) return undefined;
+    if (parsed.facts !== undefined && !(isRecord(parsed.facts) && isRecord(parsed.facts.image)))
+      return undefined;
     return parsed as unknown as Entry;
   } catch {
     return undefined;

@@ -15,6 +15,7 @@ import { RegistryClients } from '../src/pipeline/registry-clients.js';
 import { requireRedisUrl } from '../src/store/require-redis-url.js';
 import { AuditLog } from '../src/store/audit-log.js';
 import { createRedis } from '../src/store/redis-connection.js';
+import { FactsStore } from '../src/store/facts-store.js';
 import { RedisLayerCache } from '../src/store/redis-layer-cache.js';
 import { VerdictStore } from '../src/store/verdict-store.js';
 import { InspectionLock } from '../src/store/inspection-lock.js';
@@ -59,6 +60,7 @@ export async function createWorkerContext(
     extractors: configuredExtractors(config),
     layerCache: new RedisLayerCache(redis, prefix),
     store,
+    facts: new FactsStore(redis, prefix),
     audit: new AuditLog(redis, prefix),
     metrics: new WorkerMetrics(redis, prefix),
     lock: new InspectionLock(redis, prefix),

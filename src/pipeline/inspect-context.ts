@@ -4,6 +4,7 @@ import type { FactExtractor } from '../facts/extractor.js';
 import type { LayerCache } from '../facts/layer-cache.js';
 import type { Logger } from '../logger.js';
 import type { InspectJobData } from '../queue/job-types.js';
+import type { FactsStore } from '../store/facts-store.js';
 import type { AuditEntry, ImageRecord } from '../store/types.js';
 import type { PolicySet } from './load-policy-set.js';
 import type { RegistryReaders } from './registry-clients.js';
@@ -23,6 +24,8 @@ export interface InspectContext {
     addTags(registry: string, repository: string, digest: string, tags: string[]): Promise<void>;
     tags(registry: string, repository: string, digest: string): Promise<string[]>;
   };
+  /** The full facts of every judged manifest (admission judges from them); see FactsStore. */
+  facts: Pick<FactsStore, 'put' | 'announce'>;
   audit: { append(entry: AuditEntry): Promise<unknown> };
   metrics: {
     recordScan(scan: {

@@ -122,6 +122,11 @@ async function inspectLocked(
       platforms,
     );
   });
+  // Facts first: a failure to store them fails the job before the verdict makes a retry skip it.
+  await ctx.facts.put(
+    digest,
+    platforms.map((p) => ({ digest: p.manifestDigest ?? digest, platform: p.platform, facts: p.facts })),
+  );
   await ctx.store.put(record);
   await ctx.metrics.recordScan({
     durationMs: record.scanMs,

@@ -55,6 +55,7 @@ export async function recordFailure(
     unjudged,
   );
   await ctx.store.put(record);
+  await ctx.facts.announce([digest]);
   await ctx.audit.append(auditOf(record, data));
   await queueEnforcement(ctx, record, data, attempt, 'verdict');
 }

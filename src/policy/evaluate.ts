@@ -15,6 +15,11 @@ export interface EvaluationTarget {
   repository: string;
   tag?: string;
   platform: string;
+  /**
+   * The Kubernetes namespace the image is judged for (admission). Absent for a registry push or a
+   * scan: policies' `namespaces` scopes are then as if they were not written.
+   */
+  namespace?: string;
 }
 
 export interface EvaluateOptions {

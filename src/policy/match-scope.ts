@@ -9,6 +9,8 @@ export interface ScopeTarget {
   tag?: string;
   /** `os/arch[/variant]` */
   platform: string;
+  /** The Kubernetes namespace of the pod (admission); absent for a registry push or a scan. */
+  namespace?: string;
 }
 
 type Matcher = (value: string) => boolean;
@@ -32,22 +34,37 @@ export function matchesAnyGlob(globs: readonly string[], value: string | undefin
   return globs.some((glob) => matcherFor(glob)(value));
 }
 
-function isEmpty(scope: Scope | undefined): boolean {
-  return !scope || Object.values(scope).every((list) => list === undefined);
-}
-
 /**
- * Every field the scope names must match (a list matches when any of its globs does); fields it
- * does not name match anything. A `tags` field never matches an image without a tag.
+ * The fields of `scope` that apply to `target`: without a namespace (a registry push, a scan)
+ * `namespaces` is left out, so adding it to a scope never changes how pushes are judged.
  */
-export function scopeMatches(scope: Scope, target: ScopeTarget): boolean {
-  const fields: Array<[string[] | undefined, string | undefined]> = [
+function effectiveFields(
+  scope: Scope,
+  target: ScopeTarget,
+): Array<[string[] | undefined, string | undefined]> {
+  return [
     [scope.registries, target.registry],
     [scope.repositories, target.repository],
     [scope.tags, target.tag],
     [scope.platforms, target.platform],
+    [target.namespace === undefined ? undefined : scope.namespaces, target.namespace],
   ];
-  return fields.every(([globs, value]) => globs === undefined || matchesAnyGlob(globs, value));
+}
+
+/** A scope that names nothing (for this target): as `exclude`, it excludes nothing. */
+function isEmpty(scope: Scope | undefined, target: ScopeTarget): boolean {
+  return !scope || effectiveFields(scope, target).every(([globs]) => globs === undefined);
+}
+
+/**
+ * Every field the scope names must match (a list matches when any of its globs does); fields it
+ * does not name match anything. A `tags` field never matches an image without a tag. Without a
+ * namespace in the target, `namespaces` is as if it were not written (see `effectiveFields`).
+ */
+export function scopeMatches(scope: Scope, target: ScopeTarget): boolean {
+  return effectiveFields(scope, target).every(
+    ([globs, value]) => globs === undefined || matchesAnyGlob(globs, value),
+  );
 }
 
 /** Whether a policy applies to an image: no `match` means everything, and `exclude` wins. */
@@ -57,7 +74,7 @@ export function matchesScope(
 ): boolean {
   const { match, exclude } = policy.spec;
   if (match && !scopeMatches(match, target)) return false;
-  if (!isEmpty(exclude) && exclude && scopeMatches(exclude, target)) return false;
+  if (!isEmpty(exclude, target) && exclude && scopeMatches(exclude, target)) return false;
   return true;
 }
 

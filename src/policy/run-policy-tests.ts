@@ -129,10 +129,12 @@ async function policyFilesFor(test: TestFile): Promise<string[] | string> {
 }
 
 function targetFor(raw: unknown, facts: ImageFacts): EvaluationTarget | string {
-  if (raw !== undefined && !isRecord(raw)) return '`target` must be a mapping of registry, repository, tag';
+  if (raw !== undefined && !isRecord(raw))
+    return '`target` must be a mapping of registry, repository, tag, platform, namespace';
   const given = raw ?? {};
   for (const key of Object.keys(given)) {
-    if (!['registry', 'repository', 'tag', 'platform'].includes(key)) return `unknown target key '${key}'`;
+    if (!['registry', 'repository', 'tag', 'platform', 'namespace'].includes(key))
+      return `unknown target key '${key}'`;
     if (typeof given[key] !== 'string') return `target.${key} must be a string`;
   }
   const rawImage: unknown = facts.image;
@@ -140,6 +142,7 @@ function targetFor(raw: unknown, facts: ImageFacts): EvaluationTarget | string {
   const registry = (given.registry as string | undefined) ?? DEFAULT_TEST_TARGET.registry;
   const repository = (given.repository as string | undefined) ?? DEFAULT_TEST_TARGET.repository;
   const tag = (given.tag as string | undefined) ?? DEFAULT_TEST_TARGET.tag;
+  const namespace = given.namespace as string | undefined;
   return {
     digest: typeof image.configDigest === 'string' ? image.configDigest : `sha256:${'0'.repeat(64)}`,
     image: `${registry}/${repository}:${tag}`,
@@ -149,6 +152,8 @@ function targetFor(raw: unknown, facts: ImageFacts): EvaluationTarget | string {
     platform:
       (given.platform as string | undefined) ??
       (typeof image.platform === 'string' ? image.platform : 'linux/amd64'),
+    // Without it the case is a push: `namespaces` scopes are as if not written.
+    ...(namespace !== undefined ? { namespace } : {}),
   };
 }
 

@@ -13,6 +13,11 @@ export interface Scope {
   repositories?: string[];
   tags?: string[];
   platforms?: string[];
+  /**
+   * Kubernetes namespaces (admission). Without a namespace to match (a registry push, `scan`) the
+   * field is as if it were not written: see `scopeMatches`.
+   */
+  namespaces?: string[];
 }
 
 export type PolicyMode = 'enforce' | 'audit';

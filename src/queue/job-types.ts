@@ -9,7 +9,8 @@ export interface InspectJobData {
   repository: string;
   digest?: string;
   tag?: string;
-  source: PushEvent['source'] | 'api';
+  /** `api`: POST /api/v1/scans; `admission`: an image a pod asked for that pushgate had not judged. */
+  source: PushEvent['source'] | 'api' | 'admission';
   eventId?: string;
   receivedAt: string;
   /** Set by `POST /api/v1/scans`: inspect again even when a verdict for this policy set exists. */

@@ -100,3 +100,41 @@ describe('modeFor', () => {
     expect(mode({ modes: spec.modes }, { tag: 'nightly' })).toBe('enforce');
   });
 });
+
+describe('namespaces (admission)', () => {
+  const inNs = (namespace: string): Partial<typeof target> & { namespace: string } => ({ namespace });
+  const matchNs = (spec: Pick<PolicySpec, 'match' | 'exclude'>, namespace?: string): boolean =>
+    matchesScope({ spec }, { ...target, ...(namespace !== undefined ? inNs(namespace) : {}) });
+
+  it('matches the pod namespace with globs, together with the other fields', () => {
+    expect(matchNs({ match: { namespaces: ['prod-*'] } }, 'prod-eu')).toBe(true);
+    expect(matchNs({ match: { namespaces: ['prod-*'] } }, 'dev')).toBe(false);
+    expect(matchNs({ match: { namespaces: ['prod-*'], repositories: ['dev/**'] } }, 'prod-eu')).toBe(false);
+    expect(matchNs({ exclude: { namespaces: ['sandbox'] } }, 'sandbox')).toBe(false);
+    expect(matchNs({ exclude: { namespaces: ['sandbox'] } }, 'prod')).toBe(true);
+  });
+
+  it('without a namespace (a push), `namespaces` is as if it were not written', () => {
+    // match: the rest of the scope decides, as before namespaces existed.
+    expect(matchNs({ match: { namespaces: ['prod-*'] } })).toBe(true);
+    expect(matchNs({ match: { namespaces: ['prod-*'], repositories: ['dev/**'] } })).toBe(false);
+    // exclude naming only namespaces is empty for a push: it excludes nothing.
+    expect(matchNs({ exclude: { namespaces: ['sandbox'] } })).toBe(true);
+    // exclude naming more: the rest of it decides.
+    expect(matchNs({ exclude: { namespaces: ['sandbox'], repositories: ['prod/**'] } })).toBe(false);
+    expect(matchNs({ exclude: { namespaces: ['sandbox'], repositories: ['dev/**'] } })).toBe(true);
+  });
+
+  it('modes entries match namespaces; without one, the entry is judged on its other fields', () => {
+    const spec: Pick<PolicySpec, 'mode' | 'modes'> = {
+      modes: [
+        { match: { namespaces: ['prod-*'], repositories: ['prod/**'] }, mode: 'enforce' },
+        { mode: 'audit' },
+      ],
+    };
+    expect(modeFor({ spec }, { ...target, namespace: 'prod-eu' })).toBe('enforce');
+    expect(modeFor({ spec }, { ...target, namespace: 'dev' })).toBe('audit');
+    expect(modeFor({ spec }, target)).toBe('enforce');
+    expect(modeFor({ spec }, { ...target, repository: 'dev/api' })).toBe('audit');
+  });
+});

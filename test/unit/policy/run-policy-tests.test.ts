@@ -113,6 +113,33 @@ describe('runPolicyTests', () => {
     expect(unknown.message).toContain("'no-such-rule' is neither a rule id");
   });
 
+  it('a case may name the namespace the pod runs in (`namespaces` scopes)', async () => {
+    const nsFolder = join(dir.path, 'ns');
+    await mkdir(join(nsFolder, 'tests'), { recursive: true });
+    await writeFile(
+      join(nsFolder, 'policy.yaml'),
+      POLICY.replace("match: { repositories: ['prod/**'] }", "match: { namespaces: ['prod-*'] }"),
+    );
+    await writeFile(
+      join(nsFolder, 'tests', 'ns.test.yaml'),
+      testFile(`  - name: in a prod namespace
+    facts: ../../no-gcc/tests/facts/gcc.json
+    target: { namespace: prod-eu }
+    expect: { no-gcc: fail }
+  - name: in a dev namespace
+    facts: ../../no-gcc/tests/facts/gcc.json
+    target: { namespace: dev }
+    expect: { no-gcc: skip }
+  - name: a push (no namespace)
+    facts: ../../no-gcc/tests/facts/gcc.json
+    expect: { no-gcc: fail }
+`),
+    );
+    const run = await runPolicyTests([nsFolder]);
+    expect(run.results.filter((r) => !r.ok)).toEqual([]);
+    expect(run.passed).toBe(3);
+  });
+
   it('reports a folder without test files', async () => {
     const empty = join(dir.path, 'empty');
     await mkdir(empty, { recursive: true });

@@ -61,13 +61,14 @@ export async function createTestCa(dir: string, name = 'pushgate test CA'): Prom
 
 /**
  * A server certificate for 127.0.0.1 and localhost signed by `ca`, written as `<name>.crt` and
- * `<name>.key` in `dir`. `days` sets the validity (at least 1: openssl CLI cannot backdate).
+ * `<name>.key` in `dir`. `days` sets the validity from now; `window` sets explicit dates
+ * (`YYYYMMDDHHMMSSZ`, through `openssl ca`, the one CLI that backdates) for expired certificates.
  */
 export async function issueServerPair(
   ca: TestCa,
   dir: string,
   name: string,
-  options: { commonName?: string; days?: number } = {},
+  options: { commonName?: string; days?: number; window?: { notBefore: string; notAfter: string } } = {},
 ): Promise<IssuedPair> {
   await mkdir(dir, { recursive: true });
   const ext = join(dir, `${name}.ext`);
@@ -93,28 +94,74 @@ export async function issueServerPair(
     ],
     dir,
   );
-  await openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      ca.certFile,
-      '-CAkey',
-      ca.keyFile,
-      '-CAcreateserial',
-      '-CAserial',
-      join(dir, 'ca.srl'),
-      '-days',
-      String(options.days ?? 1),
-      '-extfile',
-      ext,
-      '-out',
-      `${name}.crt`,
-    ],
-    dir,
-  );
+  if (options.window) {
+    await writeFile(
+      join(dir, 'ca.cnf'),
+      [
+        '[ca]',
+        'default_ca = test',
+        '[test]',
+        `database = ${join(dir, 'index.txt')}`,
+        `new_certs_dir = ${dir}`,
+        `serial = ${join(dir, 'ca.serial')}`,
+        'default_md = sha256',
+        'policy = any',
+        'unique_subject = no',
+        '[any]',
+        'commonName = supplied',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(dir, 'index.txt'), '', { flag: 'a' });
+    await writeFile(join(dir, 'ca.serial'), '1000\n', { flag: 'wx' }).catch(() => undefined);
+    await openssl(
+      [
+        'ca',
+        '-batch',
+        '-notext',
+        '-config',
+        join(dir, 'ca.cnf'),
+        '-cert',
+        ca.certFile,
+        '-keyfile',
+        ca.keyFile,
+        '-in',
+        `${name}.csr`,
+        '-out',
+        `${name}.crt`,
+        '-startdate',
+        options.window.notBefore,
+        '-enddate',
+        options.window.notAfter,
+        '-extfile',
+        ext,
+      ],
+      dir,
+    );
+  } else {
+    await openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        ca.certFile,
+        '-CAkey',
+        ca.keyFile,
+        '-CAcreateserial',
+        '-CAserial',
+        join(dir, 'ca.srl'),
+        '-days',
+        String(options.days ?? 1),
+        '-extfile',
+        ext,
+        '-out',
+        `${name}.crt`,
+      ],
+      dir,
+    );
+  }
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
   return { certFile, keyFile, cert: await readFile(certFile), key: await readFile(keyFile) };

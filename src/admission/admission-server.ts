@@ -125,9 +125,12 @@ export async function startAdmissionServer(
         : new PushgateError('MALFORMED', 'the request body could not be read', { cause: err });
       metrics.countRequest(operation, undefined, 'invalid');
       logger.info({ operation, ...errorFields(refusal) }, 'admission: review refused');
-      // A refusal sent before the body was read ends the connection: what is left of the body is not
-      // read, so the socket cannot serve another request.
-      if (!req.complete) res.setHeader('Connection', 'close');
+      // A refusal sent before the whole body was read ends the connection (the socket cannot serve
+      // another request); the rest is drained so the client, still sending, reads the answer.
+      if (!req.complete) {
+        res.setHeader('Connection', 'close');
+        req.resume();
+      }
       sendError(res, ERRORS[refusal.code].http, refusal.code, refusal.message);
       return;
     }

@@ -54,5 +54,13 @@ export async function readReviewBody(req: IncomingMessage, maxBytes: number): Pr
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', reject);
+    // A client gone mid-body: settle, so the handler does not wait on a request that will never end.
+    req.on('close', () => {
+      if (!req.complete) {
+        reject(
+          new PushgateError('MALFORMED', 'the client closed the connection before the review was sent whole'),
+        );
+      }
+    });
   });
 }

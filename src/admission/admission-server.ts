@@ -125,12 +125,9 @@ export async function startAdmissionServer(
         : new PushgateError('MALFORMED', 'the request body could not be read', { cause: err });
       metrics.countRequest(operation, undefined, 'invalid');
       logger.info({ operation, ...errorFields(refusal) }, 'admission: review refused');
-      // A refusal sent before the whole body was read ends the connection (the socket cannot serve
-      // another request); the rest is drained so the client, still sending, reads the answer.
-      if (!req.complete) {
-        res.setHeader('Connection', 'close');
-        req.resume();
-      }
+      // A refusal sent before the whole body was read ends the connection: the socket cannot serve
+      // another request (Node drains what is left once the answer is written).
+      if (!req.complete) res.setHeader('Connection', 'close');
       sendError(res, ERRORS[refusal.code].http, refusal.code, refusal.message);
       return;
     }

@@ -46,8 +46,6 @@ export async function readReviewBody(req: IncomingMessage, maxBytes: number): Pr
       }
       req.off('data', onData);
       req.off('end', onEnd);
-      // The rest is read and dropped, so the 413 reaches a client that is still sending.
-      req.resume();
       reject(tooLarge());
     };
     const onEnd = (): void => resolve(Buffer.concat(chunks, size));

@@ -279,6 +279,12 @@ describe('admission endpoint', () => {
         },
       },
     ]);
+    // Far over the cap: the client is still sending when the 413 goes out, and still reads it.
+    const far = await post(
+      '/admission/validate',
+      JSON.stringify(podReview({ object: { padding: 'x'.repeat(3 * 1024 * 1024) } })),
+    );
+    expect(far.status).toBe(413);
     // No Content-Length: the cap is counted while the body arrives.
     const chunked = await httpsRequest(admission.url, {
       ca: ca.cert,

@@ -3,7 +3,7 @@ import type { PushgateConfig } from '../config/types.js';
 import { createLogger, errorFields } from '../logger.js';
 import { loadPolicySet } from '../pipeline/load-policy-set.js';
 import { RegistryClients } from '../pipeline/registry-clients.js';
-import { startServer, type RunningServer } from '../server/start-server.js';
+import { startServer, type AdmissionDeciderFactory, type RunningServer } from '../server/start-server.js';
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
 import { ExitCode } from './exit-codes.js';
 import { startLocalRedis, type LocalRedis } from './local-redis.js';
@@ -17,6 +17,8 @@ export interface ServiceOptions {
   stopSignal?: Promise<unknown>;
   /** Called once everything listens (tests use it to learn the URL). */
   onReady?: (running: { server?: RunningServer; workers?: RunningWorkers; config: PushgateConfig }) => void;
+  /** Builds the admission decider when `admission.enabled`; without one, serving refuses to start. */
+  admissionDecider?: AdmissionDeciderFactory;
 }
 
 function signalled(): Promise<string> {
@@ -70,7 +72,10 @@ export async function runService(
   try {
     const policySet = await loadPolicySet(config.policies);
     if (mode !== 'worker')
-      server = await startServer(config, logger.child({ component: 'server' }), { policySet });
+      server = await startServer(config, logger.child({ component: 'server' }), {
+        policySet,
+        ...(options.admissionDecider ? { admissionDecider: options.admissionDecider } : {}),
+      });
     if (mode !== 'serve') workers = await startWorkers(config, logger.child({ component: 'worker' }));
     options.onReady?.({ ...(server ? { server } : {}), ...(workers ? { workers } : {}), config });
     const stop = options.stopSignal ?? signalled();

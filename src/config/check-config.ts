@@ -354,6 +354,18 @@ function checkRedis(raw: Record<string, unknown>, ctx: Context): void {
   }
 }
 
+/** The API server calls webhooks over HTTPS only, so an enabled endpoint needs its certificate. */
+function checkAdmission(raw: Record<string, unknown>, ctx: Context): void {
+  const admission = section(raw, 'admission');
+  if (admission.enabled === true && admission.tls === undefined) {
+    ctx.problem(
+      ['admission', 'tls'],
+      'is required when admission.enabled is true: the Kubernetes API server calls webhooks over HTTPS only; ' +
+        'set tls.certFile and tls.keyFile (PEM files, e.g. a cert-manager Secret volume)',
+    );
+  }
+}
+
 function checkSecrets(raw: Record<string, unknown>, ctx: Context): void {
   if (section(raw, 'secrets').fingerprintKey === DEVELOPMENT_FINGERPRINT_KEY) {
     ctx.warn(
@@ -387,6 +399,7 @@ export function checkConfig(raw: Record<string, unknown>, options: CheckOptions 
   const registries = checkRegistries(raw, ctx);
   checkWebhooks(raw, registries, ctx);
   checkEnforcement(raw, ctx);
+  checkAdmission(raw, ctx);
   checkSecrets(raw, ctx);
   return { problems: ctx.problems, warnings: ctx.warnings };
 }

@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { startAdmissionServer, type RunningAdmissionServer } from '../admission/admission-server.js';
+import type { AdmissionDecider } from '../admission/types.js';
 import type { PushgateConfig } from '../config/types.js';
+import { PushgateError } from '../errors.js';
 import { logRedisErrors, type Logger } from '../logger.js';
 import { createQueues, type Queues } from '../queue/create-queues.js';
 import { createApp } from './create-app.js';
@@ -12,10 +16,30 @@ import { VerdictStore } from '../store/verdict-store.js';
 import { requireRedisUrl } from '../store/require-redis-url.js';
 import { loadPolicySet, type PolicySet } from '../pipeline/load-policy-set.js';
 
+/** What the admission decider is built from: the server's own connections and state. */
+export interface AdmissionDeciderContext {
+  config: PushgateConfig;
+  logger: Logger;
+  redis: Redis;
+  store: VerdictStore;
+  audit: AuditLog;
+  queues: Queues;
+  policySet: PolicySet;
+  /** The `/metrics` registry, for the decider's own series (cache hits, tag resolutions). */
+  metricsRegistry: Registry;
+}
+
+/** Builds the decider the admission endpoint asks (`admission.enabled`). */
+export type AdmissionDeciderFactory = (
+  context: AdmissionDeciderContext,
+) => AdmissionDecider | Promise<AdmissionDecider>;
+
 export interface RunningServer {
   server: Server;
   /** `http://host:port` as bound (port 0 in config picks a free one). */
   url: string;
+  /** The admission webhook's HTTPS listener, when `admission.enabled`. */
+  admission?: RunningAdmissionServer;
   queues: Queues;
   policySet: PolicySet;
   close(): Promise<void>;
@@ -24,8 +48,16 @@ export interface RunningServer {
 export async function startServer(
   config: PushgateConfig,
   logger: Logger,
-  options: { policySet?: PolicySet } = {},
+  options: { policySet?: PolicySet; admissionDecider?: AdmissionDeciderFactory } = {},
 ): Promise<RunningServer> {
+  const deciderFactory = options.admissionDecider;
+  // Refused before anything connects: the webhook would otherwise fail at its first review.
+  if (config.admission.enabled && !deciderFactory) {
+    throw new PushgateError(
+      'CONFIG_INVALID',
+      'admission.enabled: the admission decider is not available in this build',
+    );
+  }
   const url = requireRedisUrl(config);
   const policySet = options.policySet ?? (await loadPolicySet(config.policies));
   const onError = logRedisErrors(logger);
@@ -88,17 +120,48 @@ export async function startServer(
     { url: base, policies: policySet.policies.length, policySetVersion: policySet.version },
     'serving',
   );
+  const closeMain = async (): Promise<void> => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await queues.close();
+    redis.disconnect();
+    bullRedis.disconnect();
+  };
+  let admission: RunningAdmissionServer | undefined;
+  if (config.admission.enabled && deciderFactory) {
+    try {
+      const decider = await deciderFactory({
+        config,
+        logger: logger.child({ component: 'admission' }),
+        redis,
+        store,
+        audit,
+        queues,
+        policySet,
+        metricsRegistry: metrics.registry,
+      });
+      admission = await startAdmissionServer(
+        config.admission,
+        decider,
+        logger.child({ component: 'admission' }),
+        {
+          metricsRegistry: metrics.registry,
+        },
+      );
+    } catch (err) {
+      await closeMain();
+      throw err;
+    }
+  }
   return {
     server,
     url: base,
+    ...(admission ? { admission } : {}),
     queues,
     policySet,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await queues.close();
-      redis.disconnect();
-      bullRedis.disconnect();
+      await admission?.close();
+      await closeMain();
     },
   };
 }

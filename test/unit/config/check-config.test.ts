@@ -286,3 +286,16 @@ secrets: { fingerprintKey: short }
     ]);
   });
 });
+
+describe('admission', () => {
+  it('refuses enabled without tls, and fills in the poll interval', () => {
+    expect(problemsOf(`${LOCAL}admission: { enabled: true }\n`)).toEqual([
+      'admission.tls: is required when admission.enabled is true: the Kubernetes API server calls webhooks over HTTPS only; ' +
+        'set tls.certFile and tls.keyFile (PEM files, e.g. a cert-manager Secret volume)',
+    ]);
+    const { config } = load(
+      `${LOCAL}admission: { enabled: true, tls: { certFile: c.pem, keyFile: k.pem } }\n`,
+    );
+    expect(config.admission.tls).toEqual({ certFile: 'c.pem', keyFile: 'k.pem', pollIntervalMs: 10000 });
+  });
+});

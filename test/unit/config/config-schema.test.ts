@@ -73,6 +73,7 @@ describe('config.schema.json', () => {
     expect(withoutDefault).toEqual([
       '.redis.url',
       '.enforcement.passTag',
+      '.admission.tls',
       '#registry.host',
       '#registry.credentials',
       '#registry.allowedHosts',

@@ -146,6 +146,22 @@ describe('loadConfig: defaults', () => {
         minBodyBytesPerSecond: 1024,
         bodyStallWindowMs: 60000,
       },
+      admission: {
+        enabled: false,
+        port: 8443,
+        host: '0.0.0.0',
+        mode: 'enforce',
+        maxBodyBytes: 4 * 1024 * 1024,
+        deadlineMs: 3000,
+        errorVerdicts: 'deny',
+        unknownImages: 'deny',
+        unconfiguredRegistries: 'deny',
+        onUnavailable: 'deny',
+        exemptNamespaces: [],
+        exemptImages: [],
+        mutate: { enabled: false },
+        protectAdmittedDays: 30,
+      },
       secrets: { fingerprintKey: DEVELOPMENT_FINGERPRINT_KEY },
       log: { level: 'info' },
     });
@@ -390,7 +406,7 @@ webhooks:
   - { adapter: generic, auth: { type: bearer, token: generic-token-0123456789, extra: 1 } }
 `);
     expect(problems).toEqual([
-      'colour: unknown key (expected one of: server, redis, registries, webhooks, policies, enforcement, workers, limits, secrets, log) (test.yaml:2:1)',
+      'colour: unknown key (expected one of: server, redis, registries, webhooks, policies, enforcement, workers, limits, admission, secrets, log) (test.yaml:2:1)',
       'server.prot: unknown key (expected one of: host, port, apiTokens, maxBodyBytes, bullBoard) (test.yaml:3:11)',
       'registries[0].hots: unknown key (expected one of: name, url, host, aliases, credentials, allowedHosts, allowDelete) (test.yaml:5:50)',
       'webhooks[0].auth.extra: unknown key (expected one of: type, token) (test.yaml:7:80)',

@@ -73,4 +73,6 @@ export interface AdmissionAnswer {
 export interface AdmissionDecider {
   validate(request: AdmissionRequest, signal: AbortSignal): Promise<AdmissionAnswer>;
   mutate(request: AdmissionRequest, signal: AbortSignal): Promise<AdmissionAnswer>;
+  /** Releases what the decider holds (its Redis subscription, registry connections). */
+  close?(): Promise<void>;
 }

@@ -75,6 +75,8 @@ export async function runService(
       server = await startServer(config, logger.child({ component: 'server' }), {
         policySet,
         ...(options.admissionDecider ? { admissionDecider: options.admissionDecider } : {}),
+        // The Downward API's namespace (the chart sets it): pushgate's own pods are never refused.
+        ...(io.env.POD_NAMESPACE ? { ownNamespace: io.env.POD_NAMESPACE } : {}),
       });
     if (mode !== 'serve') workers = await startWorkers(config, logger.child({ component: 'worker' }));
     options.onReady?.({ ...(server ? { server } : {}), ...(workers ? { workers } : {}), config });

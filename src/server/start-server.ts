@@ -5,7 +5,6 @@ import type { Registry } from 'prom-client';
 import { startAdmissionServer, type RunningAdmissionServer } from '../admission/admission-server.js';
 import type { AdmissionDecider } from '../admission/types.js';
 import type { PushgateConfig } from '../config/types.js';
-import { PushgateError } from '../errors.js';
 import { logRedisErrors, type Logger } from '../logger.js';
 import { createQueues, type Queues } from '../queue/create-queues.js';
 import { createApp } from './create-app.js';
@@ -15,6 +14,7 @@ import { createRedis, isRedisReady } from '../store/redis-connection.js';
 import { VerdictStore } from '../store/verdict-store.js';
 import { requireRedisUrl } from '../store/require-redis-url.js';
 import { loadPolicySet, type PolicySet } from '../pipeline/load-policy-set.js';
+import { createServerAdmissionDecider } from './admission-decider.js';
 
 /** What the admission decider is built from: the server's own connections and state. */
 export interface AdmissionDeciderContext {
@@ -48,16 +48,21 @@ export interface RunningServer {
 export async function startServer(
   config: PushgateConfig,
   logger: Logger,
-  options: { policySet?: PolicySet; admissionDecider?: AdmissionDeciderFactory } = {},
+  options: {
+    policySet?: PolicySet;
+    /** Tests replace the decider; by default it is the one that judges from stored facts. */
+    admissionDecider?: AdmissionDeciderFactory;
+    /** The namespace pushgate runs in (POD_NAMESPACE): always exempt from admission. */
+    ownNamespace?: string;
+  } = {},
 ): Promise<RunningServer> {
-  const deciderFactory = options.admissionDecider;
-  // Refused before anything connects: the webhook would otherwise fail at its first review.
-  if (config.admission.enabled && !deciderFactory) {
-    throw new PushgateError(
-      'CONFIG_INVALID',
-      'admission.enabled: the admission decider is not available in this build',
-    );
-  }
+  const deciderFactory: AdmissionDeciderFactory =
+    options.admissionDecider ??
+    ((context) =>
+      createServerAdmissionDecider(
+        context,
+        options.ownNamespace ? { ownNamespace: options.ownNamespace } : {},
+      ));
   const url = requireRedisUrl(config);
   const policySet = options.policySet ?? (await loadPolicySet(config.policies));
   const onError = logRedisErrors(logger);
@@ -128,9 +133,10 @@ export async function startServer(
     bullRedis.disconnect();
   };
   let admission: RunningAdmissionServer | undefined;
-  if (config.admission.enabled && deciderFactory) {
+  let decider: AdmissionDecider | undefined;
+  if (config.admission.enabled) {
     try {
-      const decider = await deciderFactory({
+      decider = await deciderFactory({
         config,
         logger: logger.child({ component: 'admission' }),
         redis,
@@ -149,6 +155,7 @@ export async function startServer(
         },
       );
     } catch (err) {
+      await decider?.close?.();
       await closeMain();
       throw err;
     }
@@ -161,6 +168,7 @@ export async function startServer(
     policySet,
     async close() {
       await admission?.close();
+      await decider?.close?.();
       await closeMain();
     },
   };

@@ -11,7 +11,6 @@ import {
   type RunningServer,
 } from '../../../src/server/start-server.js';
 import { startRedis, type RedisServer } from '../../support/redis.js';
-import { runCli } from '../../support/run-cli.js';
 import { DEFAULT_POLICIES } from '../../support/pushgate-service.js';
 import { createTestCa, issueServerPair, type IssuedPair, type TestCa } from '../../support/test-ca.js';
 import { tempDir } from '../../support/temp-dir.js';
@@ -106,15 +105,5 @@ describe('pushgate serve with admission.enabled', () => {
       /pushgate_admission_requests_total\{operation="validate",kind="Pod",decision="deny"\} 1/,
     );
     expect(text).toContain('pushgate_admission_decision_seconds_bucket');
-  });
-});
-
-describe('pushgate serve without an admission decider', () => {
-  it('refuses to start with a CONFIG_INVALID error (exit 2) naming admission.enabled', async () => {
-    const result = await runCli(['serve', '--config', await configFile(redis.url)], { PUSHGATE_CONFIG: '' });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
-      'admission.enabled: the admission decider is not available in this build',
-    );
   });
 });

@@ -1,0 +1,111 @@
+import type { PushgateConfig } from '../config/types.js';
+import type { Logger } from '../logger.js';
+import { findRegistryByHost } from '../config/registry-hosts.js';
+import type { InspectJob } from '../queue/to-inspect-job.js';
+import { composeAnswer } from './compose-answer.js';
+import { createExemptions } from './exemptions.js';
+import { extractImages } from './extract-images.js';
+import { admissionInspectJob } from './inspect-job.js';
+import type { JudgeContext } from './judge-context.js';
+import { judgeImage } from './judge-image.js';
+import { normalizeImageReference } from './normalize-image-reference.js';
+import { pinPatch } from './pin-patch.js';
+import type {
+  AdmissionAnswer,
+  AdmissionDecider,
+  AdmissionRequest,
+  ImageDecision,
+  PodImage,
+} from './types.js';
+
+export interface DeciderDeps {
+  config: Pick<PushgateConfig, 'admission' | 'registries'>;
+  judge: JudgeContext;
+  /** The namespace pushgate runs in (POD_NAMESPACE), always exempt. */
+  ownNamespace?: string;
+  /** Queues the inspection of an image admission has never seen (never for a dry run). */
+  enqueueInspection(job: InspectJob): Promise<void>;
+  logger: Logger;
+}
+
+/**
+ * The admission webhook's decisions: the images of the object (new ones only on UPDATE), minus
+ * exempt namespaces, mirror pods and exempt images, each judged for the object's namespace from
+ * stored facts; an image never seen gets its inspection queued (not on a dry run); then one answer
+ * (`composeAnswer`), and for the mutating webhook the digest pins of a Pod (`pinPatch`).
+ */
+export function createAdmissionDecider(deps: DeciderDeps): AdmissionDecider {
+  const { admission } = deps.config;
+  const exemptions = createExemptions(admission, {
+    ...(deps.ownNamespace ? { ownNamespace: deps.ownNamespace } : {}),
+  });
+
+  const judgeOne = async (
+    image: PodImage,
+    namespace: string,
+    request: AdmissionRequest,
+    signal: AbortSignal,
+  ): Promise<ImageDecision> => {
+    const normalized = normalizeImageReference(image.image);
+    if (!normalized.ok) return { image, outcome: 'error', reasons: [normalized.error] };
+    const exempt = exemptions.image(normalized.text);
+    if (exempt !== undefined) return { image, outcome: 'pass', reasons: [] };
+    const decision = await judgeImage(image, normalized.reference, namespace, deps.judge, signal);
+    if (decision.outcome === 'unknown' && request.dryRun !== true) {
+      const registry = findRegistryByHost(deps.config.registries, normalized.reference.registry);
+      if (registry) {
+        const job = admissionInspectJob(
+          normalized.reference,
+          registry,
+          decision.digest,
+          deps.judge.policySet.version,
+        );
+        // Never delays or fails the answer: the message already says an inspection was asked for.
+        deps
+          .enqueueInspection(job)
+          .catch((err: unknown) =>
+            deps.logger.warn({ err: (err as Error).message }, 'admission: could not queue an inspection'),
+          );
+      }
+    }
+    return decision;
+  };
+
+  const decide = async (
+    request: AdmissionRequest,
+    signal: AbortSignal,
+    pin: boolean,
+  ): Promise<AdmissionAnswer> => {
+    const extracted = extractImages(request);
+    if (extracted.skip !== undefined) return { allowed: true };
+    const namespace = request.namespace ?? '';
+    if (exemptions.namespace(namespace) !== undefined || exemptions.object(request) !== undefined) {
+      return { allowed: true };
+    }
+    const decisions = await Promise.all(
+      extracted.images.map((image) => judgeOne(image, namespace, request, signal)),
+    );
+    const answer = composeAnswer(decisions, admission, {
+      dryRun: request.dryRun === true,
+      kind: request.kind.kind,
+      name: request.name ?? '',
+      namespace,
+      malformed: extracted.malformed,
+    });
+    if (pin && answer.allowed) {
+      const patch = pinPatch(decisions, { mode: admission.mode, kind: request.kind });
+      if (patch.length > 0) answer.patch = patch;
+    }
+    return answer;
+  };
+
+  return {
+    validate: (request, signal) => decide(request, signal, false),
+    // Mutating only pins; it never denies (the validating webhook does), and is off unless enabled.
+    mutate: async (request, signal) => {
+      if (!admission.mutate.enabled) return { allowed: true };
+      const answer = await decide(request, signal, true);
+      return answer.patch ? { allowed: true, patch: answer.patch } : { allowed: true };
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { createAdmissionDecider } from '../admission/create-decider.js';
+import { DecisionCache } from '../admission/decision-cache.js';
+import { TagResolver } from '../admission/tag-resolver.js';
+import type { AdmissionDecider } from '../admission/types.js';
+import { RegistryClients } from '../pipeline/registry-clients.js';
+import { FactsStore } from '../store/facts-store.js';
+import { subscribeImageChanges } from '../store/image-changes.js';
+import { createRedis } from '../store/redis-connection.js';
+import { requireRedisUrl } from '../store/require-redis-url.js';
+import type { AdmissionDeciderContext } from './start-server.js';
+
+/**
+ * The admission decider of a `serve` process, built from the server's own connections: one tag
+ * resolver and one decision cache per process, kept fresh by the image-changes channel (its own
+ * subscriber connection: a subscribed Redis connection can do nothing else), registry readers
+ * (never writers), and the inspect queue for images never seen.
+ */
+export async function createServerAdmissionDecider(
+  context: AdmissionDeciderContext,
+  options: { ownNamespace?: string } = {},
+): Promise<AdmissionDecider> {
+  const { config, logger } = context;
+  const readers = new RegistryClients(config.registries, config.limits);
+  const tags = new TagResolver(readers);
+  const cache = new DecisionCache();
+  const subscriber = createRedis(requireRedisUrl(config), {
+    name: 'admission-changes',
+    onError: (err) => logger.warn({ err: err.message }, 'admission: image-changes subscription error'),
+  });
+  const unsubscribe = await subscribeImageChanges(subscriber, config.redis.prefix, (change) =>
+    cache.apply(change),
+  );
+  const decider = createAdmissionDecider({
+    config,
+    judge: {
+      registries: config.registries,
+      policySet: context.policySet,
+      onError: config.policies.onError,
+      facts: new FactsStore(context.redis, config.redis.prefix),
+      verdicts: context.store,
+      tags,
+      cache,
+    },
+    ...(options.ownNamespace ? { ownNamespace: options.ownNamespace } : {}),
+    enqueueInspection: async (job) => {
+      await context.queues.inspect.add(job.name, job.data, job.opts);
+    },
+    logger,
+  });
+  return {
+    ...decider,
+    async close() {
+      await unsubscribe();
+      subscriber.disconnect();
+      await readers.close();
+    },
+  };
+}

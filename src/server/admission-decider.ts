@@ -7,7 +7,32 @@ import { FactsStore } from '../store/facts-store.js';
 import { subscribeImageChanges } from '../store/image-changes.js';
 import { createRedis } from '../store/redis-connection.js';
 import { requireRedisUrl } from '../store/require-redis-url.js';
-import type { AdmissionDeciderContext } from './start-server.js';
+import type { Registry } from 'prom-client';
+import type { Redis } from 'ioredis';
+import type { PushgateConfig } from '../config/types.js';
+import type { Logger } from '../logger.js';
+import type { PolicySet } from '../pipeline/load-policy-set.js';
+import type { Queues } from '../queue/create-queues.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { VerdictStore } from '../store/verdict-store.js';
+
+/** What the admission decider is built from: the server's own connections and state. */
+export interface AdmissionDeciderContext {
+  config: PushgateConfig;
+  logger: Logger;
+  redis: Redis;
+  store: VerdictStore;
+  audit: AuditLog;
+  queues: Queues;
+  policySet: PolicySet;
+  /** The `/metrics` registry, for the decider's own series (cache hits, tag resolutions). */
+  metricsRegistry: Registry;
+}
+
+/** Builds the decider the admission endpoint asks (`admission.enabled`). */
+export type AdmissionDeciderFactory = (
+  context: AdmissionDeciderContext,
+) => AdmissionDecider | Promise<AdmissionDecider>;
 
 /**
  * The admission decider of a `serve` process, built from the server's own connections: one tag

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
 import { startAdmissionServer, type RunningAdmissionServer } from '../admission/admission-server.js';
 import type { AdmissionDecider } from '../admission/types.js';
 import type { PushgateConfig } from '../config/types.js';
@@ -14,25 +13,9 @@ import { createRedis, isRedisReady } from '../store/redis-connection.js';
 import { VerdictStore } from '../store/verdict-store.js';
 import { requireRedisUrl } from '../store/require-redis-url.js';
 import { loadPolicySet, type PolicySet } from '../pipeline/load-policy-set.js';
-import { createServerAdmissionDecider } from './admission-decider.js';
+import { createServerAdmissionDecider, type AdmissionDeciderFactory } from './admission-decider.js';
 
-/** What the admission decider is built from: the server's own connections and state. */
-export interface AdmissionDeciderContext {
-  config: PushgateConfig;
-  logger: Logger;
-  redis: Redis;
-  store: VerdictStore;
-  audit: AuditLog;
-  queues: Queues;
-  policySet: PolicySet;
-  /** The `/metrics` registry, for the decider's own series (cache hits, tag resolutions). */
-  metricsRegistry: Registry;
-}
-
-/** Builds the decider the admission endpoint asks (`admission.enabled`). */
-export type AdmissionDeciderFactory = (
-  context: AdmissionDeciderContext,
-) => AdmissionDecider | Promise<AdmissionDecider>;
+export type { AdmissionDeciderContext, AdmissionDeciderFactory } from './admission-decider.js';
 
 export interface RunningServer {
   server: Server;

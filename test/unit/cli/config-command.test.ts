@@ -82,6 +82,7 @@ webhooks: [{ adapter: distribution, auth: { type: bearer, token: "\${HOOK_TOKEN}
       'enforcement',
       'workers',
       'limits',
+      'admission',
       'secrets',
       'log',
     ]);

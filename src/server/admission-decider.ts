@@ -45,6 +45,7 @@ export async function createServerAdmissionDecider(
     enqueueInspection: async (job) => {
       await context.queues.inspect.add(job.name, job.data, job.opts);
     },
+    recordAdmitted: (entries) => context.admitted.record(entries),
     logger,
   });
   return {

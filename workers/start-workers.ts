@@ -13,6 +13,7 @@ import { createRedis } from '../src/store/redis-connection.js';
 import { createEnforceProcessor } from './enforce-verdict.js';
 import { RESOLVED_CONFIG_ENV, writeResolvedConfig } from './worker-config.js';
 import { createWorkerContext } from './worker-context.js';
+import { startBackgroundReevaluation } from '../src/pipeline/reevaluate-images.js';
 import { requireRedisUrl } from '../src/store/require-redis-url.js';
 
 export interface RunningWorkers {
@@ -68,6 +69,12 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
       log.warn({ jobId }, 'job stalled: its worker stopped renewing the lock; it runs again'),
     );
   }
+  // A new policy set: every stored verdict is judged again from its facts, in the background.
+  const reevaluation = startBackgroundReevaluation({
+    ...ctx,
+    logger: logger.child({ component: 'reevaluation' }),
+    marker: ctx.reevaluationMarker,
+  });
   logger.info(
     {
       inspectConcurrency: config.workers.inspectConcurrency,
@@ -80,6 +87,7 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
     inspect,
     enforce,
     async close(graceMs = 30_000) {
+      await reevaluation.stop();
       const graceful = Promise.all([inspect.close(), enforce.close()]);
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([

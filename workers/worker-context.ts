@@ -21,8 +21,19 @@ import { VerdictStore } from '../src/store/verdict-store.js';
 import { InspectionLock } from '../src/store/inspection-lock.js';
 import { OwnWriteMarkers } from '../src/actions/own-writes.js';
 import { WorkerMetrics } from '../src/store/worker-metrics.js';
+import { AdmittedImages } from '../src/store/admitted-images.js';
+import { ReevaluationMarker } from '../src/store/reevaluation-marker.js';
+import { admittedRetentionSeconds } from '../src/pipeline/admitted-workloads.js';
 
-export type WorkerContext = InspectContext & EnforceContext & { close(): Promise<void> };
+export type WorkerContext = InspectContext &
+  EnforceContext & {
+    store: VerdictStore;
+    facts: FactsStore;
+    admitted: AdmittedImages;
+    lock: InspectionLock;
+    reevaluationMarker: ReevaluationMarker;
+    close(): Promise<void>;
+  };
 
 /** The extractor list with the configured secrets fingerprint key. */
 export function configuredExtractors(config: PushgateConfig): FactExtractor[] {
@@ -65,6 +76,8 @@ export async function createWorkerContext(
     metrics: new WorkerMetrics(redis, prefix),
     lock: new InspectionLock(redis, prefix),
     ownWrites: new OwnWriteMarkers(redis, prefix),
+    admitted: new AdmittedImages(redis, prefix, { ttlSeconds: admittedRetentionSeconds(config.admission) }),
+    reevaluationMarker: new ReevaluationMarker(redis, prefix),
     async enqueueEnforce(record, job) {
       await enforceQueue.add(
         'enforce',

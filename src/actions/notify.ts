@@ -2,7 +2,9 @@ import { createHash, createHmac } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { request } from 'undici';
 import { PushgateError } from '../errors.js';
-import type { ActionHandler } from './action-handler.js';
+import type { ImageRecord } from '../store/types.js';
+import type { ActionHandler, ActionResult } from './action-handler.js';
+import type { PlannedOf } from './planned-action.js';
 import { SecretValue } from './secret-value.js';
 
 export const NOTIFY_TIMEOUT_MS = 5_000;
@@ -25,58 +27,80 @@ function deliveryId(parts: readonly string[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** What a notification announces: a verdict (enforcement), or a digest that turned to reject later. */
+export type NotifyEvent = 'verdict' | 'admitted-rejected';
+
 /**
- * POSTs `{ event: 'verdict', record }` as JSON (the record with the actions run so far), signed
+ * POSTs `{ event: 'verdict', record }` as JSON (the record with the actions run so far, and
+ * `admitted`, the workloads the cluster admitted with this digest, when there are any), signed
  * with HMAC-SHA256 when the target has a secret. No redirects are followed; a 2xx is success,
  * 5xx, 408, 429 and network failures are transient, any other status permanent.
  */
 export const notify: ActionHandler<'notify'> = {
   kind: 'notify',
   async perform(action, { record, done }) {
-    const what = action.detail;
-    if (action.secret !== undefined && !(action.secret instanceof SecretValue)) {
-      // A plan that went through JSON lost its secret; signing with "[redacted]" would be worse.
-      throw new PushgateError('INTERNAL', `${what}: the target's secret did not survive with the plan`);
-    }
-    const body = Buffer.from(
-      JSON.stringify({ event: 'verdict', record: { ...record, actions: [...record.actions, ...done] } }),
-    );
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': 'pushgate',
-      [DELIVERY_HEADER]: deliveryId([
-        record.registry,
-        record.repository,
-        record.digest,
-        record.evaluatedAt,
-        action.url,
-      ]),
-    };
-    if (action.secret !== undefined) headers[SIGNATURE_HEADER] = signatureOf(body, action.secret.reveal());
-    let status: number;
-    let answerBody: Readable;
-    try {
-      const answer = await request(action.url, {
-        method: 'POST',
-        headers,
-        body,
-        headersTimeout: NOTIFY_TIMEOUT_MS,
-        bodyTimeout: NOTIFY_TIMEOUT_MS,
-        signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
-      });
-      status = answer.statusCode;
-      answerBody = answer.body;
-    } catch (err) {
-      throw deliveryError(what, err);
-    }
-    await drain(answerBody);
-    if (status < 200 || status > 299) {
-      const transient = status >= 500 || status === 408 || status === 429;
-      throw new PushgateError('NOTIFY_FAILED', `${what}: HTTP ${status}`, { transient, details: { status } });
-    }
-    return { outcome: 'done', note: `HTTP ${status}` };
+    return deliverNotification(action, { ...record, actions: [...record.actions, ...done] }, 'verdict');
   },
 };
+
+/**
+ * Delivers one notification of `event` about `record` to the planned target: what the `notify`
+ * action does, and what a verdict re-evaluated without enforcement (a new policy set) sends when
+ * admitted workloads now run a rejected digest.
+ */
+export async function deliverNotification(
+  action: PlannedOf<'notify'>,
+  record: ImageRecord,
+  event: NotifyEvent,
+): Promise<ActionResult> {
+  const what = action.detail;
+  if (action.secret !== undefined && !(action.secret instanceof SecretValue)) {
+    // A plan that went through JSON lost its secret; signing with "[redacted]" would be worse.
+    throw new PushgateError('INTERNAL', `${what}: the target's secret did not survive with the plan`);
+  }
+  const body = Buffer.from(
+    JSON.stringify({
+      event,
+      record,
+      ...(action.admitted !== undefined && action.admitted.length > 0 ? { admitted: action.admitted } : {}),
+    }),
+  );
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'pushgate',
+    [DELIVERY_HEADER]: deliveryId([
+      record.registry,
+      record.repository,
+      record.digest,
+      record.evaluatedAt,
+      action.url,
+      ...(event === 'verdict' ? [] : [event]),
+    ]),
+  };
+  if (action.secret !== undefined) headers[SIGNATURE_HEADER] = signatureOf(body, action.secret.reveal());
+  let status: number;
+  let answerBody: Readable;
+  try {
+    const answer = await request(action.url, {
+      method: 'POST',
+      headers,
+      body,
+      headersTimeout: NOTIFY_TIMEOUT_MS,
+      bodyTimeout: NOTIFY_TIMEOUT_MS,
+      signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
+    });
+    status = answer.statusCode;
+    answerBody = answer.body;
+  } catch (err) {
+    throw deliveryError(what, err);
+  }
+  await drain(answerBody);
+  if (status < 200 || status > 299) {
+    const transient = status >= 500 || status === 408 || status === 429;
+    throw new PushgateError('NOTIFY_FAILED', `${what}: HTTP ${status}`, { transient, details: { status } });
+  }
+  return { outcome: 'done', note: `HTTP ${status}` };
+}
 
 /** Network failures and timeouts are transient; a URL undici refuses (config error) is not. */
 function deliveryError(what: string, err: unknown): PushgateError {

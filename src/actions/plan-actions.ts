@@ -2,8 +2,9 @@ import type { EnforcementConfig, RegistryConfig } from '../config/types.js';
 import { isPushgateError } from '../errors.js';
 import { isValidRepository, isValidTag } from '../oci/reference.js';
 import type { LoadedPolicy } from '../policy/types.js';
+import type { AdmittedImage } from '../store/admitted-images.js';
 import type { ImageRecord } from '../store/types.js';
-import type { PlannedAction, PlannedQuarantine, PlannedTag } from './planned-action.js';
+import type { PlannedAction, PlannedNotify, PlannedQuarantine, PlannedTag } from './planned-action.js';
 import { SecretValue } from './secret-value.js';
 import { renderTemplate, untaggedName, type TemplateValues } from '../config/tag-template.js';
 
@@ -12,6 +13,12 @@ export interface PlanActionsInput {
   policies: readonly LoadedPolicy[];
   enforcement: EnforcementConfig;
   registry: RegistryConfig;
+  /**
+   * What the cluster runs of this digest (read by the enforcer): the admitted workloads, named in
+   * notifications, and whether one was admitted within `admission.protectAdmittedDays` (`days`),
+   * which turns a delete into the fail tag.
+   */
+  admitted?: { workloads: readonly AdmittedImage[]; recently: boolean; days: number };
 }
 
 /**
@@ -22,8 +29,11 @@ export interface PlanActionsInput {
  *   `failTag`.
  * - `pass`: the `onPass.tag` templates of passing enforce policies, else `passTag` when set.
  * - `warn`, `error`: no registry change (an error is recorded, not acted on).
+ * A delete or quarantine of a digest the cluster admitted recently (`admitted.recently`) becomes
+ * the fail tag instead, so running pods can still be rescheduled; the notifications say so.
  * Then `attach` (when enabled; never for a deleted manifest; in the quarantine repository after a
- * quarantine) and one `notify` per target that wants this decision. Pure: reads nothing.
+ * quarantine) and one `notify` per target that wants this decision, naming the admitted
+ * workloads. Pure: reads nothing.
  */
 export function planActions(input: PlanActionsInput): PlannedAction[] {
   const { record, enforcement, registry } = input;
@@ -41,6 +51,9 @@ export function planActions(input: PlanActionsInput): PlannedAction[] {
       planned.push(...tagActions(record, tags, [enforcement.failTag], reason));
     } else if (!registry.allowDelete) {
       const reason = `registry "${registry.name}" does not allow deletes (allowDelete: false), so the rejected image is tagged instead`;
+      planned.push(...tagActions(record, tags, [enforcement.failTag], reason));
+    } else if (input.admitted?.recently === true) {
+      const reason = `the cluster admitted this digest within admission.protectAdmittedDays (${input.admitted.days} days), so it is tagged, not deleted: running pods can still be rescheduled`;
       planned.push(...tagActions(record, tags, [enforcement.failTag], reason));
     } else if (how === 'quarantine') {
       const quarantine = planQuarantine(record, tags, enforcement.quarantineRepository);
@@ -70,14 +83,30 @@ export function planActions(input: PlanActionsInput): PlannedAction[] {
       detail: `attach verdict to ${where}/${attachIn}@${digest}`,
     });
   }
+  planned.push(...planNotifications(record, enforcement, input.admitted?.workloads ?? []));
+  return planned;
+}
+
+/**
+ * One `notify` per target of `enforcement.notify` that wants the record's decision, naming the
+ * admitted workloads when there are any. Pure; also what a re-evaluated verdict sends, which
+ * queues no enforcement.
+ */
+export function planNotifications(
+  record: ImageRecord,
+  enforcement: Pick<EnforcementConfig, 'notify'>,
+  admitted: readonly AdmittedImage[],
+): PlannedNotify[] {
+  const planned: PlannedNotify[] = [];
   enforcement.notify.forEach((target, index) => {
-    if (target.decisions !== undefined && !target.decisions.includes(decision)) return;
+    if (target.decisions !== undefined && !target.decisions.includes(record.decision)) return;
     planned.push({
       kind: 'notify',
       url: target.url,
       target: index,
       detail: `notify #${index} ${urlOrigin(target.url)}`,
       ...(target.secret !== undefined ? { secret: new SecretValue(target.secret) } : {}),
+      ...(admitted.length > 0 ? { admitted: [...admitted] } : {}),
     });
   });
   return planned;

@@ -1,3 +1,4 @@
+import type { AdmittedImage } from '../store/admitted-images.js';
 import type { ActionKind } from '../store/types.js';
 import type { SecretValue } from './secret-value.js';
 
@@ -53,6 +54,8 @@ export interface PlannedNotify extends PlannedBase {
   /** Index of the target in `enforcement.notify`, to name it without its URL. */
   target: number;
   secret?: SecretValue;
+  /** Workloads the cluster admitted with this digest: the payload names them (`admitted`). */
+  admitted?: AdmittedImage[];
 }
 
 /**

@@ -2,6 +2,8 @@ import type { PushgateConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import { findRegistryByHost } from '../config/registry-hosts.js';
 import type { InspectJob } from '../queue/to-inspect-job.js';
+import type { AdmittedWorkload } from '../store/admitted-images.js';
+import { admittedEntries } from './admitted-workload.js';
 import { composeAnswer } from './compose-answer.js';
 import { createExemptions } from './exemptions.js';
 import { extractImages } from './extract-images.js';
@@ -25,6 +27,11 @@ export interface DeciderDeps {
   ownNamespace?: string;
   /** Queues the inspection of an image admission has never seen (never for a dry run). */
   enqueueInspection(job: InspectJob): Promise<void>;
+  /**
+   * Records the images an allowed validate answer admitted (digest, namespace, owner, time), for
+   * "which workloads run this digest". Never awaited by the answer; never for a dry run.
+   */
+  recordAdmitted?(entries: Array<{ digest: string; workload: AdmittedWorkload }>): Promise<void>;
   logger: Logger;
 }
 
@@ -95,6 +102,19 @@ export function createAdmissionDecider(deps: DeciderDeps): AdmissionDecider {
     if (pin && answer.allowed) {
       const patch = pinPatch(decisions, { mode: admission.mode, kind: request.kind });
       if (patch.length > 0) answer.patch = patch;
+    }
+    if (!pin && answer.allowed && request.dryRun !== true && deps.recordAdmitted) {
+      const entries = admittedEntries(request, decisions);
+      // Never delays or fails the answer: a lost record only weakens later warnings.
+      if (entries.length > 0)
+        deps
+          .recordAdmitted(entries)
+          .catch((err: unknown) =>
+            deps.logger.warn(
+              { err: (err as Error).message },
+              'admission: could not record the admitted images',
+            ),
+          );
     }
     return answer;
   };

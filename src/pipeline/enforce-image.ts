@@ -6,6 +6,8 @@ import { isPushgateError, PushgateError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EnforceJobData } from '../queue/job-types.js';
 import type { ActionRecord, AuditEntry, ImageRecord } from '../store/types.js';
+import type { AdmittedImage, AdmittedImages } from '../store/admitted-images.js';
+import { admittedAuditEntry, isRejecting } from './admitted-workloads.js';
 import type { PolicySet } from './load-policy-set.js';
 import type { RegistryClients } from './registry-clients.js';
 
@@ -27,6 +29,8 @@ export interface EnforceContext {
   audit: { append(entry: AuditEntry): Promise<unknown> };
   metrics: { recordAction(kind: string, outcome: string): Promise<void> };
   ownWrites: Pick<OwnWriteMarkers, 'expect'>;
+  /** What the admission webhook let run (absent: nothing is known of the cluster). */
+  admitted?: Pick<AdmittedImages, 'forDigest'>;
 }
 
 export interface EnforceResult {
@@ -54,12 +58,17 @@ export async function enforceImage(data: EnforceJobData, ctx: EnforceContext): P
   const client = ctx.clients.client(data.registry);
   const pushed: ImageRecord = { ...record, tags: data.tag !== undefined ? [data.tag] : [] };
   const done = new Set(data.done ?? []);
+  const admitted = await admittedFacts(record, ctx);
   let planned = planActions({
     record: pushed,
     policies: ctx.policySet.policies,
     enforcement: ctx.config.enforcement,
     registry: ctx.clients.config(data.registry),
+    ...(admitted ? { admitted } : {}),
   });
+  if (admitted && admitted.workloads.length > 0 && data.phase !== 'push') {
+    await ctx.audit.append(admittedAuditEntry(record, admitted.workloads, 'enforcement'));
+  }
   if (data.phase === 'push') planned = planned.filter((a) => a.kind !== 'attach' && a.kind !== 'notify');
   if (planned.some((a) => a.kind === 'tag') && !(await tagStillNames(client, data))) {
     planned = planned.filter((a) => a.kind !== 'tag');
@@ -92,6 +101,22 @@ export async function enforceImage(data: EnforceJobData, ctx: EnforceContext): P
     if (action.outcome !== 'failed') done.add(actionKey(planned[i]));
   }
   return { records, done: [...done], retry: retryable };
+}
+
+/**
+ * The workloads the cluster admitted with a rejected digest, and whether one was admitted within
+ * `admission.protectAdmittedDays` (the planner's input: it reads nothing itself).
+ */
+async function admittedFacts(
+  record: ImageRecord,
+  ctx: EnforceContext,
+): Promise<{ workloads: AdmittedImage[]; recently: boolean; days: number } | undefined> {
+  if (!ctx.admitted || !isRejecting(record.decision)) return undefined;
+  const days = ctx.config.admission.protectAdmittedDays;
+  const workloads = await ctx.admitted.forDigest(record.digest);
+  const since = Date.now() - days * 24 * 3600 * 1000;
+  const recently = days > 0 && workloads.some((w) => Date.parse(w.admittedAt) >= since);
+  return { workloads, recently, days };
 }
 
 /** No tag (a digest-only push) names nothing to derive a tag from; a moved tag is not ours to mark. */

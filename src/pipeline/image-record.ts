@@ -31,6 +31,26 @@ export function verdictRecord(
 }
 
 /**
+ * A stored verdict judged again from its stored facts under another policy set: the same record
+ * with the new decision, reasons, verdicts, version and time. The facts summary, scan time, tags
+ * and the actions already taken stay (the registry is as those actions left it).
+ */
+export function reevaluatedRecord(
+  previous: ImageRecord,
+  verdicts: readonly Verdict[],
+  policySetVersion: string,
+): ImageRecord {
+  return {
+    ...previous,
+    decision: strongestDecision(verdicts.map((v) => v.decision)),
+    reasons: reasonsOf(verdicts),
+    verdicts: [...verdicts],
+    policySetVersion,
+    evaluatedAt: new Date().toISOString(),
+  };
+}
+
+/**
  * The stored outcome of an inspection that failed for good: `error`, or under fail-closed for an
  * image that cannot be judged, a `reject` marked `unjudged` with the reason UNJUDGED.
  */

@@ -15,6 +15,7 @@ import type { PolicySet } from '../pipeline/load-policy-set.js';
 import type { Queues } from '../queue/create-queues.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { VerdictStore } from '../store/verdict-store.js';
+import type { AdmittedImages } from '../store/admitted-images.js';
 
 /** What the admission decider is built from: the server's own connections and state. */
 export interface AdmissionDeciderContext {
@@ -27,6 +28,8 @@ export interface AdmissionDeciderContext {
   policySet: PolicySet;
   /** The `/metrics` registry, for the decider's own series (cache hits, tag resolutions). */
   metricsRegistry: Registry;
+  /** Where allowed answers record what they admitted. */
+  admitted: AdmittedImages;
 }
 
 /** Builds the decider the admission endpoint asks (`admission.enabled`). */
@@ -70,6 +73,7 @@ export async function createServerAdmissionDecider(
     enqueueInspection: async (job) => {
       await context.queues.inspect.add(job.name, job.data, job.opts);
     },
+    recordAdmitted: (entries) => context.admitted.record(entries),
     logger,
   });
   return {

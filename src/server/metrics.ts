@@ -16,6 +16,8 @@ export interface CreateMetricsOptions {
   redisTimeoutMs?: number;
   /** prom-client's process and Node.js metrics (on by default). */
   defaultMetrics?: boolean;
+  /** Workloads admitted with a digest whose verdict now rejects, counted at scrape time. */
+  admittedRejected?: () => Promise<number>;
 }
 
 export interface Metrics {
@@ -69,6 +71,28 @@ class SnapshotCounter<T extends string> extends Counter<T> {
     const base = await super.get();
     const snapshot = await loading;
     return { ...base, values: snapshot ? this.#samples(snapshot) : [] };
+  }
+}
+
+/**
+ * A gauge computed at scrape time from Redis (a count over stored state, not an in-process
+ * value); when Redis does not answer, the series is left out rather than reported as 0.
+ */
+class ScrapedGauge extends Gauge<string> {
+  readonly #read: () => Promise<number | undefined>;
+
+  constructor(
+    config: { name: string; help: string; registers: Registry[] },
+    read: () => Promise<number | undefined>,
+  ) {
+    super(config);
+    this.#read = read;
+  }
+
+  override async get(): ReturnType<Gauge<string>['get']> {
+    const value = await this.#read();
+    const base = await super.get();
+    return { ...base, values: value === undefined ? [] : [{ labels: {}, value }] };
   }
 }
 
@@ -251,6 +275,23 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
     load,
     (s) => s.actions.map((a) => ({ labels: { action: a.kind, outcome: a.outcome }, value: a.count })),
   );
+
+  const admittedRejected = options.admittedRejected;
+  if (admittedRejected) {
+    new ScrapedGauge(
+      {
+        name: 'pushgate_admitted_rejected_workloads',
+        help: 'Workloads (namespace, kind, name) the admission webhook admitted with a digest whose current verdict rejects.',
+        registers,
+      },
+      () =>
+        redisReady()
+          ? withTimeout(admittedRejected(), timeoutMs, 'counting admitted rejected workloads').catch(
+              () => undefined,
+            )
+          : Promise.resolve(undefined),
+    );
+  }
 
   return {
     registry,

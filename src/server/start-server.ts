@@ -14,6 +14,12 @@ import { VerdictStore } from '../store/verdict-store.js';
 import { requireRedisUrl } from '../store/require-redis-url.js';
 import { loadPolicySet, type PolicySet } from '../pipeline/load-policy-set.js';
 import { createServerAdmissionDecider, type AdmissionDeciderFactory } from './admission-decider.js';
+import { AdmittedImages } from '../store/admitted-images.js';
+import { FactsStore } from '../store/facts-store.js';
+import { InspectionLock } from '../store/inspection-lock.js';
+import { ReevaluationMarker } from '../store/reevaluation-marker.js';
+import { admittedRetentionSeconds, countAdmittedRejected } from '../pipeline/admitted-workloads.js';
+import { startBackgroundReevaluation } from '../pipeline/reevaluate-images.js';
 
 export type { AdmissionDeciderContext, AdmissionDeciderFactory } from './admission-decider.js';
 
@@ -58,6 +64,9 @@ export async function startServer(
   await waitForRedis([redis, bullRedis], logger);
   const store = new VerdictStore(redis, prefix);
   const audit = new AuditLog(redis, prefix);
+  const admitted = new AdmittedImages(redis, prefix, {
+    ttlSeconds: admittedRetentionSeconds(config.admission),
+  });
   // While Redis is away, BullMQ's connection queues commands without limit: probes must not add
   // to that queue, so they fail at once instead.
   const whenReady = <T>(run: () => Promise<T>): Promise<T> =>
@@ -69,6 +78,7 @@ export async function startServer(
       { name: 'inspect', getJobCounts: () => whenReady(() => queues.inspect.getJobCounts()) },
       { name: 'enforce', getJobCounts: () => whenReady(() => queues.enforce.getJobCounts()) },
     ],
+    admittedRejected: () => countAdmittedRejected({ admitted, verdicts: store }),
   });
   const app = createApp({
     config,
@@ -77,6 +87,7 @@ export async function startServer(
     policySet,
     store,
     audit,
+    admitted,
     metrics: {
       handler: metrics.handler,
       countEvent: (source, outcome, count) => metrics.countEvent(source, outcome, count),
@@ -108,7 +119,20 @@ export async function startServer(
     { url: base, policies: policySet.policies.length, policySetVersion: policySet.version },
     'serving',
   );
+  // A new policy set: every stored verdict is judged again from its facts, in the background.
+  const reevaluation = startBackgroundReevaluation({
+    config,
+    logger: logger.child({ component: 'reevaluation' }),
+    policySet,
+    store,
+    facts: new FactsStore(redis, prefix),
+    audit,
+    admitted,
+    lock: new InspectionLock(redis, prefix),
+    marker: new ReevaluationMarker(redis, prefix),
+  });
   const closeMain = async (): Promise<void> => {
+    await reevaluation.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await queues.close();
@@ -128,6 +152,7 @@ export async function startServer(
         queues,
         policySet,
         metricsRegistry: metrics.registry,
+        admitted,
       });
       admission = await startAdmissionServer(
         config.admission,

@@ -12,6 +12,8 @@ import { relative } from 'node:path';
 import type { PolicySet } from '../../pipeline/load-policy-set.js';
 import type { AuditEntry, ImageRecord } from '../../store/types.js';
 import { PushgateError } from '../../errors.js';
+import { listAdmissions, type AdmittedWorkloadsDeps } from '../../pipeline/admitted-workloads.js';
+import { DEFAULT_LIST_LIMIT } from '../../store/verdict-store.js';
 
 export interface ApiDeps {
   config: PushgateConfig;
@@ -29,6 +31,8 @@ export interface ApiDeps {
     }): Promise<{ items: ImageRecord[]; next?: string }>;
     tags(registry: string, repository: string, digest: string): Promise<string[]>;
   };
+  /** What the admission webhook admitted (listed with each digest's current verdict). */
+  admitted: AdmittedWorkloadsDeps['admitted'];
   audit: {
     list(query: { limit?: number; before?: string; repository?: string; digest?: string }): Promise<{
       entries: AuditEntry[];
@@ -109,6 +113,21 @@ export function apiRouter(deps: ApiDeps): Router {
       })),
       ...(page.next ? { next: page.next } : {}),
     });
+  });
+
+  router.get('/admissions', async (req, res) => {
+    const decision = queryString(req.query.decision, 'decision', 16);
+    const before = queryString(req.query.before, 'before', 4096);
+    const limit = queryLimit(req.query.limit, 500);
+    const page = await listAdmissions(
+      { admitted: deps.admitted, verdicts: { get: (digest) => deps.store.get(digest) } },
+      {
+        ...(decision ? { decision } : {}),
+        ...(before ? { before } : {}),
+        limit: limit ?? DEFAULT_LIST_LIMIT,
+      },
+    );
+    res.json(page);
   });
 
   const requireQueue: express.RequestHandler = (_req, _res, next) => {

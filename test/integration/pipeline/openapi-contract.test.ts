@@ -313,6 +313,17 @@ describe('the OpenAPI document is the contract of every route', () => {
     expectError(await api('GET', '/api/v1/images', { token: false }), 401, 'UNAUTHORIZED');
   });
 
+  it('admissions: listed (empty: no webhook admitted anything here), filtered, and the refusals', async () => {
+    const all = await api('GET', '/api/v1/admissions?limit=5');
+    expect(all.status).toBe(200);
+    expect(all.body.admissions).toEqual([]);
+    expect((await api('GET', '/api/v1/admissions?decision=reject')).status).toBe(200);
+    expectError(await api('GET', '/api/v1/admissions?decision=maybe'), 400, 'BAD_REQUEST');
+    expectError(await api('GET', '/api/v1/admissions?limit=501'), 400, 'BAD_REQUEST');
+    expectError(await api('GET', '/api/v1/admissions?before=not-a-cursor'), 400, 'CURSOR_INVALID');
+    expectError(await api('GET', '/api/v1/admissions', { token: false }), 401, 'UNAUTHORIZED');
+  });
+
   it('scans: queued by the API and by a webhook, followed to the end, and the refusals', async () => {
     const queued = await api('POST', '/api/v1/scans', {
       headers: { 'content-type': JSON_TYPE },
@@ -415,6 +426,7 @@ describe('the OpenAPI document is the contract of every route', () => {
     const routes: Array<[string, string]> = [
       ['GET', `/api/v1/images/${passed}`],
       ['GET', '/api/v1/images'],
+      ['GET', '/api/v1/admissions'],
       ['POST', '/api/v1/scans'],
       ['GET', `/api/v1/scans/inspect-${'0'.repeat(40)}`],
       ['GET', '/api/v1/policies'],
@@ -440,13 +452,14 @@ describe('the OpenAPI document is the contract of every route', () => {
       });
       expectError(scan, 503, 'UNAVAILABLE');
       // A store call waits through the client's reconnect attempts (seconds) before it fails: run them together.
-      const [image, images, audit, ready] = await Promise.all([
+      const [image, images, admissions, audit, ready] = await Promise.all([
         api('GET', `/api/v1/images/${passed}`),
         api('GET', '/api/v1/images'),
+        api('GET', '/api/v1/admissions'),
         api('GET', '/api/v1/audit'),
         api('GET', '/readyz'),
       ]);
-      for (const answer of [image, images, audit]) expectError(answer, 503, 'STORE_UNAVAILABLE');
+      for (const answer of [image, images, admissions, audit]) expectError(answer, 503, 'STORE_UNAVAILABLE');
       expect(ready.status).toBe(503);
       expect(ready.body.status).toBe('not ready');
       expect((await api('GET', '/healthz')).status).toBe(200);

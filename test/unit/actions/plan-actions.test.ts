@@ -169,6 +169,62 @@ describe('planActions', () => {
       });
       expect(planned.problem).toMatch(/own repository/);
     });
+
+    describe('a digest the cluster admitted (admission.protectAdmittedDays)', () => {
+      const workload = {
+        digest: DIGEST,
+        namespace: 'shop',
+        kind: 'ReplicaSet',
+        name: 'web-7d9f',
+        image: `${HOST}/team/app:v1`,
+        admittedAt: '2026-01-02T03:04:05.000Z',
+      };
+      const notifyTo = [{ url: 'http://127.0.0.1:9/hook' }];
+
+      it.each(['delete', 'quarantine'] as const)(
+        'turns a %s into the fail tag, says why, and names the workloads in the notification',
+        (reject) => {
+          const planned = planActions({
+            record,
+            policies: [],
+            enforcement: enforcement({ reject, notify: notifyTo }),
+            registry: registryConfig(),
+            admitted: { workloads: [workload], recently: true, days: 30 },
+          });
+          expect(planned.map((a) => a.kind)).toEqual(['tag', 'tag', 'notify']);
+          expect(summary(planned)).toEqual([
+            `tag ${HOST}/team/app:v1-rejected`,
+            `tag ${HOST}/team/app:latest-rejected`,
+            'notify #0 http://127.0.0.1:9',
+          ]);
+          expect(planned[0].reason).toMatch(/admission\.protectAdmittedDays \(30 days\).*not deleted/);
+          expect(planned[2]).toMatchObject({ kind: 'notify', admitted: [workload] });
+        },
+      );
+
+      it('deletes as usual when the admission is older than the protection (still naming the workloads)', () => {
+        const planned = planActions({
+          record,
+          policies: [],
+          enforcement: enforcement({ notify: notifyTo }),
+          registry: registryConfig(),
+          admitted: { workloads: [workload], recently: false, days: 30 },
+        });
+        expect(planned.map((a) => a.kind)).toEqual(['delete', 'notify']);
+        expect(planned[1]).toMatchObject({ admitted: [workload] });
+      });
+
+      it('leaves a notification without admitted workloads unchanged', () => {
+        const planned = planActions({
+          record,
+          policies: [],
+          enforcement: enforcement({ notify: notifyTo }),
+          registry: registryConfig(),
+          admitted: { workloads: [], recently: false, days: 30 },
+        });
+        expect(planned[1]).not.toHaveProperty('admitted');
+      });
+    });
   });
 
   describe('tag', () => {

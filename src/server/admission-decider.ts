@@ -1,3 +1,4 @@
+import { createBreakGlassLookup } from '../admission/break-glass-lookup.js';
 import { createAdmissionDecider } from '../admission/create-decider.js';
 import { DecisionCache } from '../admission/decision-cache.js';
 import { TagResolver } from '../admission/tag-resolver.js';
@@ -42,6 +43,10 @@ export async function createServerAdmissionDecider(
       cache,
     },
     ...(options.ownNamespace ? { ownNamespace: options.ownNamespace } : {}),
+    breakGlass: createBreakGlassLookup(() => context.breakGlass.list(), {
+      onError: (err) =>
+        logger.warn({ err: err.message }, 'admission: break-glass exemptions unreadable; none honoured'),
+    }),
     enqueueInspection: async (job) => {
       await context.queues.inspect.add(job.name, job.data, job.opts);
     },

@@ -25,6 +25,7 @@ export interface AppDeps {
   policySet: PolicySet;
   store: ApiDeps['store'];
   audit: ApiDeps['audit'];
+  breakGlass: ApiDeps['breakGlass'];
   /** `/metrics` handler and the webhook event counter. */
   metrics: { handler: RequestHandler; countEvent: HooksDeps['countEvent'] };
   readinessChecks: Record<string, () => Promise<unknown>>;

@@ -10,6 +10,7 @@ import { createQueues, type Queues } from '../queue/create-queues.js';
 import { createApp } from './create-app.js';
 import { createMetrics } from './metrics.js';
 import { AuditLog } from '../store/audit-log.js';
+import { BreakGlassStore } from '../store/break-glass.js';
 import { createRedis, isRedisReady } from '../store/redis-connection.js';
 import { VerdictStore } from '../store/verdict-store.js';
 import { requireRedisUrl } from '../store/require-redis-url.js';
@@ -23,6 +24,7 @@ export interface AdmissionDeciderContext {
   redis: Redis;
   store: VerdictStore;
   audit: AuditLog;
+  breakGlass: BreakGlassStore;
   queues: Queues;
   policySet: PolicySet;
   /** The `/metrics` registry, for the decider's own series (cache hits, tag resolutions). */
@@ -75,6 +77,7 @@ export async function startServer(
   await waitForRedis([redis, bullRedis], logger);
   const store = new VerdictStore(redis, prefix);
   const audit = new AuditLog(redis, prefix);
+  const breakGlass = new BreakGlassStore(redis, prefix, audit);
   // While Redis is away, BullMQ's connection queues commands without limit: probes must not add
   // to that queue, so they fail at once instead.
   const whenReady = <T>(run: () => Promise<T>): Promise<T> =>
@@ -94,6 +97,7 @@ export async function startServer(
     policySet,
     store,
     audit,
+    breakGlass,
     metrics: {
       handler: metrics.handler,
       countEvent: (source, outcome, count) => metrics.countEvent(source, outcome, count),
@@ -142,6 +146,7 @@ export async function startServer(
         redis,
         store,
         audit,
+        breakGlass,
         queues,
         policySet,
         metricsRegistry: metrics.registry,

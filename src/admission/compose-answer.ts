@@ -188,7 +188,7 @@ function boundWarnings(lines: readonly string[]): string[] {
 }
 
 /** `text` cut to `max` characters with an ellipsis; escapes anything unsafe left in it. */
-function bound(text: string, max: number): string {
+export function bound(text: string, max: number): string {
   const safe = escapeText(text);
   if (safe.length <= max) return safe;
   let end = Math.max(0, max - 1);

@@ -4,7 +4,10 @@ import { findRegistryByHost } from '../config/registry-hosts.js';
 import type { InspectJob } from '../queue/to-inspect-job.js';
 import type { AdmittedWorkload } from '../store/admitted-images.js';
 import { admittedEntries } from './admitted-workload.js';
-import { composeAnswer } from './compose-answer.js';
+import { printable } from '../escape-text.js';
+import type { BreakGlassExemption } from '../store/break-glass.js';
+import type { BreakGlassLookup } from './break-glass-lookup.js';
+import { bound, composeAnswer, MAX_WARNING_CHARS } from './compose-answer.js';
 import { createExemptions } from './exemptions.js';
 import { extractImages } from './extract-images.js';
 import { admissionInspectJob } from './inspect-job.js';
@@ -25,6 +28,8 @@ export interface DeciderDeps {
   judge: JudgeContext;
   /** The namespace pushgate runs in (POD_NAMESPACE), always exempt. */
   ownNamespace?: string;
+  /** Break-glass exemptions in force (`pushgate admission exempt`); none when absent. */
+  breakGlass?: BreakGlassLookup;
   /** Queues the inspection of an image admission has never seen (never for a dry run). */
   enqueueInspection(job: InspectJob): Promise<void>;
   /**
@@ -89,6 +94,11 @@ export function createAdmissionDecider(deps: DeciderDeps): AdmissionDecider {
     if (exemptions.namespace(namespace) !== undefined || exemptions.object(request) !== undefined) {
       return { allowed: true };
     }
+    const glass = await deps.breakGlass?.exemption(namespace, signal);
+    if (glass) {
+      deps.logger.info({ uid: request.uid, namespace }, 'admission: allowed by a break-glass exemption');
+      return breakGlassAnswer(glass);
+    }
     const decisions = await Promise.all(
       extracted.images.map((image) => judgeOne(image, namespace, request, signal)),
     );
@@ -127,5 +137,23 @@ export function createAdmissionDecider(deps: DeciderDeps): AdmissionDecider {
       const answer = await decide(request, signal, true);
       return answer.patch ? { allowed: true, patch: answer.patch } : { allowed: true };
     },
+  };
+}
+
+/** The audit annotation key on a review a break-glass exemption allowed (prefixed by the API server). */
+export const BREAK_GLASS_ANNOTATION = 'break-glass';
+
+/**
+ * Allowed without judging: the exemption exists because pushgate was wrongly denying. The warning
+ * (kubectl prints it) and the audit annotation say so, who granted it and why.
+ */
+function breakGlassAnswer(exemption: BreakGlassExemption): AdmissionAnswer {
+  const text =
+    `namespace ${printable(exemption.namespace, 63)} is exempt until ${printable(exemption.until, 40)} ` +
+    `(break-glass by ${printable(exemption.by, 100)}: ${printable(exemption.reason, 500)})`;
+  return {
+    allowed: true,
+    warnings: [bound(`pushgate: ${text}`, MAX_WARNING_CHARS)],
+    auditAnnotations: { [BREAK_GLASS_ANNOTATION]: bound(text, 2048) },
   };
 }

@@ -15,6 +15,7 @@ import { renderChecksCatalogue, collectChecks } from '../report/checks-catalogue
 import { EXTRACTORS } from '../facts/extractors/index.js';
 import { runService, type ServiceMode } from './run-service.js';
 import { renderConfigSchema, runConfigCheck, runConfigShow } from './config-command.js';
+import { registerAdmissionCommands } from './admission-command.js';
 
 function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Command {
   const program = new Command('pushgate')
@@ -135,6 +136,8 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     .action(() => {
       io.stdout.write(renderConfigSchema());
     });
+
+  registerAdmissionCommands(program, io, setExit);
 
   program
     .command('checks')

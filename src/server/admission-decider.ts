@@ -1,3 +1,4 @@
+import { createBreakGlassLookup } from '../admission/break-glass-lookup.js';
 import { createAdmissionDecider } from '../admission/create-decider.js';
 import { DecisionCache } from '../admission/decision-cache.js';
 import { TagResolver } from '../admission/tag-resolver.js';
@@ -16,6 +17,7 @@ import type { Queues } from '../queue/create-queues.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { VerdictStore } from '../store/verdict-store.js';
 import type { AdmittedImages } from '../store/admitted-images.js';
+import type { BreakGlassStore } from '../store/break-glass.js';
 
 /** What the admission decider is built from: the server's own connections and state. */
 export interface AdmissionDeciderContext {
@@ -30,6 +32,8 @@ export interface AdmissionDeciderContext {
   metricsRegistry: Registry;
   /** Where allowed answers record what they admitted. */
   admitted: AdmittedImages;
+  /** Time-boxed namespace exemptions (break-glass). */
+  breakGlass: BreakGlassStore;
 }
 
 /** Builds the decider the admission endpoint asks (`admission.enabled`). */
@@ -70,6 +74,10 @@ export async function createServerAdmissionDecider(
       cache,
     },
     ...(options.ownNamespace ? { ownNamespace: options.ownNamespace } : {}),
+    breakGlass: createBreakGlassLookup(() => context.breakGlass.list(), {
+      onError: (err) =>
+        logger.warn({ err: err.message }, 'admission: break-glass exemptions unreadable; none honoured'),
+    }),
     enqueueInspection: async (job) => {
       await context.queues.inspect.add(job.name, job.data, job.opts);
     },

@@ -26,6 +26,7 @@ export interface AppDeps {
   store: ApiDeps['store'];
   audit: ApiDeps['audit'];
   admitted: ApiDeps['admitted'];
+  breakGlass: ApiDeps['breakGlass'];
   /** `/metrics` handler and the webhook event counter. */
   metrics: { handler: RequestHandler; countEvent: HooksDeps['countEvent'] };
   readinessChecks: Record<string, () => Promise<unknown>>;

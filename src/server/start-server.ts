@@ -9,6 +9,7 @@ import { createQueues, type Queues } from '../queue/create-queues.js';
 import { createApp } from './create-app.js';
 import { createMetrics } from './metrics.js';
 import { AuditLog } from '../store/audit-log.js';
+import { BreakGlassStore } from '../store/break-glass.js';
 import { createRedis, isRedisReady } from '../store/redis-connection.js';
 import { VerdictStore } from '../store/verdict-store.js';
 import { requireRedisUrl } from '../store/require-redis-url.js';
@@ -67,6 +68,7 @@ export async function startServer(
   const admitted = new AdmittedImages(redis, prefix, {
     ttlSeconds: admittedRetentionSeconds(config.admission),
   });
+  const breakGlass = new BreakGlassStore(redis, prefix, audit);
   // While Redis is away, BullMQ's connection queues commands without limit: probes must not add
   // to that queue, so they fail at once instead.
   const whenReady = <T>(run: () => Promise<T>): Promise<T> =>
@@ -88,6 +90,7 @@ export async function startServer(
     store,
     audit,
     admitted,
+    breakGlass,
     metrics: {
       handler: metrics.handler,
       countEvent: (source, outcome, count) => metrics.countEvent(source, outcome, count),
@@ -149,6 +152,7 @@ export async function startServer(
         redis,
         store,
         audit,
+        breakGlass,
         queues,
         policySet,
         metricsRegistry: metrics.registry,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { PushgateError } from '../errors.js';
 import { storeError } from './store-error.js';
 import type { AuditEntry } from './types.js';
@@ -49,6 +49,9 @@ const FIELDS = [
   'outcome',
   'detail',
   'ref',
+  'namespace',
+  'by',
+  'until',
 ] as const satisfies ReadonlyArray<Exclude<keyof AuditEntry, 'id'>>;
 
 const STREAM_ID = /^\d{1,20}(-\d{1,20})?$/;
@@ -83,13 +86,26 @@ export class AuditLog {
     this.#scanBudget = Math.max(1, Math.floor(options.scanBudget ?? DEFAULT_SCAN_BUDGET));
   }
 
-  /** Appends `entry` (its `id` is ignored) and returns the stream id it got. */
-  async append(entry: AuditEntry): Promise<string> {
+  #fields(entry: AuditEntry): string[] {
     const args: string[] = [];
     for (const name of FIELDS) {
       const value = entry[name];
       if (value !== undefined && value !== null) args.push(name, clip(String(value)));
     }
+    return args;
+  }
+
+  /**
+   * Queues the append of `entry` on a MULTI transaction, so a change and its audit line are
+   * written together or not at all (break-glass grants and revocations).
+   */
+  appendIn(transaction: ChainableCommander, entry: AuditEntry): ChainableCommander {
+    return transaction.xadd(this.#key, 'MAXLEN', '~', String(this.#maxLength), '*', ...this.#fields(entry));
+  }
+
+  /** Appends `entry` (its `id` is ignored) and returns the stream id it got. */
+  async append(entry: AuditEntry): Promise<string> {
+    const args = this.#fields(entry);
     try {
       const id = await this.#redis.xadd(this.#key, 'MAXLEN', '~', String(this.#maxLength), '*', ...args);
       if (id === null) throw new Error('XADD returned no id');

@@ -65,16 +65,23 @@ export interface AuditEntry {
   /** Redis stream id. */
   id?: string;
   time: string;
-  /** What happened: `event` (accepted/ignored push), `verdict`, `action`. */
-  type: 'event' | 'verdict' | 'action';
+  /**
+   * What happened: `event` (accepted/ignored push), `verdict`, `action`, `break-glass` (an
+   * admission exemption granted or revoked; registry and repository are empty).
+   */
+  type: 'event' | 'verdict' | 'action' | 'break-glass';
   registry: string;
   repository: string;
   digest?: string;
   tag?: string;
   decision?: Decision;
   action?: ActionKind;
-  outcome?: ActionOutcome | 'accepted' | 'ignored' | 'failed';
+  outcome?: ActionOutcome | 'accepted' | 'ignored' | 'failed' | 'granted' | 'revoked';
   detail?: string;
+  /** break-glass: the cluster namespace, who granted or revoked, and when the exemption ends. */
+  namespace?: string;
+  by?: string;
+  until?: string;
   /** Job id or event id, to follow one push through. */
   ref?: string;
 }

@@ -14,6 +14,7 @@ import type { AuditEntry, ImageRecord } from '../../store/types.js';
 import { PushgateError } from '../../errors.js';
 import { listAdmissions, type AdmittedWorkloadsDeps } from '../../pipeline/admitted-workloads.js';
 import { DEFAULT_LIST_LIMIT } from '../../store/verdict-store.js';
+import { breakGlassProblems, namespaceProblem, type BreakGlassStore } from '../../store/break-glass.js';
 
 export interface ApiDeps {
   config: PushgateConfig;
@@ -33,6 +34,7 @@ export interface ApiDeps {
   };
   /** What the admission webhook admitted (listed with each digest's current verdict). */
   admitted: AdmittedWorkloadsDeps['admitted'];
+  breakGlass: Pick<BreakGlassStore, 'list' | 'grant' | 'revoke'>;
   audit: {
     list(query: { limit?: number; before?: string; repository?: string; digest?: string }): Promise<{
       entries: AuditEntry[];
@@ -217,6 +219,44 @@ export function apiRouter(deps: ApiDeps): Router {
         file: relative(process.cwd(), source.file),
       })),
     });
+  });
+
+  // Break-glass: time-boxed namespace exemptions from admission, each grant and revocation audited.
+  router.get('/admission/exemptions', async (_req, res) => {
+    res.json({ exemptions: await deps.breakGlass.list() });
+  });
+
+  router.post('/admission/exemptions', express.json({ limit: '16kb' }), async (req, res) => {
+    const body: unknown = req.body;
+    const shape =
+      'body must be a JSON object { "namespace", "forSeconds", "reason", "by" } (forSeconds at most 86400)';
+    if (!isRecord(body)) throw new PushgateError('BAD_REQUEST', shape);
+    const { namespace, forSeconds, reason, by } = body;
+    if (
+      typeof namespace !== 'string' ||
+      typeof forSeconds !== 'number' ||
+      !Number.isInteger(forSeconds) ||
+      typeof reason !== 'string' ||
+      typeof by !== 'string'
+    ) {
+      throw new PushgateError('BAD_REQUEST', shape);
+    }
+    const grant = { namespace, durationMs: forSeconds * 1000, reason, by };
+    const problems = breakGlassProblems(grant);
+    if (problems.length > 0) throw new PushgateError('BAD_REQUEST', problems.join('; '));
+    res.status(201).json(await deps.breakGlass.grant(grant));
+  });
+
+  router.delete('/admission/exemptions/:namespace', async (req, res) => {
+    const namespace = String(req.params.namespace);
+    const problem = namespaceProblem(namespace);
+    if (problem) throw new PushgateError('BAD_REQUEST', problem);
+    const by = queryString(req.query.by, 'by', 100);
+    if (by === undefined)
+      throw new PushgateError('BAD_REQUEST', 'query parameter by (who revokes) is required');
+    const revoked = await deps.breakGlass.revoke(namespace, by);
+    if (!revoked) throw new PushgateError('NOT_FOUND', `namespace ${namespace} has no break-glass exemption`);
+    res.json(revoked);
   });
 
   router.get('/audit', async (req, res) => {

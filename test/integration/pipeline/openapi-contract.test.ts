@@ -384,6 +384,52 @@ describe('the OpenAPI document is the contract of every route', () => {
     expectError(await api('GET', `/api/v1/scans/${ghostJob}`, { token: false }), 401, 'UNAUTHORIZED');
   });
 
+  it('admission break-glass exemptions: granted, listed, revoked, and the refusals', async () => {
+    const post = (body: string, contentType = JSON_TYPE): Promise<Answer> =>
+      api('POST', '/api/v1/admission/exemptions', { headers: { 'content-type': contentType }, body });
+    const granted = await post(
+      JSON.stringify({
+        namespace: 'team-a',
+        forSeconds: 3600,
+        reason: 'pushgate wrongly denies',
+        by: 'alice',
+      }),
+    );
+    expect(granted.status).toBe(201);
+    expect(granted.body).toMatchObject({ namespace: 'team-a', by: 'alice' });
+    const listed = await api('GET', '/api/v1/admission/exemptions');
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual({ exemptions: [granted.body] });
+    const revoked = await api('DELETE', '/api/v1/admission/exemptions/team-a?by=bob');
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toEqual(granted.body);
+    expectError(await api('DELETE', '/api/v1/admission/exemptions/team-a?by=bob'), 404, 'NOT_FOUND');
+
+    expectError(
+      await post(JSON.stringify({ namespace: 'team-a', forSeconds: 86_401, reason: 'x', by: 'a' })),
+      400,
+      'BAD_REQUEST',
+    );
+    expectError(await post('{"namespace":'), 400, 'MALFORMED');
+    expectError(await post('namespace=x', 'text/plain'), 400, 'BAD_REQUEST');
+    expectError(await post(JSON.stringify({ reason: 'x'.repeat(17 * 1024) })), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(await post('{}', 'application/json; charset=latin-9'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(await api('DELETE', '/api/v1/admission/exemptions/Team_A?by=bob'), 400, 'BAD_REQUEST');
+    expectError(await api('DELETE', '/api/v1/admission/exemptions/team-a'), 400, 'BAD_REQUEST');
+    expectError(await api('GET', '/api/v1/admission/exemptions', { token: false }), 401, 'UNAUTHORIZED');
+    expectError(await post('{}'), 400, 'BAD_REQUEST');
+    expectError(
+      await api('POST', '/api/v1/admission/exemptions', { token: false, body: '{}' }),
+      401,
+      'UNAUTHORIZED',
+    );
+    expectError(
+      await api('DELETE', '/api/v1/admission/exemptions/team-a?by=bob', { token: false }),
+      401,
+      'UNAUTHORIZED',
+    );
+  });
+
   it('policies and the audit log, paged and filtered', async () => {
     const policies = await api('GET', '/api/v1/policies');
     expect(policies.status).toBe(200);
@@ -395,6 +441,7 @@ describe('the OpenAPI document is the contract of every route', () => {
     expect(entries.some((e) => e.type === 'verdict' && e.decision === 'reject')).toBe(true);
     expect(entries.some((e) => e.type === 'verdict' && e.decision === 'error')).toBe(true);
     expect(entries.some((e) => e.type === 'action' && e.action === 'delete')).toBe(true);
+    expect(entries.filter((e) => e.type === 'break-glass')).toHaveLength(2);
     const first = await api('GET', '/api/v1/audit?limit=1');
     expect(first.body.entries).toHaveLength(1);
     const second = await api('GET', `/api/v1/audit?limit=1&before=${String(first.body.next)}`);
@@ -431,6 +478,9 @@ describe('the OpenAPI document is the contract of every route', () => {
       ['GET', `/api/v1/scans/inspect-${'0'.repeat(40)}`],
       ['GET', '/api/v1/policies'],
       ['GET', '/api/v1/audit'],
+      ['GET', '/api/v1/admission/exemptions'],
+      ['POST', '/api/v1/admission/exemptions'],
+      ['DELETE', '/api/v1/admission/exemptions/team-a'],
       ['GET', '/admin/queues'],
     ];
     for (const [method, path] of routes) {
@@ -452,14 +502,16 @@ describe('the OpenAPI document is the contract of every route', () => {
       });
       expectError(scan, 503, 'UNAVAILABLE');
       // A store call waits through the client's reconnect attempts (seconds) before it fails: run them together.
-      const [image, images, admissions, audit, ready] = await Promise.all([
+      const [image, images, admissions, audit, exemptions, ready] = await Promise.all([
         api('GET', `/api/v1/images/${passed}`),
         api('GET', '/api/v1/images'),
         api('GET', '/api/v1/admissions'),
         api('GET', '/api/v1/audit'),
+        api('GET', '/api/v1/admission/exemptions'),
         api('GET', '/readyz'),
       ]);
-      for (const answer of [image, images, admissions, audit]) expectError(answer, 503, 'STORE_UNAVAILABLE');
+      for (const answer of [image, images, admissions, audit, exemptions])
+        expectError(answer, 503, 'STORE_UNAVAILABLE');
       expect(ready.status).toBe(503);
       expect(ready.body.status).toBe('not ready');
       expect((await api('GET', '/healthz')).status).toBe(200);

@@ -2,6 +2,7 @@ import type { PushgateConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import { findRegistryByHost } from '../config/registry-hosts.js';
 import type { InspectJob } from '../queue/to-inspect-job.js';
+import type { AuditEntry } from '../store/types.js';
 import { composeAnswer } from './compose-answer.js';
 import { createExemptions } from './exemptions.js';
 import { extractImages } from './extract-images.js';
@@ -10,6 +11,7 @@ import type { JudgeContext } from './judge-context.js';
 import { judgeImage } from './judge-image.js';
 import { normalizeImageReference } from './normalize-image-reference.js';
 import { pinPatch } from './pin-patch.js';
+import { recordDenials } from './record-denials.js';
 import type {
   AdmissionAnswer,
   AdmissionDecider,
@@ -25,6 +27,8 @@ export interface DeciderDeps {
   ownNamespace?: string;
   /** Queues the inspection of an image admission has never seen (never for a dry run). */
   enqueueInspection(job: InspectJob): Promise<void>;
+  /** Where the validating webhook's denials go (the audit stream); none when absent. */
+  audit?: { append(entry: AuditEntry): Promise<string> };
   logger: Logger;
 }
 
@@ -92,6 +96,13 @@ export function createAdmissionDecider(deps: DeciderDeps): AdmissionDecider {
       namespace,
       malformed: extracted.malformed,
     });
+    // The validating answer is the one that denies: recorded once per review, not again by mutate.
+    if (!pin) {
+      recordDenials(request, decisions, admission, deps.config.registries, {
+        ...(deps.audit ? { audit: deps.audit } : {}),
+        logger: deps.logger,
+      });
+    }
     if (pin && answer.allowed) {
       const patch = pinPatch(decisions, { mode: admission.mode, kind: request.kind });
       if (patch.length > 0) answer.patch = patch;

@@ -1,4 +1,5 @@
 import { createAdmissionDecider } from '../admission/create-decider.js';
+import { registerDeciderMetrics } from '../admission/decider-metrics.js';
 import { DecisionCache } from '../admission/decision-cache.js';
 import { TagResolver } from '../admission/tag-resolver.js';
 import type { AdmissionDecider } from '../admission/types.js';
@@ -13,7 +14,8 @@ import type { AdmissionDeciderContext } from './start-server.js';
  * The admission decider of a `serve` process, built from the server's own connections: one tag
  * resolver and one decision cache per process, kept fresh by the image-changes channel (its own
  * subscriber connection: a subscribed Redis connection can do nothing else), registry readers
- * (never writers), and the inspect queue for images never seen.
+ * (never writers), the inspect queue for images never seen, the audit stream for denials, and
+ * the cache and tag-resolution series on the service's `/metrics`.
  */
 export async function createServerAdmissionDecider(
   context: AdmissionDeciderContext,
@@ -23,6 +25,7 @@ export async function createServerAdmissionDecider(
   const readers = new RegistryClients(config.registries, config.limits);
   const tags = new TagResolver(readers);
   const cache = new DecisionCache();
+  registerDeciderMetrics(context.metricsRegistry, { cache, tags });
   const subscriber = createRedis(requireRedisUrl(config), {
     name: 'admission-changes',
     onError: (err) => logger.warn({ err: err.message }, 'admission: image-changes subscription error'),
@@ -42,6 +45,7 @@ export async function createServerAdmissionDecider(
       cache,
     },
     ...(options.ownNamespace ? { ownNamespace: options.ownNamespace } : {}),
+    audit: context.audit,
     enqueueInspection: async (job) => {
       await context.queues.inspect.add(job.name, job.data, job.opts);
     },

@@ -65,15 +65,18 @@ export interface AuditEntry {
   /** Redis stream id. */
   id?: string;
   time: string;
-  /** What happened: `event` (accepted/ignored push), `verdict`, `action`. */
-  type: 'event' | 'verdict' | 'action';
+  /**
+   * What happened: `event` (accepted/ignored push), `verdict`, `action`, `admission` (an image
+   * the admission webhook denied, or would deny in audit mode).
+   */
+  type: 'event' | 'verdict' | 'action' | 'admission';
   registry: string;
   repository: string;
   digest?: string;
   tag?: string;
   decision?: Decision;
   action?: ActionKind;
-  outcome?: ActionOutcome | 'accepted' | 'ignored' | 'failed';
+  outcome?: ActionOutcome | 'accepted' | 'ignored' | 'failed' | 'denied' | 'would-deny';
   detail?: string;
   /** Job id or event id, to follow one push through. */
   ref?: string;

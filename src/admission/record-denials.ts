@@ -14,13 +14,15 @@ export interface DenialSink {
 
 /** Images named in one log line; the audit stream has an entry for each. */
 const MAX_LOGGED_IMAGES = 5;
+/** Audit entries one review writes at most: an object with hundreds of denied images is one event. */
+const MAX_AUDITED_IMAGES = 20;
 /** The first reason, as it goes into the audit entry and the log line. */
 const MAX_REASON_CHARS = 300;
 
 /**
  * Records what the validating webhook denied (or, in `mode: audit`, would have denied): one audit
  * stream entry per denied image (namespace, kind/name, container, image, the first reason, and the
- * review uid as `ref`) and one log line per review with its uid. Never the review object (it
+ * review uid as `ref`; at most 20 per review) and one log line per review with its uid. Never the review object (it
  * carries environment values): only names, images and reasons, each escaped and bounded. Never
  * delays or fails the answer: the appends run on their own and a failure is logged.
  */
@@ -71,7 +73,7 @@ export function recordDenials(
   );
 
   if (!sink.audit) return;
-  for (const line of lines) {
+  for (const line of lines.slice(0, MAX_AUDITED_IMAGES)) {
     const normalized = normalizeImageReference(line.decision.image.image);
     const reference = normalized.ok ? normalized.reference : undefined;
     const registry = reference ? findRegistryByHost(registries, reference.registry) : undefined;

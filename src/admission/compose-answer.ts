@@ -35,9 +35,9 @@ const MAX_ANNOTATION_CHARS = 2048;
 const MAX_REASONS = 5;
 const MAX_REASON_CHARS = 300;
 
-type Effect = 'deny' | 'warn' | 'allow';
+export type Effect = 'deny' | 'warn' | 'allow';
 
-const SLOT_LABELS: Record<ImageSlot, string> = {
+export const SLOT_LABELS: Record<ImageSlot, string> = {
   container: 'container',
   initContainer: 'init container',
   ephemeralContainer: 'ephemeral container',
@@ -88,7 +88,8 @@ export function composeAnswer(
   return answer;
 }
 
-function effectOf(decision: ImageDecision, config: AnswerConfig): Effect {
+/** What `config` makes of one image's outcome (before `mode: audit` allows everything). */
+export function effectOf(decision: ImageDecision, config: AnswerConfig): Effect {
   switch (decision.outcome) {
     case 'pass':
       return 'allow';

@@ -8,6 +8,7 @@ import { printable } from '../escape-text.js';
 import type { BreakGlassExemption } from '../store/break-glass.js';
 import type { BreakGlassLookup } from './break-glass-lookup.js';
 import { bound, composeAnswer, MAX_WARNING_CHARS } from './compose-answer.js';
+import type { AuditEntry } from '../store/types.js';
 import { createExemptions } from './exemptions.js';
 import { extractImages } from './extract-images.js';
 import { admissionInspectJob } from './inspect-job.js';
@@ -15,6 +16,7 @@ import type { JudgeContext } from './judge-context.js';
 import { judgeImage } from './judge-image.js';
 import { normalizeImageReference } from './normalize-image-reference.js';
 import { pinPatch } from './pin-patch.js';
+import { recordDenials } from './record-denials.js';
 import type {
   AdmissionAnswer,
   AdmissionDecider,
@@ -37,6 +39,8 @@ export interface DeciderDeps {
    * "which workloads run this digest". Never awaited by the answer; never for a dry run.
    */
   recordAdmitted?(entries: Array<{ digest: string; workload: AdmittedWorkload }>): Promise<void>;
+  /** Where the validating webhook's denials go (the audit stream); none when absent. */
+  audit?: { append(entry: AuditEntry): Promise<string> };
   logger: Logger;
 }
 
@@ -109,6 +113,13 @@ export function createAdmissionDecider(deps: DeciderDeps): AdmissionDecider {
       namespace,
       malformed: extracted.malformed,
     });
+    // The validating answer is the one that denies: recorded once per review, not again by mutate.
+    if (!pin) {
+      recordDenials(request, decisions, admission, deps.config.registries, {
+        ...(deps.audit ? { audit: deps.audit } : {}),
+        logger: deps.logger,
+      });
+    }
     if (pin && answer.allowed) {
       const patch = pinPatch(decisions, { mode: admission.mode, kind: request.kind });
       if (patch.length > 0) answer.patch = patch;

@@ -69,23 +69,30 @@ export function judgeFromFacts(
   };
 }
 
+/**
+ * The failing rules of enforce policies: errors and failures first, then warnings, so the first
+ * reason of a rejection (in the denial, the audit entry and the log) is one that rejects.
+ */
 function reasonsOf(verdicts: readonly Verdict[]): string[] {
-  const reasons = new Set<string>();
+  const failing = new Set<string>();
+  const warning = new Set<string>();
   for (const verdict of verdicts) {
     for (const policy of verdict.policies) {
       if (policy.mode !== 'enforce') continue;
       if (policy.result === 'error') {
-        reasons.add(
+        failing.add(
           printable(`${policy.name}: could not be evaluated: ${policy.error ?? ''}`, MAX_REASON_CHARS),
         );
         continue;
       }
       if (policy.result !== 'fail' && policy.result !== 'warn') continue;
+      const into = policy.result === 'fail' ? failing : warning;
       for (const violation of policy.violations) {
         if (violation.waived) continue;
-        reasons.add(printable(`${policy.name}/${violation.rule}: ${violation.message}`, MAX_REASON_CHARS));
+        into.add(printable(`${policy.name}/${violation.rule}: ${violation.message}`, MAX_REASON_CHARS));
       }
     }
   }
-  return [...reasons];
+  for (const reason of failing) warning.delete(reason);
+  return [...failing, ...warning];
 }

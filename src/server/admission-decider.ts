@@ -1,5 +1,6 @@
 import { createBreakGlassLookup } from '../admission/break-glass-lookup.js';
 import { createAdmissionDecider } from '../admission/create-decider.js';
+import { registerDeciderMetrics } from '../admission/decider-metrics.js';
 import { DecisionCache } from '../admission/decision-cache.js';
 import { TagResolver } from '../admission/tag-resolver.js';
 import type { AdmissionDecider } from '../admission/types.js';
@@ -45,7 +46,8 @@ export type AdmissionDeciderFactory = (
  * The admission decider of a `serve` process, built from the server's own connections: one tag
  * resolver and one decision cache per process, kept fresh by the image-changes channel (its own
  * subscriber connection: a subscribed Redis connection can do nothing else), registry readers
- * (never writers), and the inspect queue for images never seen.
+ * (never writers), the inspect queue for images never seen, the audit stream for denials, and
+ * the cache and tag-resolution series on the service's `/metrics`.
  */
 export async function createServerAdmissionDecider(
   context: AdmissionDeciderContext,
@@ -55,6 +57,7 @@ export async function createServerAdmissionDecider(
   const readers = new RegistryClients(config.registries, config.limits);
   const tags = new TagResolver(readers);
   const cache = new DecisionCache();
+  registerDeciderMetrics(context.metricsRegistry, { cache, tags });
   const subscriber = createRedis(requireRedisUrl(config), {
     name: 'admission-changes',
     onError: (err) => logger.warn({ err: err.message }, 'admission: image-changes subscription error'),
@@ -78,6 +81,7 @@ export async function createServerAdmissionDecider(
       onError: (err) =>
         logger.warn({ err: err.message }, 'admission: break-glass exemptions unreadable; none honoured'),
     }),
+    audit: context.audit,
     enqueueInspection: async (job) => {
       await context.queues.inspect.add(job.name, job.data, job.opts);
     },

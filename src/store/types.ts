@@ -67,16 +67,18 @@ export interface AuditEntry {
   time: string;
   /**
    * What happened: `event` (accepted/ignored push), `verdict`, `action`, `break-glass` (an
-   * admission exemption granted or revoked; registry and repository are empty).
+   * admission exemption granted or revoked; registry and repository are empty), `admission` (an
+   * image the admission webhook denied, or would deny in audit mode).
    */
-  type: 'event' | 'verdict' | 'action' | 'break-glass';
+  type: 'event' | 'verdict' | 'action' | 'break-glass' | 'admission';
   registry: string;
   repository: string;
   digest?: string;
   tag?: string;
   decision?: Decision;
   action?: ActionKind;
-  outcome?: ActionOutcome | 'accepted' | 'ignored' | 'failed' | 'granted' | 'revoked';
+  outcome?:
+    ActionOutcome | 'accepted' | 'ignored' | 'failed' | 'granted' | 'revoked' | 'denied' | 'would-deny';
   detail?: string;
   /** break-glass: the cluster namespace, who granted or revoked, and when the exemption ends. */
   namespace?: string;

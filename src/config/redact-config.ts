@@ -70,6 +70,7 @@ export function redactConfig(config: Readonly<PushgateConfig>): PushgateConfig {
   if (copy.redis.url !== undefined) copy.redis.url = redactRedisUrl(copy.redis.url);
   for (const registry of copy.registries) {
     if (registry.credentials) registry.credentials.password = REDACTED;
+    if (registry.pullCredentials) registry.pullCredentials.password = REDACTED;
   }
   copy.webhooks = copy.webhooks.map((webhook) => ({ ...webhook, auth: redactAuth(webhook.auth) }));
   copy.enforcement.notify = copy.enforcement.notify.map((target) => ({

@@ -63,6 +63,8 @@ export interface RegistryConfig {
   /** Other host names events may use for this registry (`request.host` as clients saw it). */
   aliases: string[];
   credentials?: RegistryCredentialsConfig;
+  /** Read-only account for admission's tag lookups; `credentials` when absent. */
+  pullCredentials?: RegistryCredentialsConfig;
   /** Token realms and blob redirect targets besides the registry itself (`host[:port]`, `*.domain`). */
   allowedHosts?: string[];
   /** Whether pushgate may delete manifests here (reject). False turns reject into tag-only. */

@@ -11,7 +11,7 @@ import { createRedis } from '../store/redis-connection.js';
 import { requireRedisUrl } from '../store/require-redis-url.js';
 import type { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
-import type { PushgateConfig } from '../config/types.js';
+import type { PushgateConfig, RegistryConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { PolicySet } from '../pipeline/load-policy-set.js';
 import type { Queues } from '../queue/create-queues.js';
@@ -54,7 +54,7 @@ export async function createServerAdmissionDecider(
   options: { ownNamespace?: string } = {},
 ): Promise<AdmissionDecider> {
   const { config, logger } = context;
-  const readers = new RegistryClients(config.registries, config.limits);
+  const readers = new RegistryClients(tagLookupRegistries(config.registries), config.limits);
   const tags = new TagResolver(readers);
   const cache = new DecisionCache();
   registerDeciderMetrics(context.metricsRegistry, { cache, tags });
@@ -96,4 +96,11 @@ export async function createServerAdmissionDecider(
       await readers.close();
     },
   };
+}
+
+/** The registries as admission's tag lookups use them: with the read-only pull account when set. */
+export function tagLookupRegistries(registries: readonly RegistryConfig[]): RegistryConfig[] {
+  return registries.map((registry) =>
+    registry.pullCredentials ? { ...registry, credentials: registry.pullCredentials } : registry,
+  );
 }

@@ -76,6 +76,7 @@ describe('config.schema.json', () => {
       '.admission.tls',
       '#registry.host',
       '#registry.credentials',
+      '#registry.pullCredentials',
       '#registry.allowedHosts',
       '#webhook.name',
       '#webhook.registry',

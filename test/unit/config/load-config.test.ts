@@ -408,7 +408,7 @@ webhooks:
     expect(problems).toEqual([
       'colour: unknown key (expected one of: server, redis, registries, webhooks, policies, enforcement, workers, limits, admission, secrets, log) (test.yaml:2:1)',
       'server.prot: unknown key (expected one of: host, port, apiTokens, maxBodyBytes, bullBoard) (test.yaml:3:11)',
-      'registries[0].hots: unknown key (expected one of: name, url, host, aliases, credentials, allowedHosts, allowDelete) (test.yaml:5:50)',
+      'registries[0].hots: unknown key (expected one of: name, url, host, aliases, credentials, pullCredentials, allowedHosts, allowDelete) (test.yaml:5:50)',
       'webhooks[0].auth.extra: unknown key (expected one of: type, token) (test.yaml:7:80)',
     ]);
   });

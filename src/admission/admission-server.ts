@@ -182,6 +182,10 @@ export async function startAdmissionServer(
       },
       'admission: no decision, answering per admission.onUnavailable',
     );
+    // The mutating webhook only pins; denying is the validating webhook's job, which answers
+    // per onUnavailable on its own. A pod left unpinned is still judged there.
+    if (operation === 'mutate')
+      return { allowed: true, warnings: ['pushgate: image not pinned (no decision in time)'] };
     return unavailableAnswer(decided, config);
   }
 

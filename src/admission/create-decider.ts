@@ -25,6 +25,9 @@ import type {
   PodImage,
 } from './types.js';
 
+/** Images one review may ask pushgate to judge; more are denied unjudged. */
+export const MAX_IMAGES_PER_REVIEW = 64;
+
 export interface DeciderDeps {
   config: Pick<PushgateConfig, 'admission' | 'registries'>;
   judge: JudgeContext;
@@ -63,8 +66,16 @@ export function createAdmissionDecider(deps: DeciderDeps): AdmissionDecider {
     signal: AbortSignal,
   ): Promise<ImageDecision> => {
     const normalized = normalizeImageReference(image.image);
-    if (!normalized.ok) return { image, outcome: 'error', reasons: [normalized.error] };
-    const exempt = exemptions.image(normalized.text);
+    // A reference pushgate cannot read is denied whatever errorVerdicts says: the runtime may read
+    // it differently (an image id, an unknown digest algorithm) and run something never judged.
+    if (!normalized.ok) return { image, outcome: 'reject', reasons: [normalized.error] };
+    // With a digest, the tag beside it does not decide what runs, so it cannot exempt either.
+    const { reference } = normalized;
+    const exempt = exemptions.image(
+      reference.digest !== undefined
+        ? `${reference.registry}/${reference.repository}@${reference.digest}`
+        : normalized.text,
+    );
     if (exempt !== undefined) return { image, outcome: 'pass', reasons: [] };
     const decision = await judgeImage(image, normalized.reference, namespace, deps.judge, signal);
     if (decision.outcome === 'unknown' && request.dryRun !== true) {
@@ -100,8 +111,19 @@ export function createAdmissionDecider(deps: DeciderDeps): AdmissionDecider {
     }
     const glass = await deps.breakGlass?.exemption(namespace, signal);
     if (glass) {
-      deps.logger.info({ uid: request.uid, namespace }, 'admission: allowed by a break-glass exemption');
+      deps.logger.info(
+        { uid: printable(request.uid, 64), namespace: printable(namespace, 253) },
+        'admission: allowed by a break-glass exemption',
+      );
       return breakGlassAnswer(glass);
+    }
+    // A pod spec names a handful of images; thousands would be work (one HEAD per tag) on
+    // pushgate's and the registry's account, from anyone who can create a pod.
+    if (extracted.images.length > MAX_IMAGES_PER_REVIEW) {
+      return {
+        allowed: admission.mode === 'audit',
+        message: `pushgate denied ${printable(request.kind.kind, 64)}: ${extracted.images.length} images to judge, more than ${MAX_IMAGES_PER_REVIEW}`,
+      };
     }
     const decisions = await Promise.all(
       extracted.images.map((image) => judgeOne(image, namespace, request, signal)),

@@ -38,6 +38,8 @@ export async function judgeImage(
       reasons: [`registry ${printable(reference.registry)} is not one pushgate is configured for`],
     };
   }
+  // `app:debug@sha256:…` runs the digest; the tag must not steer scopes, waivers or the cache.
+  const judgedTag = reference.digest === undefined ? reference.tag : undefined;
   const decide = async (): Promise<Judgement> => {
     let digest = reference.digest;
     if (digest === undefined) {
@@ -59,7 +61,7 @@ export async function judgeImage(
     const key: JudgementKey = {
       registry: registry.name,
       repository: reference.repository,
-      ...(reference.tag !== undefined ? { tag: reference.tag } : {}),
+      ...(judgedTag !== undefined ? { tag: judgedTag } : {}),
       digest,
       policySetVersion: ctx.policySet.version,
       namespace,
@@ -104,7 +106,8 @@ async function fromStore(
         digest,
         registry: registry.host,
         repository: reference.repository,
-        ...(reference.tag !== undefined ? { tag: reference.tag } : {}),
+        // With a digest the tag beside it is the writer's choice, not what runs: never judged by.
+        ...(reference.tag !== undefined && reference.digest === undefined ? { tag: reference.tag } : {}),
         namespace,
       },
       ctx.policySet,

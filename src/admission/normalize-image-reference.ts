@@ -18,6 +18,8 @@ export type NormalizedImageReference =
 
 /** distribution/reference refuses a bare 64-hex name: it reads as an image id, not a repository. */
 const IMAGE_ID = /^[a-f0-9]{64}$/;
+/** `algorithm:hex` with no slash: what runtimes take for a local image id (`sha256:3f2a…`). */
+const LOCAL_ID = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-f0-9]{32,}$/i;
 
 /**
  * Normalises a reference as written in a pod spec like the kubelet does: Docker Hub short names
@@ -32,6 +34,14 @@ export function normalizeImageReference(text: string): NormalizedImageReference 
     return {
       ok: false,
       error: `invalid image reference "${printable(text)}": a 64-character hexadecimal name is an image id, not a repository`,
+    };
+  }
+  if (!text.includes('/') && LOCAL_ID.test(text)) {
+    // `sha256:<hex>` parses as a Docker Hub name with a tag, but container runtimes read it as a
+    // local image id: whatever is cached on the node would run, never pulled, never judged.
+    return {
+      ok: false,
+      error: `invalid image reference "${printable(text)}": an image id, not a name the registry serves`,
     };
   }
   let reference: ImageReference;

@@ -7,11 +7,16 @@ import type { Descriptor } from '../oci/types.js';
 export const MAX_INDEX_CHILDREN = 256;
 export const MAX_INDEX_DEPTH = 4;
 
+/**
+ * A BuildKit attestation manifest: platform `unknown/unknown`, or the attestation annotation on a
+ * child with no platform. The annotation alone never skips a child that names a real platform: a
+ * runtime picks children by platform, so such a child would run without ever being judged.
+ */
 export function isAttestation(descriptor: Descriptor): boolean {
-  const type = descriptor.annotations?.['vnd.docker.reference.type'];
-  if (type === 'attestation-manifest') return true;
   const p = descriptor.platform;
-  return p?.os === 'unknown' && p.architecture === 'unknown';
+  if (p?.os === 'unknown' && p.architecture === 'unknown') return true;
+  const type = descriptor.annotations?.['vnd.docker.reference.type'];
+  return type === 'attestation-manifest' && (p === undefined || (p.os === '' && p.architecture === ''));
 }
 
 export function parsePlatformFilter(text: string): PlatformFilter {

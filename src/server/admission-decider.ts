@@ -62,9 +62,17 @@ export async function createServerAdmissionDecider(
     name: 'admission-changes',
     onError: (err) => logger.warn({ err: err.message }, 'admission: image-changes subscription error'),
   });
-  const unsubscribe = await subscribeImageChanges(subscriber, config.redis.prefix, (change) =>
-    cache.apply(change),
-  );
+  let unsubscribe: () => Promise<void>;
+  try {
+    unsubscribe = await subscribeImageChanges(subscriber, config.redis.prefix, (change) =>
+      cache.apply(change),
+    );
+  } catch (err) {
+    // Nothing may keep reconnecting, or hold the process open, once startup has failed.
+    subscriber.disconnect();
+    await readers.close();
+    throw err;
+  }
   const decider = createAdmissionDecider({
     config,
     judge: {

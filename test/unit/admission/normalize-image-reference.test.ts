@@ -39,6 +39,9 @@ describe('normalizeImageReference', () => {
     ['https://reg/app', /URL scheme/],
     ['a b', /whitespace/],
     ['a'.repeat(64).replace(/a/g, 'f'), /image id/],
+    // Runtimes read `sha256:<hex>` as a local image id: whatever is cached on the node would run.
+    [`sha256:${'b'.repeat(64)}`, /image id/],
+    [`sha512:${'c'.repeat(128)}`, /image id/],
   ])('%j is an error result, not a throw', (written, why) => {
     const result = normalizeImageReference(written);
     expect(result.ok).toBe(false);

@@ -21,6 +21,7 @@ import { InspectionLock } from '../store/inspection-lock.js';
 import { ReevaluationMarker } from '../store/reevaluation-marker.js';
 import { admittedRetentionSeconds, countAdmittedRejected } from '../pipeline/admitted-workloads.js';
 import { startBackgroundReevaluation } from '../pipeline/reevaluate-images.js';
+import { cachedFor } from './cached-for.js';
 
 export type { AdmissionDeciderContext, AdmissionDeciderFactory } from './admission-decider.js';
 
@@ -80,7 +81,8 @@ export async function startServer(
       { name: 'inspect', getJobCounts: () => whenReady(() => queues.inspect.getJobCounts()) },
       { name: 'enforce', getJobCounts: () => whenReady(() => queues.enforce.getJobCounts()) },
     ],
-    admittedRejected: () => countAdmittedRejected({ admitted, verdicts: store }),
+    // Up to 10,000 admissions and their verdicts: counted at most once a minute, whatever the scrape rate.
+    admittedRejected: cachedFor(60_000, () => countAdmittedRejected({ admitted, verdicts: store })),
   });
   const app = createApp({
     config,

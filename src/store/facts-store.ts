@@ -1,13 +1,9 @@
-import { promisify } from 'node:util';
-import { deflateRaw, inflateRaw } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { ImageFacts } from '../facts/image-facts.js';
 import { isRecord } from '../is-record.js';
+import { decodeFramedJson, encodeFramedJson, type JsonFrame } from './framed-json.js';
 import { publishImageChanges } from './image-changes.js';
 import { storeError } from './store-error.js';
-
-const deflate = promisify(deflateRaw);
-const inflate = promisify(inflateRaw);
 
 /** The facts document of one platform manifest, as inspection gathered it (secrets already redacted). */
 export interface StoredPlatformFacts {
@@ -33,14 +29,13 @@ export interface FactsStoreOptions {
 }
 
 export const DEFAULT_MAX_FACTS_BYTES = 16 * 1024 * 1024;
-/** Inflated JSON above this is refused: a corrupt entry must not exhaust memory. */
-const MAX_DECODED_BYTES = 256 * 1024 * 1024;
-const MAGIC = Buffer.from('PGFD', 'ascii');
 /** Bump when the encoding changes; older entries then read as absent (the image is inspected again). */
 export const FACTS_ENCODING_VERSION = 1;
-const FLAG_DEFLATE = 1;
-const DEFLATE_ABOVE_BYTES = 2048;
-const HEADER_BYTES = MAGIC.length + 2;
+const FRAME: JsonFrame = {
+  magic: Buffer.from('PGFD', 'ascii'),
+  version: FACTS_ENCODING_VERSION,
+  maxDecodedBytes: 256 * 1024 * 1024,
+};
 
 interface Entry {
   platform: string;
@@ -48,31 +43,17 @@ interface Entry {
   tooLarge?: number;
 }
 
-async function encode(entry: Entry): Promise<Buffer> {
-  const json = Buffer.from(JSON.stringify(entry), 'utf8');
-  const deflated = json.length > DEFLATE_ABOVE_BYTES;
-  const payload = deflated ? await deflate(json, { level: 6 }) : json;
-  return Buffer.concat([MAGIC, Buffer.from([FACTS_ENCODING_VERSION, deflated ? FLAG_DEFLATE : 0]), payload]);
+function encode(entry: Entry): Promise<Buffer> {
+  return encodeFramedJson(FRAME, entry);
 }
 
 /** The entry, or undefined when `data` is not a readable entry of this encoding version. */
 async function decode(data: Buffer): Promise<Entry | undefined> {
-  if (data.length < HEADER_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  if (data[MAGIC.length] !== FACTS_ENCODING_VERSION) return undefined;
-  const flags = data[MAGIC.length + 1];
-  if ((flags & ~FLAG_DEFLATE) !== 0) return undefined;
-  try {
-    const payload = data.subarray(HEADER_BYTES);
-    const json =
-      flags & FLAG_DEFLATE ? await inflate(payload, { maxOutputLength: MAX_DECODED_BYTES }) : payload;
-    const parsed: unknown = JSON.parse(json.toString('utf8'));
-    if (!isRecord(parsed) || typeof parsed.platform !== 'string') return undefined;
-    if (parsed.facts !== undefined && !(isRecord(parsed.facts) && isRecord(parsed.facts.image)))
-      return undefined;
-    return parsed as unknown as Entry;
-  } catch {
+  const parsed = await decodeFramedJson(FRAME, data);
+  if (!isRecord(parsed) || typeof parsed.platform !== 'string') return undefined;
+  if (parsed.facts !== undefined && !(isRecord(parsed.facts) && isRecord(parsed.facts.image)))
     return undefined;
-  }
+  return parsed as unknown as Entry;
 }
 
 function parseIndex(json: string): Array<{ digest: string; platform: string }> | undefined {

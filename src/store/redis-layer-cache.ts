@@ -1,11 +1,7 @@
-import { promisify } from 'node:util';
-import { deflateRaw, inflateRaw } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { CachedLayer, LayerCache } from '../facts/layer-cache.js';
 import { isRecord } from '../is-record.js';
-
-const deflate = promisify(deflateRaw);
-const inflate = promisify(inflateRaw);
+import { decodeFramedJson, encodeFramedJson, type JsonFrame } from './framed-json.js';
 
 export interface RedisLayerCacheOptions {
   /**
@@ -32,15 +28,13 @@ export interface LayerCacheStats {
 
 export const DEFAULT_LAYER_CACHE_TTL_SECONDS = 30 * 24 * 60 * 60;
 const DEFAULT_MAX_ENTRY_BYTES = 64 * 1024 * 1024;
-/** Inflated JSON above this is refused: a corrupt entry must not exhaust memory. */
-const MAX_DECODED_BYTES = 512 * 1024 * 1024;
-const MAGIC = Buffer.from('PGLC', 'ascii');
 /** Bump when the encoding changes; older entries then read as misses and are rewritten. */
 export const LAYER_ENCODING_VERSION = 1;
-const FLAG_DEFLATE = 1;
-/** Small entries are stored as plain JSON: deflate saves little there and costs a pool thread. */
-const DEFLATE_ABOVE_BYTES = 2048;
-const HEADER_BYTES = MAGIC.length + 2;
+const FRAME: JsonFrame = {
+  magic: Buffer.from('PGLC', 'ascii'),
+  version: LAYER_ENCODING_VERSION,
+  maxDecodedBytes: 512 * 1024 * 1024,
+};
 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
@@ -59,29 +53,14 @@ function isCachedLayer(value: unknown): value is CachedLayer {
 }
 
 /** `PGLC`, encoding version, flags, then the JSON of the entry (raw-deflated when large). */
-export async function encodeCachedLayer(value: CachedLayer): Promise<Buffer> {
-  const json = Buffer.from(JSON.stringify({ walk: value.walk, results: value.results }), 'utf8');
-  const deflated = json.length > DEFLATE_ABOVE_BYTES;
-  const payload = deflated ? await deflate(json, { level: 6 }) : json;
-  const header = Buffer.concat([MAGIC, Buffer.from([LAYER_ENCODING_VERSION, deflated ? FLAG_DEFLATE : 0])]);
-  return Buffer.concat([header, payload]);
+export function encodeCachedLayer(value: CachedLayer): Promise<Buffer> {
+  return encodeFramedJson(FRAME, { walk: value.walk, results: value.results });
 }
 
 /** The entry, or undefined when `data` is not a readable entry of this encoding version. */
 export async function decodeCachedLayer(data: Buffer): Promise<CachedLayer | undefined> {
-  if (data.length < HEADER_BYTES || !data.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  if (data[MAGIC.length] !== LAYER_ENCODING_VERSION) return undefined;
-  const flags = data[MAGIC.length + 1];
-  if ((flags & ~FLAG_DEFLATE) !== 0) return undefined;
-  try {
-    const payload = data.subarray(HEADER_BYTES);
-    const json =
-      flags & FLAG_DEFLATE ? await inflate(payload, { maxOutputLength: MAX_DECODED_BYTES }) : payload;
-    const parsed: unknown = JSON.parse(json.toString('utf8'));
-    return isCachedLayer(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = await decodeFramedJson(FRAME, data);
+  return isCachedLayer(parsed) ? parsed : undefined;
 }
 
 /**

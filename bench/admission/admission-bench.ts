@@ -30,6 +30,7 @@ import { pushManifest } from '../../test/support/registry-push.js';
 import { fakeElf } from '../../test/support/seed-images.js';
 import { createTestCa, issueServerPair } from '../../test/support/test-ca.js';
 import { waitFor } from '../../test/support/wait-for.js';
+import { startProcess } from '../support/start-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const args = process.argv.slice(2);
@@ -42,22 +43,6 @@ const CONNECTIONS = option('connections', 10);
 const RATE = option('rate', 200);
 const COLD_REQUESTS = option('cold', 1000);
 const TARGET_P99_MS = 10;
-
-function startProcess(command: string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (ready.test(output)) resolve(child);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) =>
-      reject(new Error(`${command.join(' ')} exited with ${code}:\n${output.slice(-2000)}`)),
-    );
-  });
-}
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 function cpuSeconds(pid: number | undefined): number {

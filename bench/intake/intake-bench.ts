@@ -18,6 +18,7 @@ import { writeServiceConfig } from '../../test/support/pushgate-service.js';
 import { startRedis } from '../../test/support/redis.js';
 import { tempDir } from '../../test/support/temp-dir.js';
 import { waitFor } from '../../test/support/wait-for.js';
+import { startProcess } from '../support/start-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const args = process.argv.slice(2);
@@ -74,22 +75,6 @@ async function run(url: string): Promise<autocannon.Result> {
       authorization: `Bearer ${TOKEN}`,
     },
     requests: [{ setupRequest: (request) => ({ ...request, body: event() }) }],
-  });
-}
-
-function startProcess(command: string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, command, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (ready.test(output)) resolve(child);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) =>
-      reject(new Error(`${command.join(' ')} exited with ${code}:\n${output.slice(-2000)}`)),
-    );
   });
 }
 

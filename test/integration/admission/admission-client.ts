@@ -1,3 +1,6 @@
+import { buildImage, pushImage } from '../../support/image-builder.js';
+import { waitForRecord } from '../../support/pushgate-service.js';
+import { fakeElf } from '../../support/seed-images.js';
 import { request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 
@@ -118,4 +121,30 @@ export function podReview(overrides: Record<string, unknown> = {}): Record<strin
       ...overrides,
     },
   };
+}
+
+/**
+ * Pushes the two images the admission tests judge — `prod/api:1` (clean, non-root) and
+ * `prod/tools:1` (the same with gcc) — and waits until the real workers have judged both.
+ */
+export async function pushJudgedPair(
+  registryUrl: string,
+  serviceUrl: string,
+  apiToken: string,
+): Promise<{ goodDigest: string; badDigest: string }> {
+  const server = { path: 'app/server', content: fakeElf('server'), mode: 0o755 };
+  const runtime = { User: '65532:65532', Entrypoint: ['/app/server'] };
+  const good = await buildImage({ layers: [{ files: [server] }], config: runtime });
+  const bad = await buildImage({
+    layers: [
+      { files: [{ path: 'usr/bin/gcc-12', content: fakeElf('gcc-12'), mode: 0o755 }] },
+      { files: [server] },
+    ],
+    config: runtime,
+  });
+  const goodDigest = (await pushImage({ url: registryUrl, repository: 'prod/api', tag: '1' }, good)).digest;
+  const badDigest = (await pushImage({ url: registryUrl, repository: 'prod/tools', tag: '1' }, bad)).digest;
+  await waitForRecord(serviceUrl, apiToken, goodDigest);
+  await waitForRecord(serviceUrl, apiToken, badDigest);
+  return { goodDigest, badDigest };
 }

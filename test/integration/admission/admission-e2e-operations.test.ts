@@ -7,21 +7,18 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSPECT_QUEUE } from '../../../src/queue/job-types.js';
 import { ADMISSION_FIXTURE_DIR } from '../../support/admission-fixtures.js';
-import { buildImage, pushImage } from '../../support/image-builder.js';
 import { OpenApiValidator } from '../../support/openapi-validator.js';
 import { freePort } from '../../support/ports.js';
 import {
   REPO_ROOT,
   spawnService,
   startPushStack,
-  waitForRecord,
   type ChildService,
   type PushStack,
 } from '../../support/pushgate-service.js';
-import { fakeElf } from '../../support/seed-images.js';
 import { createTestCa, issueServerPair, type IssuedPair, type TestCa } from '../../support/test-ca.js';
 import { waitFor } from '../../support/wait-for.js';
-import { httpsRequest, podReview } from './admission-client.js';
+import { httpsRequest, podReview, pushJudgedPair } from './admission-client.js';
 
 interface ReviewResponse {
   uid: string;
@@ -151,23 +148,8 @@ describe('admission end to end: pinning, dry runs, audit mode, Redis down, metri
     inspectQueue = new Queue(INSPECT_QUEUE, { connection: bull, prefix: stack.cfg.prefix });
 
     await startService({ mutate: { enabled: true }, onUnavailable: 'deny' });
-    const good = await buildImage({
-      layers: [{ files: [{ path: 'app/server', content: fakeElf('server'), mode: 0o755 }] }],
-      config: { User: '65532:65532', Entrypoint: ['/app/server'] },
-    });
-    const bad = await buildImage({
-      layers: [
-        { files: [{ path: 'usr/bin/gcc-12', content: fakeElf('gcc-12'), mode: 0o755 }] },
-        { files: [{ path: 'app/server', content: fakeElf('server'), mode: 0o755 }] },
-      ],
-      config: { User: '65532:65532', Entrypoint: ['/app/server'] },
-    });
-    goodDigest = (await pushImage({ url: stack.registry.url, repository: 'prod/api', tag: '1' }, good))
-      .digest;
-    const badDigest = (await pushImage({ url: stack.registry.url, repository: 'prod/tools', tag: '1' }, bad))
-      .digest;
-    await waitForRecord(serviceUrl, stack.cfg.apiToken, goodDigest);
-    await waitForRecord(serviceUrl, stack.cfg.apiToken, badDigest);
+    let badDigest: string;
+    ({ goodDigest, badDigest } = await pushJudgedPair(stack.registry.url, serviceUrl, stack.cfg.apiToken));
     goodImage = `${stack.registry.host}/prod/api:1`;
     badImage = `${stack.registry.host}/prod/tools@${badDigest}`;
   }, 180_000);

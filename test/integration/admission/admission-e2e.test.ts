@@ -14,7 +14,7 @@ import { freePort } from '../../support/ports.js';
 import { fakeElf } from '../../support/seed-images.js';
 import { createTestCa, issueServerPair, type TestCa } from '../../support/test-ca.js';
 import { waitFor } from '../../support/wait-for.js';
-import { httpsRequest, podReview } from './admission-client.js';
+import { httpsRequest, podReview, pushJudgedPair } from './admission-client.js';
 
 /**
  * The whole gate: images pushed to a real registry are judged by the real workers; then the
@@ -65,23 +65,8 @@ describe('admission end to end: registry verdicts decide what a cluster may run'
     service = await startInProcess('start', stack.cfg.path);
     admissionUrl = `https://127.0.0.1:${port}`;
 
-    const good = await buildImage({
-      layers: [{ files: [{ path: 'app/server', content: fakeElf('server'), mode: 0o755 }] }],
-      config: { User: '65532:65532', Entrypoint: ['/app/server'] },
-    });
-    const bad = await buildImage({
-      layers: [
-        { files: [{ path: 'usr/bin/gcc-12', content: fakeElf('gcc-12'), mode: 0o755 }] },
-        { files: [{ path: 'app/server', content: fakeElf('server'), mode: 0o755 }] },
-      ],
-      config: { User: '65532:65532', Entrypoint: ['/app/server'] },
-    });
-    goodDigest = (await pushImage({ url: stack.registry.url, repository: 'prod/api', tag: '1' }, good))
-      .digest;
-    const badDigest = (await pushImage({ url: stack.registry.url, repository: 'prod/tools', tag: '1' }, bad))
-      .digest;
-    await waitForRecord(service.url, stack.cfg.apiToken, goodDigest);
-    await waitForRecord(service.url, stack.cfg.apiToken, badDigest);
+    let badDigest: string;
+    ({ goodDigest, badDigest } = await pushJudgedPair(stack.registry.url, service.url, stack.cfg.apiToken));
     goodImage = `${stack.registry.host}/prod/api:1`;
     // The registry side deleted the rejected image (its tag is gone): a pod can still name its digest.
     badImage = `${stack.registry.host}/prod/tools@${badDigest}`;

@@ -136,11 +136,7 @@ export async function startAdmissionServer(
     metrics.observeDecision(operation, Number(process.hrtime.bigint() - started) / 1e9);
     metrics.countRequest(operation, request.kind.kind, answer.allowed ? 'allow' : 'deny');
     const fields = {
-      operation,
-      uid: printable(request.uid, 64),
-      kind: printable(request.kind.kind, 63),
-      namespace: printable(request.namespace ?? '', 63),
-      name: printable(request.name ?? '', 253),
+      ...reviewFields(operation, request),
       op: request.operation,
       decision: answer.allowed ? 'allow' : 'deny',
       ...(answer.warnings?.length ? { warnings: answer.warnings.length } : {}),
@@ -171,11 +167,7 @@ export async function startAdmissionServer(
     metrics.countUnavailable(operation, decided.reason);
     logger.warn(
       {
-        operation,
-        uid: printable(request.uid, 64),
-        kind: printable(request.kind.kind, 63),
-        namespace: printable(request.namespace ?? '', 63),
-        name: printable(request.name ?? '', 253),
+        ...reviewFields(operation, request),
         reason: decided.reason,
         ...(decided.error !== undefined ? errorFields(decided.error) : {}),
         onUnavailable: config.onUnavailable,
@@ -215,5 +207,16 @@ export async function startAdmissionServer(
         server.closeAllConnections();
       });
     },
+  };
+}
+
+/** What a log line says about a review: who and what, escaped and bounded — never the object. */
+function reviewFields(operation: AdmissionOperation, request: AdmissionRequest): Record<string, string> {
+  return {
+    operation,
+    uid: printable(request.uid, 64),
+    kind: printable(request.kind.kind, 63),
+    namespace: printable(request.namespace ?? '', 63),
+    name: printable(request.name ?? '', 253),
   };
 }

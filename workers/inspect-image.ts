@@ -1,3 +1,4 @@
+import { withSenderQuirks } from '../src/queue/sender-quirks.js';
 import type { SandboxedJob } from 'bullmq';
 import type { InspectJobData, InspectJobResult } from '../src/queue/job-types.js';
 import { inspectImage } from '../src/pipeline/inspect-image.js';
@@ -24,7 +25,11 @@ export default async function processInspectJob(
   const attempts = job.opts.attempts ?? 1;
   const number = job.attemptsMade + 1;
   try {
-    return await inspectImage(job.data, ctx, { jobId: String(job.id), number, last: number >= attempts });
+    return await inspectImage(withSenderQuirks(job.data), ctx, {
+      jobId: String(job.id),
+      number,
+      last: number >= attempts,
+    });
   } catch (error) {
     if ((error as { code?: unknown }).code === 'SCAN_TIMEOUT') endAfterReporting();
     throw toBullmqError(error);

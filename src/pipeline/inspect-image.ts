@@ -74,9 +74,6 @@ export async function inspectImage(
   }
 }
 
-/** The senders whose untagged manifests belonged to an index before adapters declared it (jobs in flight). */
-const LEGACY_PER_MANIFEST_SENDERS: ReadonlySet<string> = new Set(['distribution', 'acr']);
-
 /** Judges the image while holding its lock: resolve, gather facts, evaluate, store, enforce. */
 async function inspectLocked(
   data: InspectJobData,
@@ -167,8 +164,7 @@ async function readImage(
   // The sender's quirk (see WebhookAdapter.untaggedManifestsBelongToIndex): this platform manifest
   // is judged as part of the index pushed next.
   if (
-    // Jobs queued before the flag existed carry only their sender (one release of overlap).
-    (data.untaggedManifestsBelongToIndex ?? LEGACY_PER_MANIFEST_SENDERS.has(data.source)) &&
+    data.untaggedManifestsBelongToIndex &&
     data.tag === undefined &&
     !data.force &&
     isImageManifestMediaType(top.mediaType)

@@ -1,3 +1,4 @@
+import { withSenderQuirks } from '../../../src/queue/sender-quirks.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import type { PushgateConfig } from '../../../src/config/types.js';
@@ -62,7 +63,12 @@ describe('untagged platform manifests from a per-manifest sender', () => {
   }, 60_000);
 
   it('skips it for a job queued before the flag existed, from a sender that had the quirk', async () => {
-    const result = await inspectImage(job({}), ctx, { jobId: 'job-legacy', number: 1, last: true });
+    // As the worker runs it: the adapter fills in the quirk the job predates.
+    const result = await inspectImage(withSenderQuirks(job({})), ctx, {
+      jobId: 'job-legacy',
+      number: 1,
+      last: true,
+    });
     expect(result).toMatchObject({ outcome: 'skipped', digest });
   }, 60_000);
 

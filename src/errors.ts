@@ -95,18 +95,6 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-function column<K extends keyof ErrorKind>(key: K): { readonly [C in ErrorCode]: (typeof ERRORS)[C][K] } {
-  return Object.fromEntries(Object.entries(ERRORS).map(([code, kind]) => [code, kind[key]])) as {
-    readonly [C in ErrorCode]: (typeof ERRORS)[C][K];
-  };
-}
-
-/** What each code means (a column of `ERRORS`). */
-export const ERROR_CODES = column('message');
-
-/** Whose fault each code is (a column of `ERRORS`); see `Fault`. */
-export const FAULT_OF = column('fault');
-
 /**
  * True when a failure means the image cannot be judged whatever is retried: an image fault that is
  * not transient. The code that reads an image turns an unexpected exception into INTERNAL (a bug a

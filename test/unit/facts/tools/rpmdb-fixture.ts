@@ -12,11 +12,15 @@ export interface RpmFixturePackage {
   sourceRpm?: string;
   /** Bytes of filler (a long description) so the blob spills onto overflow pages. */
   padding?: number;
+  /** Files with their digests (hex; '' for directories), as BASENAMES/DIRNAMES/DIRINDEXES/FILEDIGESTS. */
+  files?: Array<{ path: string; digest: string }>;
+  /** FILEDIGESTALGO (rpm's PGPHASHALGO number); absent means MD5. */
+  digestAlgorithm?: number;
 }
 
 /** An rpm header blob as rpm's `headerExport` writes it (what rpmdb.sqlite stores). */
 export function rpmHeaderBlob(pkg: RpmFixturePackage): Buffer {
-  const entries: Array<{ tag: number; type: number; data: Buffer }> = [];
+  const entries: Array<{ tag: number; type: number; data: Buffer; count?: number }> = [];
   const str = (tag: number, value: string): void => {
     entries.push({ tag, type: 6, data: Buffer.from(`${value}\0`) });
   };
@@ -33,6 +37,32 @@ export function rpmHeaderBlob(pkg: RpmFixturePackage): Buffer {
   entries.push({ tag: 1005, type: 9, data: Buffer.from(`${'x'.repeat(pkg.padding ?? 10)}\0`) });
   if (pkg.arch) str(1022, pkg.arch);
   if (pkg.sourceRpm) str(1044, pkg.sourceRpm);
+  if (pkg.files) {
+    const dirnames: string[] = [];
+    const dirIndexes = Buffer.alloc(4 * pkg.files.length);
+    const basenames = pkg.files.map((file, i) => {
+      const slash = file.path.lastIndexOf('/');
+      const dir = file.path.slice(0, slash + 1);
+      if (!dirnames.includes(dir)) dirnames.push(dir);
+      dirIndexes.writeInt32BE(dirnames.indexOf(dir), 4 * i);
+      return file.path.slice(slash + 1);
+    });
+    const strings = (values: string[]): Buffer => Buffer.from(values.map((v) => `${v}\0`).join(''));
+    entries.push({
+      tag: 1035,
+      type: 8,
+      data: strings(pkg.files.map((f) => f.digest)),
+      count: pkg.files.length,
+    });
+    entries.push({ tag: 1116, type: 4, data: dirIndexes, count: pkg.files.length });
+    entries.push({ tag: 1117, type: 8, data: strings(basenames), count: pkg.files.length });
+    entries.push({ tag: 1118, type: 8, data: strings(dirnames), count: dirnames.length });
+    if (pkg.digestAlgorithm !== undefined) {
+      const algo = Buffer.alloc(4);
+      algo.writeInt32BE(pkg.digestAlgorithm);
+      entries.push({ tag: 5011, type: 4, data: algo });
+    }
+  }
   const index = Buffer.alloc(entries.length * 16);
   const data: Buffer[] = [];
   let offset = 0;
@@ -46,7 +76,7 @@ export function rpmHeaderBlob(pkg: RpmFixturePackage): Buffer {
     index.writeUInt32BE(entry.tag, i * 16);
     index.writeUInt32BE(entry.type, i * 16 + 4);
     index.writeUInt32BE(offset, i * 16 + 8);
-    index.writeUInt32BE(1, i * 16 + 12);
+    index.writeUInt32BE(entry.count ?? 1, i * 16 + 12);
     data.push(entry.data);
     offset += entry.data.length;
   });

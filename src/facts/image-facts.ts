@@ -239,9 +239,18 @@ export interface SecretFinding {
   /** Rule id, e.g. `aws-access-key-id`, `npmrc-auth-token`. */
   rule: string;
   title: string;
-  severity: 'critical' | 'high' | 'medium' | 'low';
+  /** The rule's severity; `info` for vendor content and dependency fixtures (`vendorFindings`). */
+  severity: 'critical' | 'high' | 'medium' | 'low' | 'info';
   /** Where: a file (with line), an ENV variable, a label or a history step (with the build-arg name). */
   source: 'file' | 'env' | 'label' | 'history';
+  /** Where the file came from; ENV, labels and history are the user's. */
+  origin: 'user' | 'os-package' | 'dependency-fixture';
+  /** The OS package or dependency of the file (for `user`: the package whose file was changed). */
+  package?: string;
+  /** A package database lists the file with another checksum. */
+  changedAfterInstall?: true;
+  /** A live format its issuer can check: blocking whatever the origin. */
+  verifiable?: true;
   /** ENV/label/build-arg name, or the key in a credential file (`_authToken`, `auths.ghcr.io.auth`). */
   key?: string;
   line?: number;
@@ -253,7 +262,11 @@ export interface SecretFinding {
 }
 
 export interface SecretsSection {
+  /** The user's findings, and verifiable formats whatever their origin. */
   findings: SecretFinding[];
+  /** Keys and generic assignments in vendor content and dependency fixtures, at `info`. */
+  vendorFindings: SecretFinding[];
+  byOrigin: Record<SecretFinding['origin'], number>;
   /** What was not scanned, and why: nothing is skipped silently. */
   skipped: {
     binaryFiles: number;

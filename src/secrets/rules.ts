@@ -42,6 +42,12 @@ export interface SecretRule {
    * `DEFAULT_TOKEN`).
    */
   freeForm?: boolean;
+  /**
+   * A live credential format its issuer can check (cloud keys, GitHub/GitLab/Slack/Stripe
+   * tokens…): a finding fails whatever the file's origin. Keys and generic assignments are not:
+   * in vendor content and dependency fixtures they are reported at `info`.
+   */
+  verifiable?: boolean;
   /** Strip whitespace and escaped newlines from the value before fingerprinting (PEM bodies). */
   compactValue?: boolean;
 }
@@ -74,6 +80,7 @@ const SECRET_NAME =
 export const SECRET_RULES: readonly SecretRule[] = [
   {
     id: 'aws-access-key-id',
+    verifiable: true,
     title: 'AWS access key ID',
     severity: 'critical',
     description:
@@ -89,6 +96,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'aws-secret-access-key',
+    verifiable: true,
     title: 'AWS secret access key',
     severity: 'critical',
     description:
@@ -103,6 +111,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'gcp-service-account',
+    verifiable: true,
     title: 'GCP service account key',
     severity: 'critical',
     description:
@@ -116,6 +125,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'google-api-key',
+    verifiable: true,
     title: 'Google API key',
     severity: 'medium',
     description: 'Google API keys (AIza + 35 characters).',
@@ -126,6 +136,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'azure-storage-account-key',
+    verifiable: true,
     title: 'Azure storage account key',
     severity: 'critical',
     description: 'An Azure storage account key in a connection string (AccountKey=…88 base64 characters).',
@@ -136,6 +147,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'azure-entra-client-secret',
+    verifiable: true,
     title: 'Azure Entra ID client secret',
     severity: 'high',
     description:
@@ -148,6 +160,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'azure-sas-token',
+    verifiable: true,
     title: 'Azure shared access signature',
     severity: 'high',
     description: 'An Azure SAS token: a signed-version date and a sig= signature of 40+ characters.',
@@ -156,6 +169,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-pat',
+    verifiable: true,
     title: 'GitHub personal access token',
     severity: 'critical',
     description: 'GitHub classic personal access tokens (ghp_ + 36 characters).',
@@ -166,6 +180,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-oauth-token',
+    verifiable: true,
     title: 'GitHub OAuth access token',
     severity: 'critical',
     description: 'GitHub OAuth app access tokens (gho_ + 36 characters).',
@@ -176,6 +191,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-user-token',
+    verifiable: true,
     title: 'GitHub user-to-server token',
     severity: 'critical',
     description: 'GitHub App user-to-server tokens (ghu_ + 36 characters).',
@@ -186,6 +202,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-app-token',
+    verifiable: true,
     title: 'GitHub server-to-server token',
     severity: 'critical',
     description: 'GitHub App installation tokens (ghs_ + 36 or more characters).',
@@ -196,6 +213,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-refresh-token',
+    verifiable: true,
     title: 'GitHub refresh token',
     severity: 'critical',
     description: 'GitHub App refresh tokens (ghr_ + 36 to 76 characters).',
@@ -206,6 +224,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-fine-grained-pat',
+    verifiable: true,
     title: 'GitHub fine-grained personal access token',
     severity: 'critical',
     description: 'GitHub fine-grained personal access tokens (github_pat_ + 82 characters).',
@@ -216,6 +235,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'gitlab-pat',
+    verifiable: true,
     title: 'GitLab personal access token',
     severity: 'critical',
     description: 'GitLab personal, project and group access tokens (glpat- + 20 or more characters).',
@@ -227,6 +247,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'gitlab-runner-token',
+    verifiable: true,
     title: 'GitLab runner token',
     severity: 'high',
     description: 'GitLab runner authentication tokens (glrt-) and runner registration tokens (GR1348941).',
@@ -239,6 +260,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'gitlab-deploy-token',
+    verifiable: true,
     title: 'GitLab deploy token',
     severity: 'high',
     description: 'GitLab deploy tokens (gldt- + 20 or more characters).',
@@ -250,6 +272,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'slack-token',
+    verifiable: true,
     title: 'Slack token',
     severity: 'high',
     description:
@@ -263,6 +286,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'slack-webhook',
+    verifiable: true,
     title: 'Slack incoming webhook',
     severity: 'medium',
     description: 'Slack incoming-webhook and workflow URLs (https://hooks.slack.com/services/…).',
@@ -274,6 +298,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'stripe-live-key',
+    verifiable: true,
     title: 'Stripe live secret key',
     severity: 'critical',
     description: 'Stripe live secret and restricted keys (sk_live_, rk_live_).',
@@ -285,6 +310,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'stripe-test-key',
+    verifiable: true,
     title: 'Stripe test secret key',
     severity: 'low',
     description:
@@ -297,6 +323,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'npm-access-token',
+    verifiable: true,
     title: 'npm access token',
     severity: 'critical',
     description: 'npm access tokens (npm_ + 36 characters), quoted or not.',
@@ -308,6 +335,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'pypi-upload-token',
+    verifiable: true,
     title: 'PyPI upload token',
     severity: 'critical',
     description: 'PyPI and TestPyPI API tokens (pypi-AgEIcHlwaS5vcmc… / pypi-AgENdGVzdC5weXBpLm9yZw…).',
@@ -318,6 +346,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'dockerhub-pat',
+    verifiable: true,
     title: 'Docker Hub personal access token',
     severity: 'critical',
     description: 'Docker Hub personal and organisation access tokens (dckr_pat_, dckr_oat_).',
@@ -329,6 +358,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'huggingface-token',
+    verifiable: true,
     title: 'Hugging Face access token',
     severity: 'high',
     description: 'Hugging Face user and organisation tokens (hf_ / api_org_ + 34 to 40 letters and digits).',
@@ -341,6 +371,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'openai-api-key',
+    verifiable: true,
     title: 'OpenAI API key',
     severity: 'critical',
     description: 'OpenAI API keys: legacy and project/service-account/admin keys (sk-…T3BlbkFJ…, sk-proj-…).',
@@ -353,6 +384,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'anthropic-api-key',
+    verifiable: true,
     title: 'Anthropic API key',
     severity: 'critical',
     description: 'Anthropic API and admin keys (sk-ant-api03-…, sk-ant-admin01-…).',
@@ -364,6 +396,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'hashicorp-vault-token',
+    verifiable: true,
     title: 'HashiCorp Vault token',
     severity: 'high',
     description: 'HashiCorp Vault service and batch tokens (hvs. / hvb. + 90 or more characters).',
@@ -375,6 +408,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'digitalocean-token',
+    verifiable: true,
     title: 'DigitalOcean token',
     severity: 'high',
     description:
@@ -386,6 +420,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'sendgrid-api-key',
+    verifiable: true,
     title: 'SendGrid API key',
     severity: 'high',
     description: 'SendGrid API keys (SG. + 22 + . + 43 characters).',

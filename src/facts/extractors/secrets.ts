@@ -12,9 +12,12 @@ import { scanText, scanVariable, type TextMatch } from '../../secrets/scan-text.
 import { isSkippedFileName } from '../../secrets/skip-rules.js';
 import { scanFile } from '../../secrets/scan-file.js';
 import { parseCreatedBy } from '../../secrets/parse-created-by.js';
+import { isVerifiable } from '../../secrets/verifiable.js';
+import { fileOrigin, type FileDigests, type FileOrigin } from '../tools/file-origin.js';
+import { packagedIndex, PackagedListingCollector, type PackagedListing } from '../tools/packaged-listing.js';
 
 /** Bump when rules, parsers or the result shape change: it is part of the layer cache key. */
-const RULES_VERSION = 1;
+const RULES_VERSION = 2;
 /** Files larger than this are not scanned at all (counted in `skipped.tooLargeFiles`/`tooLargeBytes`). */
 export const SECRETS_CONTENT_CAP = 1024 * 1024;
 const CATEGORY = 'Secrets';
@@ -29,6 +32,10 @@ interface LayerSecret {
   preview: string;
   length: number;
   fingerprint: string;
+  /** A live format its issuer can check: fails whatever the file's origin. */
+  verifiable?: true;
+  /** Whole-file digests of the file it was found in, for its provenance. */
+  digests?: FileDigests;
 }
 
 interface Skipped {
@@ -41,6 +48,8 @@ interface Skipped {
 interface LayerResult {
   findings: LayerSecret[];
   skipped: Skipped;
+  /** The files this layer's package databases list, with their checksums. */
+  packaged: PackagedListing;
 }
 
 interface RuleInfo {
@@ -73,12 +82,36 @@ const CHECKS: readonly CheckDefinition[] = RULES.map((rule) => ({
 
 const SECRET_FINDING_SCHEMA = {
   type: 'object',
-  required: ['rule', 'title', 'severity', 'source', 'preview', 'fingerprint', 'evidence'],
+  required: ['rule', 'title', 'severity', 'source', 'origin', 'preview', 'fingerprint', 'evidence'],
   additionalProperties: false,
   properties: {
     rule: { type: 'string', description: 'Rule id; the check id is `secret-<rule>`.' },
     title: { type: 'string' },
-    severity: { enum: ['critical', 'high', 'medium', 'low'] },
+    severity: {
+      enum: ['critical', 'high', 'medium', 'low', 'info'],
+      description:
+        "The rule's severity; `info` for vendor content and dependency fixtures (`vendorFindings`).",
+    },
+    origin: {
+      enum: ['user', 'os-package', 'dependency-fixture'],
+      description:
+        "Where the file came from: an OS package (listed by its database with the file's checksum), a test/fixture/example tree of an installed dependency, or the user (everything else, ENV, labels and history included).",
+    },
+    package: {
+      type: 'string',
+      description:
+        'The OS package or dependency the file belongs to; for `user` findings, the package whose file was changed after installation.',
+    },
+    changedAfterInstall: {
+      const: true,
+      description:
+        "A package database lists the file with another checksum: it was changed after installation, so it is the user's.",
+    },
+    verifiable: {
+      const: true,
+      description:
+        'A live format its issuer can check (cloud keys, GitHub/GitLab/Slack/Stripe tokens…): blocking whatever the origin.',
+    },
     source: { enum: ['file', 'env', 'label', 'history'] },
     key: { type: 'string', description: 'ENV/label/build-arg name, or the key in a credential file.' },
     line: { type: 'integer', minimum: 1 },
@@ -96,10 +129,32 @@ const SECRETS_SCHEMA = {
   description:
     'Secrets found in file contents of every layer (deleted files too), ENV values, labels and history (build arguments); redacted at the source.',
   type: 'object',
-  required: ['findings', 'skipped'],
+  required: ['findings', 'vendorFindings', 'byOrigin', 'skipped'],
   additionalProperties: false,
   properties: {
-    findings: { type: 'array', items: SECRET_FINDING_SCHEMA },
+    findings: {
+      type: 'array',
+      items: SECRET_FINDING_SCHEMA,
+      description:
+        "Secrets the image's owner put there: origin `user`, and verifiable formats whatever their origin. The default `no-secrets` policy fails on any.",
+    },
+    vendorFindings: {
+      type: 'array',
+      items: SECRET_FINDING_SCHEMA,
+      description:
+        'Keys and generic assignments in OS package files that match their packaged checksum, and in test/fixture/example trees of installed dependencies: listed at `info`, never hidden.',
+    },
+    byOrigin: {
+      type: 'object',
+      description: 'Findings of both lists, counted by origin.',
+      required: ['user', 'os-package', 'dependency-fixture'],
+      additionalProperties: false,
+      properties: {
+        user: { type: 'integer', minimum: 0 },
+        'os-package': { type: 'integer', minimum: 0 },
+        'dependency-fixture': { type: 'integer', minimum: 0 },
+      },
+    },
     skipped: {
       type: 'object',
       description: 'Files not scanned, and why.',
@@ -148,6 +203,25 @@ function scrubber(values: ReadonlySet<string>): (text: string) => string {
   };
 }
 
+/** Blocking: the user's, or a live format whatever its origin. Vendor keys and fixtures are `info`. */
+function isBlocking(secret: Pick<LayerSecret, 'verifiable'>, origin: FileOrigin): boolean {
+  return origin.origin === 'user' || secret.verifiable === true;
+}
+
+function fileDigests(content: Buffer): FileDigests {
+  const hex = (algorithm: string): string => createHash(algorithm).update(content).digest('hex');
+  return { md5: hex('md5'), sha1: hex('sha1'), sha256: hex('sha256') };
+}
+
+function provenanceNote(finding: SecretFinding): string {
+  if (finding.origin === 'os-package') return ` (shipped by OS package ${finding.package ?? '?'})`;
+  if (finding.origin === 'dependency-fixture')
+    return ` (test fixture of dependency ${finding.package ?? '?'})`;
+  if (finding.changedAfterInstall)
+    return ` (file of OS package ${finding.package ?? '?'}, changed after installation)`;
+  return '';
+}
+
 function describe(finding: SecretFinding): string {
   const e = finding.evidence;
   switch (finding.source) {
@@ -186,19 +260,28 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
     preview: maskedPreview(value),
     length: value.length,
     fingerprint: fingerprint(value, key),
+    ...(isVerifiable(rule, value) ? { verifiable: true as const } : {}),
   });
 
   const toFinding = (
-    secret: Pick<LayerSecret, 'rule' | 'line' | 'key' | 'preview' | 'fingerprint'>,
+    secret: Pick<LayerSecret, 'rule' | 'line' | 'key' | 'preview' | 'fingerprint' | 'verifiable'>,
     source: SecretFinding['source'],
     evidence: Evidence,
+    origin: FileOrigin = { origin: 'user' },
   ): SecretFinding => {
     const rule = RULE_BY_ID.get(secret.rule);
     return {
       rule: secret.rule,
       title: rule?.title ?? secret.rule,
-      severity: rule?.severity ?? 'high',
+      severity: isBlocking(secret, origin) ? (rule?.severity ?? 'high') : 'info',
       source,
+      origin: origin.origin,
+      ...(origin.origin !== 'user'
+        ? { package: origin.package }
+        : origin.changedPackage !== undefined
+          ? { package: origin.changedPackage, changedAfterInstall: true as const }
+          : {}),
+      ...(secret.verifiable ? { verifiable: true as const } : {}),
       ...(secret.key !== undefined ? { key: secret.key } : {}),
       ...(secret.line !== undefined ? { line: secret.line } : {}),
       preview: secret.preview,
@@ -217,6 +300,8 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
       if (entry.type !== 'file' || entry.size === 0) return false;
       const path = entry.path;
       const base = baseName(path);
+      const checksums = PackagedListingCollector.wants(path);
+      if (checksums !== undefined) return { content: checksums };
       if (entry.size > SECRETS_CONTENT_CAP) return 'header';
       if (credentialParserFor(path, base) !== undefined) return { content: entry.size };
       if (isSkippedFileName(base)) return 'header';
@@ -226,8 +311,10 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
     collect() {
       const findings: LayerSecret[] = [];
       const skipped: Skipped = { binaryFiles: 0, tooLargeFiles: 0, tooLargeBytes: 0, allowedPaths: 0 };
+      const packaged = new PackagedListingCollector();
       return {
         onEntry(entry, content) {
+          if (content !== undefined) packaged.add(entry.path, content, entry.size);
           if (content === undefined) {
             if (entry.size > SECRETS_CONTENT_CAP) {
               skipped.tooLargeFiles++;
@@ -248,11 +335,17 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
             skipped.binaryFiles++;
             return;
           }
+          // Provenance compares whole-file checksums: only a file read whole can match its package's.
+          const digests =
+            found.length > 0 && content.length === entry.size ? fileDigests(content) : undefined;
           for (const secret of found) {
-            findings.push(redact(secret.rule, secret.value, { path, line: secret.line, key: secret.key }));
+            findings.push({
+              ...redact(secret.rule, secret.value, { path, line: secret.line, key: secret.key }),
+              ...(digests !== undefined ? { digests } : {}),
+            });
           }
         },
-        finish: () => ({ findings, skipped }),
+        finish: () => ({ findings, skipped, packaged: packaged.finish() }),
       };
     },
 
@@ -329,6 +422,13 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
         evidence.createdBy === undefined ? evidence : { ...evidence, createdBy: scrub(evidence.createdBy) };
 
       const findings: SecretFinding[] = [];
+      const vendorFindings: SecretFinding[] = [];
+      const byOrigin: SecretsSection['byOrigin'] = { user: 0, 'os-package': 0, 'dependency-fixture': 0 };
+      const place = (finding: SecretFinding): void => {
+        byOrigin[finding.origin]++;
+        (finding.severity === 'info' ? vendorFindings : findings).push(finding);
+      };
+      const index = packagedIndex(layers.map(({ result }) => result.packaged));
       const skipped: Skipped = { binaryFiles: 0, tooLargeFiles: 0, tooLargeBytes: 0, allowedPaths: 0 };
       for (const { info, result } of layers) {
         skipped.binaryFiles += result.skipped.binaryFiles;
@@ -336,22 +436,24 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
         skipped.tooLargeBytes += result.skipped.tooLargeBytes;
         skipped.allowedPaths += result.skipped.allowedPaths;
         for (const secret of result.findings) {
-          findings.push(toFinding(secret, 'file', clean(fileEvidence(info, secret.path, stack))));
+          const origin = fileOrigin(secret.path, secret.digests, index);
+          place(toFinding(secret, 'file', clean(fileEvidence(info, secret.path, stack)), origin));
         }
       }
       for (const { secret, source, evidence } of configFindings) {
-        findings.push(toFinding({ ...secret }, source, clean(evidence())));
+        place(toFinding({ ...secret }, source, clean(evidence())));
       }
-      const section: SecretsSection = { findings, skipped };
+      const section: SecretsSection = { findings, vendorFindings, byOrigin, skipped };
       return { secrets: section };
     },
 
     findings(facts): ReportFinding[] {
-      return (facts.secrets?.findings ?? []).map((finding) => ({
+      const section = facts.secrets;
+      return [...(section?.findings ?? []), ...(section?.vendorFindings ?? [])].map((finding) => ({
         check: `secret-${finding.rule}`,
         severity: finding.severity,
         category: CATEGORY,
-        message: `${finding.title}: ${finding.preview} in ${describe(finding)}`,
+        message: `${finding.title}: ${finding.preview} in ${describe(finding)}${provenanceNote(finding)}`,
         evidence: [finding.evidence],
       }));
     },

@@ -240,6 +240,8 @@ describe('secrets extractor', () => {
     });
     expect(facts.secrets).toEqual({
       findings: [],
+      vendorFindings: [],
+      byOrigin: { user: 0, 'os-package': 0, 'dependency-fixture': 0 },
       skipped: {
         binaryFiles: 1,
         tooLargeFiles: 1,
@@ -269,7 +271,7 @@ describe('secrets extractor', () => {
 
   it('a fingerprint key of its own changes fingerprints and the cache-relevant version', async () => {
     const custom = createSecretsExtractor({ fingerprintKey: 'deployment-key' });
-    expect(secrets.version).toBe(1);
+    expect(secrets.version).toBe(2);
     expect(custom.version).not.toBe(secrets.version);
     expect(createSecretsExtractor({ fingerprintKey: 'deployment-key' }).version).toBe(custom.version);
     expect(() => createSecretsExtractor({ fingerprintKey: '' })).toThrow(/must not be empty/);

@@ -16,6 +16,7 @@ import { creator as recommended } from '@secretlint/secretlint-rule-preset-recom
 import { scanFile } from '../../src/secrets/scan-file.js';
 import { sniffBinary } from '../../src/secrets/sniff-binary.js';
 import { expandTemplate } from '../../test/fixtures/secrets/expand-template.js';
+import { provenanceCorpus } from './provenance-corpus.js';
 
 interface Sample {
   path: string;
@@ -121,7 +122,7 @@ const secretlint: Tool = {
   },
 };
 
-async function quality(tool: Tool, corpus: Sample[]): Promise<void> {
+async function quality(tool: Tool, corpus: Sample[]): Promise<{ precision: number; recall: number }> {
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -146,6 +147,7 @@ async function quality(tool: Tool, corpus: Sample[]): Promise<void> {
   console.log(`  precision ${(precision * 100).toFixed(1)} %, recall ${(recall * 100).toFixed(1)} %`);
   if (missed.length) console.log(`  missed (${missed.length}): ${missed.join(', ')}`);
   if (falseAlarms.length) console.log(`  false alarms (${falseAlarms.length}): ${falseAlarms.join('; ')}`);
+  return { precision, recall };
 }
 
 async function speed(tool: Tool, corpus: Sample[], rounds: number): Promise<number> {
@@ -170,6 +172,29 @@ async function main(): Promise<void> {
     `labelled corpus: ${corpus.length} files, ${(corpus.reduce((s, c) => s + c.content.length, 0) / 1024).toFixed(0)} KiB`,
   );
   for (const tool of [pushgate, secretlint]) await quality(tool, corpus);
+
+  // Issue 12's cases need an image (package databases, whole-file checksums), so pushgate's answer
+  // is whether the scan put a blocking finding on the file; secretlint still sees one file at a time.
+  const provenance = await provenanceCorpus();
+  console.log(
+    `\nprovenance corpus (one image): ${provenance.files.length} files, blocking = a user secret or a live format`,
+  );
+  const imageCases: Sample[] = provenance.files;
+  const pushgateImage: Tool = {
+    name: 'pushgate scan (provenance, binary pass, UTF-16, streaming)',
+    flags: async (sample) => (provenance.pushgateBlocks.has(sample.path) ? ['blocking'] : []),
+  };
+  for (const tool of [pushgateImage, secretlint]) await quality(tool, imageCases);
+  const all = [...corpus, ...imageCases];
+  console.log('\nboth corpora together');
+  await quality(
+    {
+      name: pushgateImage.name,
+      flags: async (s) => (imageCases.includes(s) ? pushgateImage.flags(s) : pushgate.flags(s)),
+    },
+    all,
+  );
+  await quality(secretlint, all);
 
   const rounds = Number(values.rounds);
   const text = existsSync(values['text-dir'])

@@ -201,6 +201,8 @@ export function parsePnpManifest(text: string, path: string): PnpManifest {
         ? [target[0], target[1]]
         : [dependency[0], target];
       if (typeof packageName !== 'string' || typeof packageReference !== 'string') continue;
+      // Yarn lists each package as a dependency of itself.
+      if (packageName === name && packageReference === reference) continue;
       const located = registry.get(packageName)?.get(packageReference);
       if (!located) continue;
       Object.defineProperty(dependencies, dependency[0], {

@@ -90,6 +90,7 @@ function runtimeStateText(text: string, path: string): string | undefined {
     const start = raw.index + raw[0].length;
     for (let i = start; i < text.length; i++) {
       if (text[i] === '\\') i++;
+      // The first unescaped quote ends the literal; undo Yarn's escaping to get the JSON back.
       else if (text[i] === "'")
         return text
           .slice(start, i)

@@ -56,8 +56,14 @@ function commonRoot(paths: readonly string[]): string {
  * folders, caches, editor folders) and per project for loose files (test files, source maps,
  * TypeScript sources), where a project is the nearest folder holding a `package.json` or
  * `tsconfig.json`, else the top folder. Header-only: reads the merged table, not file contents.
+ * `inUse` names cache files the app reads at run time (Yarn Plug'n'Play archives): not leftovers,
+ * and not counted in their cache folder's files and bytes.
  */
-export function findLeftovers(stack: LayerStack, layers: readonly LayerInfo[]): BuildLeftover[] {
+export function findLeftovers(
+  stack: LayerStack,
+  layers: readonly LayerInfo[],
+  inUse: (path: string) => boolean = () => false,
+): BuildLeftover[] {
   const groups = new Map<string, Group>();
   const candidates: Candidate[] = [];
   const projectRoots = new Set<string>();
@@ -85,6 +91,7 @@ export function findLeftovers(stack: LayerStack, layers: readonly LayerInfo[]): 
     const bytes = entry.kind === 'file' ? entry.size : 0;
     const match = classifyLeftover(entry.path);
     if (match?.tree) {
+      if (match.kind === 'package-cache' && inUse(entry.path)) continue;
       add(match.kind, match.root, entry.path, entry.layer, bytes);
       continue;
     }

@@ -3,8 +3,9 @@ import type { LayerInfo } from '../../inspect/types.js';
 import { type Evidence, fileEvidence } from '../evidence.js';
 import type { DevDependency } from '../image-facts.js';
 import { type DevDepsLayerResult, getOwn } from './layer-result.js';
+import type { HiddenLockfile } from './npm-lockfile.js';
 import { pnpmStoreVersion } from './pnpm-modules.js';
-import { visibleFile, visibleRecord } from './visible-record.js';
+import { visibleFile, type VisibleRecord, visibleRecord } from './visible-record.js';
 
 type Layers = ReadonlyArray<{ info: LayerInfo; result: DevDepsLayerResult }>;
 
@@ -35,7 +36,9 @@ function join(dir: string, name: string): string {
  *   `production`): then whatever is there came in for production;
  * - each other top-level package the hidden lockfile marks `"dev": true` and that is present came
  *   in through dev dependencies (`direct: false`), also for a `node_modules` without a
- *   `package.json` beside it.
+ *   `package.json` beside it;
+ * - where node_modules has no hidden lockfile, the project's `npm-shrinkwrap.json` or
+ *   `package-lock.json` (v1, v2 or v3) plays its part, for packages present in node_modules only.
  * Versions come from the installed `package.json`, else the pnpm store folder, else the lockfile.
  */
 export function findNodeDevPackages(stack: LayerStack, layers: Layers): DevDependency[] {
@@ -73,9 +76,10 @@ export function findNodeDevPackages(stack: LayerStack, layers: Layers): DevDepen
     const yarn = visibleRecord(stack, layers, (r) => r.yarn, `${nodeModules}/.yarn-integrity`);
     if (lock) handledLocks.add(lock.path);
     if (pnpm?.value.devDependencies === false || yarn?.value.production === true) continue;
+    const marks = lock ?? projectLockfile(dirname(manifestPath), nodeModules);
     const ecosystem = pnpm ? 'pnpm' : yarn ? 'yarn' : 'npm';
     const runtime = new Set(manifest.value.runtimeDependencies);
-    const neededByProduction = new Set(lock?.value.other ?? []);
+    const neededByProduction = new Set(marks?.value.other ?? []);
     const direct = new Set(manifest.value.devDependencies);
     const manifestEvidence = fileEvidence(manifest.info, manifest.path, stack, { detail: 'devDependencies' });
     const installFacts = [
@@ -85,11 +89,11 @@ export function findNodeDevPackages(stack: LayerStack, layers: Layers): DevDepen
 
     for (const name of manifest.value.devDependencies) {
       if (!validName(name) || runtime.has(name) || neededByProduction.has(name)) continue;
-      const lockVersion = lock ? getOwn(lock.value.dev, name) : undefined;
+      const lockVersion = marks ? getOwn(marks.value.dev, name) : undefined;
       const installed = installedPackage(nodeModules, name, lockVersion);
       if (!installed) continue;
       const reasons = [`devDependencies of /${manifest.path}`, ...installFacts];
-      if (lockVersion !== undefined && lock) reasons.push(`"dev": true in /${lock.path}`);
+      if (lockVersion !== undefined && marks) reasons.push(`"dev": true in /${marks.path}`);
       found.push({
         ecosystem,
         name,
@@ -99,7 +103,7 @@ export function findNodeDevPackages(stack: LayerStack, layers: Layers): DevDepen
         evidence: [installed.evidence, manifestEvidence],
       });
     }
-    if (lock) found.push(...lockOnly(lock.value.dev, lock.path, lock.info, nodeModules, direct, runtime));
+    if (marks) found.push(...lockOnly(marks.value.dev, marks.path, marks.info, nodeModules, direct, runtime));
   }
 
   // Hidden lockfiles of node_modules folders without a project manifest beside them.
@@ -110,6 +114,27 @@ export function findNodeDevPackages(stack: LayerStack, layers: Layers): DevDepen
     found.push(...lockOnly(lock.value.dev, lock.path, lock.info, dirname(lockPath), new Set(), new Set()));
   }
   return found;
+
+  /**
+   * The project lockfile npm installed `nodeModules` from, when node_modules has no hidden
+   * lockfile (npm 5/6, or a tree copied without it): `npm-shrinkwrap.json`, which npm prefers,
+   * else `package-lock.json`. Not when another package manager's marker says it installed the
+   * tree (pnpm `.modules.yaml`, yarn `.yarn-integrity` or `.yarn-state.yml`): then the lockfile is
+   * not what was installed. A lockfile lists what an install *would* bring; `npm ci --omit=dev`
+   * keeps the lockfile and leaves the dev packages out, so only packages present count (the
+   * callers check each one in node_modules).
+   */
+  function projectLockfile(dir: string, nodeModules: string): VisibleRecord<HiddenLockfile> | undefined {
+    for (const marker of ['.modules.yaml', '.yarn-integrity', '.yarn-state.yml']) {
+      if (stack.resolve(`${nodeModules}/${marker}`) !== undefined) return undefined;
+    }
+    for (const name of ['npm-shrinkwrap.json', 'package-lock.json']) {
+      const path = join(dir, name);
+      const record = visibleRecord(stack, layers, (r) => r.projectLockfiles, path);
+      if (record) return record;
+    }
+    return undefined;
+  }
 
   function lockOnly(
     dev: Record<string, string>,

@@ -4,6 +4,7 @@ import type { InstalledPackageJson, PackageManifest } from './package-json.js';
 import type { PnpmModules } from './pnpm-modules.js';
 import type { PythonDistribution } from './python-dev-tools.js';
 import type { YarnIntegrity } from './yarn.js';
+import type { PnpManifest } from './yarn-pnp.js';
 
 /**
  * What the dev-dependency detector keeps of one layer, keyed by path (no leading slash). Plain
@@ -14,7 +15,12 @@ export interface DevDepsLayerResult {
   manifests: Record<string, PackageManifest>;
   /** Top-level `node_modules/<name>/package.json` files: name and version. */
   installed: Record<string, InstalledPackageJson>;
+  /** Hidden lockfiles, `node_modules/.package-lock.json`. */
   lockfiles: Record<string, HiddenLockfile>;
+  /** Project lockfiles (`package-lock.json`, `npm-shrinkwrap.json` outside node_modules). */
+  projectLockfiles: Record<string, HiddenLockfile>;
+  /** Yarn Plug'n'Play loaders and data files (`.pnp.cjs`, `.pnp.js`, `.pnp.data.json`). */
+  pnp: Record<string, PnpManifest>;
   pnpm: Record<string, PnpmModules>;
   yarn: Record<string, YarnIntegrity>;
   /** Metadata entries of Python dev tools (already filtered by name). */
@@ -32,6 +38,8 @@ export function emptyLayerResult(): DevDepsLayerResult {
     manifests: {},
     installed: {},
     lockfiles: {},
+    projectLockfiles: {},
+    pnp: {},
     pnpm: {},
     yarn: {},
     python: {},

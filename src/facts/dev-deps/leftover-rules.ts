@@ -19,19 +19,31 @@ interface CacheRule {
 }
 
 const LOCK_FILE = /(?:^|\/)lock$/;
+/** Yarn Berry caches hold only zip archives; anything else there is not a package. */
+const NOT_A_ZIP = /(?<!\.zip)$/;
+/**
+ * What survives `yum clean all` / `dnf clean all`: lock files, the fastestmirror plugin's host
+ * timings and dnf's makecache timer stamp. They hold no packages or metadata, so a cleaned cache
+ * is not reported; downloaded packages, repodata and solv files are.
+ */
+const RPM_CACHE_STAMPS = /(?:^|\/)(?:[^/]*\.lock|lock|timedhosts(?:\.txt)?|last_makecache)$/;
 
 /**
  * Package-manager caches, by their documented default locations (literal prefixes: this runs for
  * every file of the image). Each is one leftover when it holds at least one file: `npm cache
  * clean`, `pip --no-cache-dir`, `apk --no-cache`, `rm -rf /var/lib/apt/lists/*` and friends leave
  * nothing. Lock files are not content, and npm's debug logs (`_logs`, written by every npm run)
- * and update-notifier stamp are not a package cache. Not covered: yum/dnf and conda caches (their
- * "clean" state still leaves metadata files we have not pinned down).
+ * and update-notifier stamp are not a package cache. Yarn Berry's global cache
+ * (`~/.yarn/berry/cache`) counts only the archives no Plug'n'Play loader reads at run time (the
+ * caller knows which). Not covered: conda caches, pip's temporary build folders (`/tmp/pip-*`,
+ * which pip removes itself and which survive only a crashed build).
  */
 const HOME_CACHE_RULES: readonly CacheRule[] = [
   { root: '.npm', ignore: /^(?:_logs\/|_update-notifier-last-checked$)/ },
   { root: '.cache/pip' },
+  { root: '.cache/uv' },
   { root: '.cache/yarn' },
+  { root: '.yarn/berry/cache', ignore: NOT_A_ZIP },
   { root: '.cache/pnpm' },
   { root: '.cache/pypoetry' },
   { root: '.cache/composer' },
@@ -47,6 +59,11 @@ const ABSOLUTE_CACHE_RULES: readonly CacheRule[] = [
   { root: 'var/cache/apk' },
   { root: 'var/lib/apt/lists', ignore: LOCK_FILE },
   { root: 'var/cache/apt', ignore: LOCK_FILE },
+  // yum (RHEL/CentOS 7, microdnf on UBI), dnf 4, dnf 5 (Fedora 41+), tdnf (Photon, Azure Linux).
+  { root: 'var/cache/yum', ignore: RPM_CACHE_STAMPS },
+  { root: 'var/cache/dnf', ignore: RPM_CACHE_STAMPS },
+  { root: 'var/cache/libdnf5', ignore: RPM_CACHE_STAMPS },
+  { root: 'var/cache/tdnf', ignore: RPM_CACHE_STAMPS },
   // The official node images' yarn cache, the rust images' CARGO_HOME, the golang images' GOPATH.
   { root: 'usr/local/share/.cache/yarn' },
   { root: 'usr/local/cargo/registry' },
@@ -88,7 +105,25 @@ export function matchPackageCache(path: string): string | undefined {
   if (store >= 0 && (store === 0 || path[store - 1] === '/') && !isSystemPath(path)) {
     return path.slice(0, store + '.pnpm-store'.length);
   }
-  return undefined;
+  return matchYarnProjectState(path);
+}
+
+/**
+ * A Yarn Berry project's `.yarn/` folder. Its cache (`.yarn/cache/*.zip`) is a leftover except
+ * for the archives a Plug'n'Play loader reads at run time (the caller drops those); the install
+ * state (`.yarn/install-state.gz`, which only speeds up the next install) and the build state
+ * (`.yarn/build-state.yml`, hashes of run build scripts) are build leftovers, one file each.
+ * The rest of `.yarn/` is not: `unplugged/` and `__virtual__/` are the PnP dependency tree,
+ * `releases/` and `plugins/` are Yarn itself.
+ */
+function matchYarnProjectState(path: string): string | undefined {
+  const yarn = path.lastIndexOf('.yarn/');
+  if (yarn < 0 || (yarn > 0 && path[yarn - 1] !== '/')) return undefined;
+  const rest = path.slice(yarn + '.yarn/'.length);
+  const cache = rest.startsWith('cache/') && rest.endsWith('.zip') && !rest.includes('/', 'cache/'.length);
+  if (!cache && rest !== 'install-state.gz' && rest !== 'build-state.yml') return undefined;
+  if (path.includes('node_modules/') || isSystemPath(path)) return undefined;
+  return cache ? path.slice(0, yarn + '.yarn/cache'.length) : path;
 }
 
 /**

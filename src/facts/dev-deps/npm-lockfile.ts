@@ -1,5 +1,8 @@
 import { isRecord } from '../../is-record.js';
-/** The top-level packages an npm hidden lockfile (`node_modules/.package-lock.json`) lists. */
+/**
+ * The top-level packages an npm lockfile lists: the hidden lockfile
+ * (`node_modules/.package-lock.json`) or a project's `package-lock.json` / `npm-shrinkwrap.json`.
+ */
 export interface HiddenLockfile {
   /** Top-level packages marked `"dev": true`, name → version. */
   dev: Record<string, string>;
@@ -11,61 +14,74 @@ export interface HiddenLockfile {
 
 const TOP_LEVEL = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/;
 
+function setDev(result: HiddenLockfile, name: string, value: Record<string, unknown>): void {
+  // defineProperty: a package named `__proto__` must stay data, not become the prototype.
+  Object.defineProperty(result.dev, name, {
+    value: typeof value.version === 'string' ? value.version : '',
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
 /**
- * Reads npm's hidden lockfile (lockfile v2/v3 `packages` map). Only top-level entries
- * (`node_modules/<name>`, `node_modules/@scope/<name>`) count: nested copies belong to the
- * package that nests them. `"dev": true` means only devDependencies need the package; npm's
- * `"devOptional": true` means dev *or* optional, which `npm ci --omit=dev` keeps, so it is not
- * treated as dev. Hidden lockfiles run to megabytes and may arrive cut short: the entries that
- * arrived whole are still read.
+ * Reads an npm lockfile. Lockfile v2/v3 (npm 7+, and every hidden lockfile) has a `packages` map
+ * keyed by install path: only top-level entries (`node_modules/<name>`,
+ * `node_modules/@scope/<name>`) count, nested copies belong to the package that nests them.
+ * Lockfile v1 (npm 5/6, which writes no hidden lockfile) has only a `dependencies` map keyed by
+ * name, whose keys are the top-level packages (nested ones sit in their own `dependencies`).
+ * `"dev": true` means only devDependencies need the package; npm's `"devOptional": true` means
+ * dev *or* optional, which `npm ci --omit=dev` keeps, so it is not treated as dev. Lockfiles run
+ * to megabytes and may arrive cut short: the entries that arrived whole are still read.
  */
 export function parseHiddenLockfile(text: string): HiddenLockfile {
   const result: HiddenLockfile = { dev: {}, other: [], complete: true };
-  let packages: Array<[string, unknown]> | undefined;
+  let entries: Array<[string, unknown]> = [];
+  let byName = false;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (isRecord(parsed) && isRecord(parsed.packages)) packages = Object.entries(parsed.packages);
-    else packages = [];
+    if (isRecord(parsed) && isRecord(parsed.packages)) entries = Object.entries(parsed.packages);
+    else if (isRecord(parsed) && isRecord(parsed.dependencies)) {
+      entries = Object.entries(parsed.dependencies);
+      byName = true;
+    }
   } catch {
-    const scanned = scanPackagesObject(text);
-    packages = scanned.entries;
     result.complete = false;
+    entries = scanObjectEntries(text, 'packages');
+    // v1 has no `packages`; its first `"dependencies"` key is the top-level one (the root
+    // object holds nothing nested before it).
+    if (entries.length === 0 && !/"packages"\s*:/.test(text)) {
+      entries = scanObjectEntries(text, 'dependencies');
+      byName = true;
+    }
   }
-  for (const [key, value] of packages) {
-    const match = TOP_LEVEL.exec(key);
-    if (!match || !isRecord(value)) continue;
-    const name = match[1];
-    if (value.dev === true) {
-      // defineProperty: a package named `__proto__` must stay data, not become the prototype.
-      Object.defineProperty(result.dev, name, {
-        value: typeof value.version === 'string' ? value.version : '',
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else result.other.push(name);
+  for (const [key, value] of entries) {
+    const name = byName ? key : TOP_LEVEL.exec(key)?.[1];
+    if (name === undefined || name === '' || !isRecord(value)) continue;
+    if (value.dev === true) setDev(result, name, value);
+    else result.other.push(name);
   }
   result.other.sort();
   return result;
 }
 
 /**
- * Reads the `"packages": { "key": {…}, … }` entries of a truncated JSON document, one whole
- * entry at a time, and stops at the first incomplete one.
+ * Reads the `"<key>": { "name": {…}, … }` entries of a truncated JSON document (the first object
+ * under that key), one whole entry at a time, and stops at the first incomplete one.
  */
-function scanPackagesObject(text: string): { entries: Array<[string, unknown]> } {
+function scanObjectEntries(text: string, key: 'packages' | 'dependencies'): Array<[string, unknown]> {
   const entries: Array<[string, unknown]> = [];
-  const start = /"packages"\s*:\s*\{/.exec(text);
-  if (!start) return { entries };
+  const start = new RegExp(`"${key}"\\s*:\\s*\\{`).exec(text);
+  if (!start) return entries;
   let i = start.index + start[0].length;
   for (;;) {
     i = skipSpaceAndCommas(text, i);
     if (text[i] !== '"') break;
     const keyEnd = endOfString(text, i);
     if (keyEnd < 0) break;
-    let key: unknown;
+    let name: unknown;
     try {
-      key = JSON.parse(text.slice(i, keyEnd));
+      name = JSON.parse(text.slice(i, keyEnd));
     } catch {
       break;
     }
@@ -76,13 +92,13 @@ function scanPackagesObject(text: string): { entries: Array<[string, unknown]> }
     const valueEnd = endOfObject(text, i);
     if (valueEnd < 0) break;
     try {
-      entries.push([String(key), JSON.parse(text.slice(i, valueEnd)) as unknown]);
+      entries.push([String(name), JSON.parse(text.slice(i, valueEnd)) as unknown]);
     } catch {
       break;
     }
     i = valueEnd;
   }
-  return { entries };
+  return entries;
 }
 
 function skipSpace(text: string, i: number): number {

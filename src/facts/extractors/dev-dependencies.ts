@@ -3,6 +3,7 @@ import { parseComposerInstalled, parseComposerManifest } from '../dev-deps/compo
 import { findComposerDevPackages } from '../dev-deps/find-composer-dev-packages.js';
 import { findLeftovers } from '../dev-deps/find-leftovers.js';
 import { findNodeDevPackages } from '../dev-deps/find-node-dev-packages.js';
+import { findPnpDevPackages } from '../dev-deps/find-pnp-dev-packages.js';
 import { findPythonDevTools } from '../dev-deps/find-python-dev-tools.js';
 import { type DevDepsLayerResult, emptyLayerResult, setOwn } from '../dev-deps/layer-result.js';
 import { isSystemPath, type LeftoverKind } from '../dev-deps/leftover-rules.js';
@@ -11,6 +12,7 @@ import { parsePackageManifest, readInstalledPackageJson } from '../dev-deps/pack
 import { parsePnpmModules } from '../dev-deps/pnpm-modules.js';
 import { parsePythonMetadataEntry, PYTHON_DEV_TOOLS } from '../dev-deps/python-dev-tools.js';
 import { parseYarnIntegrity } from '../dev-deps/yarn.js';
+import { parsePnpManifest } from '../dev-deps/yarn-pnp.js';
 import { visibleFile } from '../dev-deps/visible-record.js';
 import type { FactExtractor } from '../extractor.js';
 import type { DevDependenciesSection, DevDependency, ImageFacts } from '../image-facts.js';
@@ -29,7 +31,16 @@ const PNPM_MODULES_CAP = 4 * MIB;
 const YARN_INTEGRITY_CAP = 64 * KIB;
 
 type Role =
-  'manifest' | 'installed' | 'lockfile' | 'pnpm' | 'yarn' | 'composer' | 'composer-manifest' | 'python';
+  | 'manifest'
+  | 'installed'
+  | 'lockfile'
+  | 'project-lockfile'
+  | 'pnp'
+  | 'pnpm'
+  | 'yarn'
+  | 'composer'
+  | 'composer-manifest'
+  | 'python';
 
 function parentIsNodeModules(path: string): boolean {
   const slash = path.lastIndexOf('/');
@@ -56,6 +67,14 @@ function roleOf(entry: Pick<LayerEntry, 'path' | 'type'>): Role | undefined {
         return isTopLevelInstalled(path) ? 'installed' : undefined;
       case '.package-lock.json':
         return parentIsNodeModules(path) && !isSystemPath(path) ? 'lockfile' : undefined;
+      // npm never publishes a package-lock.json; a shrinkwrap inside node_modules is the package's own.
+      case 'package-lock.json':
+      case 'npm-shrinkwrap.json':
+        return !path.includes('node_modules/') && !isSystemPath(path) ? 'project-lockfile' : undefined;
+      case '.pnp.cjs':
+      case '.pnp.js':
+      case '.pnp.data.json':
+        return !path.includes('node_modules/') && !isSystemPath(path) ? 'pnp' : undefined;
       case '.modules.yaml':
         return parentIsNodeModules(path) && !isSystemPath(path) ? 'pnpm' : undefined;
       case '.yarn-integrity':
@@ -83,6 +102,8 @@ const WANTS: Record<Role, Want> = {
   manifest: { content: MANIFEST_CAP },
   installed: { content: INSTALLED_CAP },
   lockfile: { content: LOCKFILE_CAP },
+  'project-lockfile': { content: LOCKFILE_CAP },
+  pnp: { content: LOCKFILE_CAP },
   pnpm: { content: PNPM_MODULES_CAP },
   yarn: { content: YARN_INTEGRITY_CAP },
   composer: { content: LOCKFILE_CAP },
@@ -155,7 +176,7 @@ const LEFTOVER_CHECKS: Record<LeftoverKind, CheckDefinition> = {
     severity: 'low',
     category: CATEGORY,
     description:
-      'A package-manager cache holding files in the final image: `~/.npm` (debug logs excepted), `~/.cache/{pip,yarn,pnpm,pypoetry,composer,go-build}`, `~/.composer/cache`, `~/.local/share/pnpm/store`, a project `.pnpm-store`, `/usr/local/share/.cache/yarn`, `/var/cache/apk`, `/var/lib/apt/lists`, `/var/cache/apt` (lock files excepted), Go module, Cargo registry, Maven and Gradle caches (`~` is `/root` and every `/home/*`). yum/dnf and conda caches are not covered.',
+      "A package-manager cache holding files in the final image, with their bytes: `~/.npm` (debug logs excepted), `~/.cache/{pip,uv,yarn,pnpm,pypoetry,composer,go-build}`, `~/.composer/cache`, `~/.local/share/pnpm/store`, a project `.pnpm-store`, `/usr/local/share/.cache/yarn`, `/var/cache/apk`, `/var/lib/apt/lists`, `/var/cache/apt` (lock files excepted), `/var/cache/{yum,dnf,libdnf5,tdnf}` (lock files, mirror timings and the makecache stamp that `yum/dnf clean all` leaves excepted), Go module, Cargo registry, Maven and Gradle caches (`~` is `/root` and every `/home/*`). Yarn Berry: the zip archives of a project's `.yarn/cache` and of `~/.yarn/berry/cache` that no Plug'n'Play loader (`.pnp.cjs`) points into (those it points into are the app's dependency tree, read at run time), and a project's `.yarn/install-state.gz` and `.yarn/build-state.yml`. Conda caches and pip's temporary build folders are not covered.",
   },
 };
 
@@ -165,7 +186,7 @@ const DEV_DEPENDENCY_CHECK: CheckDefinition = {
   severity: 'medium',
   category: CATEGORY,
   description:
-    'Packages only development needs, present in the final image. npm/pnpm/yarn: a project `package.json` with a sibling `node_modules/` whose `devDependencies` are installed there (unless also a runtime dependency, marked needed by production in `node_modules/.package-lock.json`, or the install left dev dependencies out per pnpm `.modules.yaml` or yarn `.yarn-integrity`), and every package the hidden lockfile marks `"dev": true` (reported together per lockfile); Composer `vendor/composer/installed.json` `dev-package-names` present in `vendor/`; Python test, lint, format, type-check and debug tools (pytest, mypy, black, ruff, flake8, pylint, isort, coverage, tox, nox, pre-commit, ipython, ipdb, bandit…) by their `*.dist-info`/`*.egg-info` in site-packages or dist-packages. Packages a later layer removed (`npm prune --omit=dev`) are not reported.',
+    "Packages only development needs, present in the final image. npm/pnpm/yarn: a project `package.json` with a sibling `node_modules/` whose `devDependencies` are installed there (unless also a runtime dependency, marked needed by production in `node_modules/.package-lock.json`, or the install left dev dependencies out per pnpm `.modules.yaml` or yarn `.yarn-integrity`), and every package the hidden lockfile marks `\"dev\": true` (reported together per lockfile); without a hidden lockfile (npm 5/6), the project `npm-shrinkwrap.json` or `package-lock.json` (v1 to v3) serves instead, for the packages present in `node_modules` only (`npm ci --omit=dev` keeps the lockfile, not the packages); Yarn Plug'n'Play: a workspace's `devDependencies` that its `.pnp.cjs` (or `.pnp.data.json`) links and whose cache archive is present; Composer `vendor/composer/installed.json` `dev-package-names` present in `vendor/`; Python test, lint, format, type-check and debug tools (pytest, mypy, black, ruff, flake8, pylint, isort, coverage, tox, nox, pre-commit, ipython, ipdb, bandit…) by their `*.dist-info`/`*.egg-info` in site-packages or dist-packages. Packages a later layer removed (`npm prune --omit=dev`) are not reported.",
 };
 
 const EVIDENCE_ARRAY = { type: 'array', minItems: 1, items: { $ref: '#/$defs/evidence' } };
@@ -221,19 +242,25 @@ const SECTION_SCHEMA = {
   },
 } as const;
 
+const PROJECT_FILES_NEEDING_NODE_MODULES = new Set([
+  'package.json',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+]);
+
 function describeCut(content: Buffer, entry: LayerEntry): string | undefined {
   return content.length < entry.size ? `read the first ${content.length} of ${entry.size} bytes` : undefined;
 }
 
 /**
- * Dev dependencies (npm, pnpm, yarn v1, Composer, Python dev tools) and build leftovers (test
+ * Dev dependencies (npm, pnpm, yarn v1 and Plug'n'Play, Composer, Python dev tools) and build leftovers (test
  * suites, TypeScript sources beside their JavaScript, source maps, `.git`, Dockerfiles and compose
  * files, editor folders, package caches) in the final filesystem. Content is read only for the
  * few dependency records named above, with caps; leftovers come from the merged file table.
  */
 export const devDependencies: FactExtractor<DevDepsLayerResult> = {
   id: 'dev-dependencies',
-  version: 1,
+  version: 2,
   checks: [DEV_DEPENDENCY_CHECK, ...Object.values(LEFTOVER_CHECKS)],
   schema: { devDependencies: SECTION_SCHEMA },
   wants(entry) {
@@ -273,6 +300,21 @@ export const devDependencies: FactExtractor<DevDepsLayerResult> = {
             }
             break;
           }
+          case 'project-lockfile': {
+            const lock = parseHiddenLockfile(text);
+            setOwn(result.projectLockfiles, path, lock);
+            if (!lock.complete) {
+              const read = Object.keys(lock.dev).length + lock.other.length;
+              setOwn(result.unread, path, `${cut ?? 'not valid JSON'}; ${read} top-level packages read`);
+            }
+            break;
+          }
+          case 'pnp': {
+            const pnp = parsePnpManifest(text, path);
+            setOwn(result.pnp, path, pnp);
+            if (!pnp.complete) setOwn(result.unread, path, cut ?? "no Plug'n'Play package registry found");
+            break;
+          }
           case 'pnpm':
             setOwn(result.pnpm, path, parsePnpmModules(text));
             break;
@@ -302,24 +344,27 @@ export const devDependencies: FactExtractor<DevDepsLayerResult> = {
       for (const [path, reason] of Object.entries(result.unread)) {
         const visible = visibleFile(stack, infos, path);
         if (!visible || visible.info.index !== info.index || visible.path !== path) continue;
-        // A broken package.json matters only where it would name an app's dev dependencies.
-        const isManifest = path === 'package.json' || path.endsWith('/package.json');
+        // A broken package.json or project lockfile matters only where it would name an app's
+        // dev dependencies: beside a node_modules folder.
+        const base = path.slice(path.lastIndexOf('/') + 1);
         if (
-          isManifest &&
-          stack.resolve(`${path.slice(0, -'package.json'.length)}node_modules`) === undefined
+          PROJECT_FILES_NEEDING_NODE_MODULES.has(base) &&
+          stack.resolve(`${path.slice(0, path.length - base.length)}node_modules`) === undefined
         ) {
           continue;
         }
         incomplete.push({ path: `/${path}`, reason });
       }
     }
+    const pnp = findPnpDevPackages(stack, layers);
     const section: DevDependenciesSection = {
       packages: [
         ...findNodeDevPackages(stack, layers),
+        ...pnp.packages,
         ...findComposerDevPackages(stack, layers),
         ...findPythonDevTools(stack, layers),
       ],
-      leftovers: findLeftovers(stack, infos),
+      leftovers: findLeftovers(stack, infos, pnp.inUse),
       incomplete: incomplete.sort((a, b) => a.path.localeCompare(b.path)),
     };
     return { devDependencies: section };

@@ -46,6 +46,33 @@ describe('classifyLeftover', () => {
     ['root/.composer/cache/files/x.zip', { kind: 'package-cache', root: 'root/.composer/cache', tree: true }],
     ['go/pkg/mod/github.com/x@v1/x_test.go', { kind: 'package-cache', root: 'go/pkg/mod', tree: true }],
     ['app/.pnpm-store/v3/files/x', { kind: 'package-cache', root: 'app/.pnpm-store', tree: true }],
+    ['home/app/.cache/pip/http-v2/a/b/c', { kind: 'package-cache', root: 'home/app/.cache/pip', tree: true }],
+    ['root/.cache/uv/wheels-v1/x.whl', { kind: 'package-cache', root: 'root/.cache/uv', tree: true }],
+    [
+      'var/cache/yum/x86_64/7/base/packages/gcc-4.8.5.rpm',
+      { kind: 'package-cache', root: 'var/cache/yum', tree: true },
+    ],
+    [
+      'var/cache/dnf/fedora-abc/repodata/primary.xml.zst',
+      { kind: 'package-cache', root: 'var/cache/dnf', tree: true },
+    ],
+    ['var/cache/dnf/fedora.solv', { kind: 'package-cache', root: 'var/cache/dnf', tree: true }],
+    [
+      'var/cache/libdnf5/fedora-abc/packages/x.rpm',
+      { kind: 'package-cache', root: 'var/cache/libdnf5', tree: true },
+    ],
+    ['var/cache/tdnf/photon/rpms/x.rpm', { kind: 'package-cache', root: 'var/cache/tdnf', tree: true }],
+    [
+      'app/.yarn/cache/jest-npm-29.7.0-a-b.zip',
+      { kind: 'package-cache', root: 'app/.yarn/cache', tree: true },
+    ],
+    ['.yarn/cache/jest-npm-29.7.0-a-b.zip', { kind: 'package-cache', root: '.yarn/cache', tree: true }],
+    ['app/.yarn/install-state.gz', { kind: 'package-cache', root: 'app/.yarn/install-state.gz', tree: true }],
+    ['app/.yarn/build-state.yml', { kind: 'package-cache', root: 'app/.yarn/build-state.yml', tree: true }],
+    [
+      'home/node/.yarn/berry/cache/jest-npm-29.7.0-a-10c0.zip',
+      { kind: 'package-cache', root: 'home/node/.yarn/berry/cache', tree: true },
+    ],
   ])('%s', (path, expected) => {
     expect(classifyLeftover(path)).toEqual(expected);
   });
@@ -78,6 +105,21 @@ describe('classifyLeftover', () => {
     'app/testing/a.js',
     'app/latest/a.js',
     'app/contest.json',
+    // What `yum/dnf clean all` leaves: no packages, no metadata.
+    'var/cache/yum/x86_64/7/timedhosts.txt',
+    'var/cache/yum/x86_64/7/timedhosts',
+    'var/cache/dnf/last_makecache',
+    'var/cache/dnf/metadata_lock.pid.lock',
+    // Yarn PnP's dependency tree and Yarn itself; non-archives in a Yarn cache.
+    'app/.pnp.cjs',
+    'app/.pnp.loader.mjs',
+    'app/.yarn/unplugged/esbuild-npm-0.19.0-abc/node_modules/esbuild/bin/esbuild',
+    'app/.yarn/__virtual__/x-virtual-abc/0/cache/x.zip',
+    'app/.yarn/releases/yarn-4.1.0.cjs',
+    'app/.yarn/cache/.gitignore',
+    'root/.yarn/berry/cache/.gitignore',
+    'app/node_modules/x/.yarn/install-state.gz',
+    'usr/lib/node_modules/corepack/.yarn/install-state.gz',
   ])('%s is no leftover', (path) => {
     expect(classifyLeftover(path)).toBeUndefined();
   });

@@ -46,6 +46,43 @@ describe('parseHiddenLockfile', () => {
     expect(parseHiddenLockfile(text)).toEqual({ dev: { a: '1' }, other: [], complete: false });
   });
 
+  it('reads lockfile v1 (npm 5/6): top-level `dependencies` by name, nested ones skipped', () => {
+    const v1 = JSON.stringify(
+      {
+        name: 'app',
+        lockfileVersion: 1,
+        requires: true,
+        dependencies: {
+          express: { version: '4.18.2', requires: { 'body-parser': '1.20.1' } },
+          jest: {
+            version: '29.7.0',
+            dev: true,
+            dependencies: { 'nested-dev': { version: '1.0.0', dev: true } },
+          },
+          fsevents: { version: '2.3.3', dev: true, optional: true },
+        },
+      },
+      null,
+      2,
+    );
+    expect(parseHiddenLockfile(v1)).toEqual({
+      dev: { jest: '29.7.0', fsevents: '2.3.3' },
+      other: ['express'],
+      complete: true,
+    });
+    const cut = parseHiddenLockfile(v1.slice(0, v1.indexOf('"fsevents"') + 5));
+    expect(cut).toEqual({ dev: { jest: '29.7.0' }, other: ['express'], complete: false });
+  });
+
+  it('prefers `packages` over the v1 `dependencies` a v2 lockfile also carries', () => {
+    const v2 = JSON.stringify({
+      lockfileVersion: 2,
+      packages: { '': { name: 'app' }, 'node_modules/jest': { version: '29.7.0', dev: true } },
+      dependencies: { jest: { version: '29.7.0' } },
+    });
+    expect(parseHiddenLockfile(v2)).toEqual({ dev: { jest: '29.7.0' }, other: [], complete: true });
+  });
+
   it('returns nothing for garbage or documents without packages', () => {
     expect(parseHiddenLockfile('not json')).toEqual({ dev: {}, other: [], complete: false });
     expect(parseHiddenLockfile('{"lockfileVersion": 1}')).toEqual({ dev: {}, other: [], complete: true });

@@ -784,3 +784,174 @@ describe('dev-dependencies extractor: leftover false-alarm guards', () => {
     ]);
   });
 });
+
+describe('dev-dependencies extractor: project lockfile without a hidden lockfile', () => {
+  // What `npm install` writes beside package.json: the hidden lockfile's entries plus the root.
+  const hidden = JSON.parse(HIDDEN_LOCK) as { packages: Record<string, unknown> };
+  const PROJECT_LOCK = json({ ...hidden, packages: { '': { name: 'app' }, ...hidden.packages } });
+  const npmCi = (omitDev: boolean): LayerSpec[] => [
+    {
+      createdBy: 'COPY package.json package-lock.json ./',
+      files: [
+        { path: 'app/package.json', content: APP_MANIFEST },
+        { path: 'app/package-lock.json', content: PROJECT_LOCK },
+      ],
+    },
+    {
+      createdBy: omitDev ? 'RUN npm ci --omit=dev' : 'RUN npm ci',
+      files: [
+        pkg('express', '4.18.2'),
+        ...(omitDev ? [] : [pkg('jest', '29.7.0'), pkg('@jest/core', '29.7.0'), pkg('maybe', '1.0.0')]),
+      ],
+    },
+  ];
+
+  it('reads dev marks from package-lock.json for the packages present', async () => {
+    const facts = await scan(npmCi(false));
+    expect(facts.devDependencies?.packages).toEqual([
+      {
+        ecosystem: 'npm',
+        name: 'jest',
+        version: '29.7.0',
+        reason: 'devDependencies of /app/package.json; "dev": true in /app/package-lock.json',
+        direct: true,
+        evidence: [
+          expect.objectContaining({ path: '/app/node_modules/jest/package.json', layer: 1 }),
+          expect.objectContaining({ path: '/app/package.json', layer: 0 }),
+        ],
+      },
+      {
+        ecosystem: 'npm',
+        name: '@jest/core',
+        version: '29.7.0',
+        reason: '"dev": true in /app/package-lock.json',
+        direct: false,
+        evidence: [
+          expect.objectContaining({ path: '/app/node_modules/@jest/core/package.json', layer: 1 }),
+          expect.objectContaining({
+            path: '/app/package-lock.json',
+            layer: 0,
+            createdBy: 'COPY package.json package-lock.json ./',
+            detail: '"dev": true',
+          }),
+        ],
+      },
+    ]);
+  });
+
+  it('reports nothing after `npm ci --omit=dev`: the lockfile stays, the packages do not', async () => {
+    const facts = await scan(npmCi(true));
+    expect(facts.devDependencies?.packages).toEqual([]);
+  });
+
+  it('prefers npm-shrinkwrap.json, reads lockfile v1, and leaves the lockfile alone when another tool installed', async () => {
+    const v1 = json({
+      name: 'app',
+      lockfileVersion: 1,
+      dependencies: {
+        jest: { version: '29.7.0', dev: true },
+        '@jest/core': { version: '29.7.0', dev: true },
+      },
+    });
+    const npm6 = await scan([
+      {
+        files: [
+          { path: 'app/package.json', content: APP_MANIFEST },
+          { path: 'app/npm-shrinkwrap.json', content: v1 },
+          { path: 'app/package-lock.json', content: json({ lockfileVersion: 3, packages: {} }) },
+          pkg('jest', '29.7.0'),
+          pkg('@jest/core', '29.7.0'),
+        ],
+      },
+    ]);
+    expect(npm6.devDependencies?.packages.map((p) => [p.name, p.reason])).toEqual([
+      ['jest', 'devDependencies of /app/package.json; "dev": true in /app/npm-shrinkwrap.json'],
+      ['@jest/core', '"dev": true in /app/npm-shrinkwrap.json'],
+    ]);
+
+    const berry = await scan([
+      {
+        files: [
+          { path: 'app/package.json', content: APP_MANIFEST },
+          { path: 'app/package-lock.json', content: PROJECT_LOCK },
+          { path: 'app/node_modules/.yarn-state.yml', content: '__metadata:\n  version: 1\n' },
+          pkg('jest', '29.7.0'),
+          pkg('@jest/core', '29.7.0'),
+        ],
+      },
+    ]);
+    expect(berry.devDependencies?.packages.map((p) => [p.name, p.reason])).toEqual([
+      ['jest', 'devDependencies of /app/package.json'],
+    ]);
+  });
+
+  it('uses the hidden lockfile where there is one, and lists a cut project lockfile as incomplete', async () => {
+    const facts = await scan([
+      {
+        files: [
+          { path: 'app/package.json', content: APP_MANIFEST },
+          { path: 'app/package-lock.json', content: PROJECT_LOCK },
+          pkg('jest', '29.7.0'),
+          pkg('@jest/core', '29.7.0'),
+          {
+            path: 'app/node_modules/.package-lock.json',
+            content: json({
+              lockfileVersion: 3,
+              packages: { 'node_modules/jest': { version: '29.7.0', dev: true } },
+            }),
+          },
+          { path: 'srv/package.json', content: APP_MANIFEST },
+          {
+            path: 'srv/package-lock.json',
+            content: PROJECT_LOCK.slice(0, PROJECT_LOCK.indexOf('"node_modules/typescript"')),
+          },
+          { path: 'srv/node_modules/jest/package.json', content: json({ name: 'jest', version: '29.7.0' }) },
+        ],
+      },
+    ]);
+    expect(facts.devDependencies?.packages.map((p) => [p.name, p.reason])).toEqual([
+      ['jest', 'devDependencies of /app/package.json; "dev": true in /app/node_modules/.package-lock.json'],
+      ['jest', 'devDependencies of /srv/package.json; "dev": true in /srv/package-lock.json'],
+    ]);
+    expect(facts.devDependencies?.incomplete).toEqual([
+      { path: '/srv/package-lock.json', reason: 'not valid JSON; 2 top-level packages read' },
+    ]);
+  });
+});
+
+describe('dev-dependencies extractor: yum, dnf and pip caches', () => {
+  it('flags dnf and pip caches with their bytes, not what `yum clean all` leaves', async () => {
+    const facts = await scan([
+      {
+        createdBy: 'ADD rootfs.tar /',
+        files: [
+          { path: 'var/cache/yum/x86_64/7/timedhosts.txt', content: 'mirror 0.1\n' },
+          { path: 'var/cache/dnf/last_makecache', content: '' },
+        ],
+      },
+      {
+        createdBy: 'RUN dnf install -y python3-pip && pip install -r requirements.txt',
+        files: [
+          { path: 'var/cache/dnf/fedora-0a1b2c/repodata/primary.xml.zst', content: 'repodata' },
+          { path: 'var/cache/dnf/fedora-0a1b2c/packages/python3-pip-23.2.rpm', content: 'rpm bytes' },
+          { path: 'var/cache/dnf/fedora.solv', content: 'solv' },
+          { path: 'root/.cache/pip/http-v2/a/b/c/d/e/0123', content: 'wheel body' },
+          { path: 'root/.cache/pip/selfcheck/abc.json', content: '{}' },
+          { path: 'home/app/.cache/pip/wheels/ab/cd/x-1.0-py3-none-any.whl', content: 'w' },
+        ],
+      },
+    ]);
+    expect(leftover(facts, 'package-cache').map((l) => [l.path, l.files, l.bytes])).toEqual([
+      ['/home/app/.cache/pip', 1, 1],
+      ['/root/.cache/pip', 2, 'wheel body'.length + 2],
+      ['/var/cache/dnf', 3, 'repodata'.length + 'rpm bytes'.length + 'solv'.length],
+    ]);
+    expect(leftover(facts, 'package-cache')[2].evidence).toEqual([
+      expect.objectContaining({
+        layer: 1,
+        createdBy: 'RUN dnf install -y python3-pip && pip install -r requirements.txt',
+        detail: '3 file(s), 21 bytes under /var/cache/dnf from this layer',
+      }),
+    ]);
+  });
+});

@@ -24,6 +24,8 @@ export interface ImageFacts {
   permissions?: PermissionsSection;
   efficiency?: EfficiencySection;
   secrets?: SecretsSection;
+  nativeCode?: NativeCodeSection;
+  buildOrder?: BuildOrderSection;
 }
 
 export interface ImageSection {
@@ -275,4 +277,61 @@ export interface SecretsSection {
     tooLargeBytes: number;
     allowedPaths: number;
   };
+}
+
+/** A file a runtime would load, built for another architecture than the image's. */
+export interface NativeMismatch {
+  path: string;
+  /** What the ELF header says, in GOARCH spelling (`amd64`). */
+  architecture: string;
+  imageArchitecture: string;
+  /** e_machine as readelf names it (`x86-64`). */
+  machine: string;
+  bits: 32 | 64;
+  /** The npm package or Python module that brought it. */
+  package?: string;
+  ecosystem?: 'npm' | 'python';
+  evidence: Evidence;
+}
+
+export interface NativeCodeSection {
+  /** The config's architecture, normalised; null when absent or unknown. */
+  imageArchitecture: string | null;
+  /** False when the image architecture is unknown: nothing is then a mismatch, `reason` says so. */
+  judged: boolean;
+  reason?: string;
+  /** Loadable ELF files (executables, shared objects) of the final filesystem. */
+  elfFiles: number;
+  byArchitecture: Record<string, number>;
+  /** Sorted by path, at most 1000. */
+  mismatches: NativeMismatch[];
+  /** Other-architecture files not reported, by why. */
+  ignored: {
+    notLoadable: number;
+    platformDirectory: number;
+    platformPackage: number;
+    testPath: number;
+    compat32: number;
+    unknownMachine: number;
+  };
+  counts: { mismatches: number };
+}
+
+/** One history step as build-order findings name it. */
+export interface BuildStep {
+  /** Index in the config history. */
+  index: number;
+  /** `created_by`, redacted as `history[].createdBy` is. */
+  createdBy: string;
+}
+
+/** A step copying the whole build context, followed by a dependency install. */
+export interface ContextCopyBeforeInstall {
+  copy: BuildStep;
+  install: BuildStep & { command: string };
+  evidence: Evidence[];
+}
+
+export interface BuildOrderSection {
+  contextCopyBeforeInstall: ContextCopyBeforeInstall[];
 }

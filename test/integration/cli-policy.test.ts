@@ -88,7 +88,7 @@ describe('pushgate policy lint / schema', () => {
 
   it('lints the default policies clean', async () => {
     const result = await runCli(['policy', 'lint', 'policies/']);
-    expect(result.stdout).toBe('9 policies OK\n');
+    expect(result.stdout).toBe('11 policies OK\n');
     expect(result.code).toBe(0);
   });
 

@@ -9,6 +9,8 @@ import { permissions } from './permissions.js';
 import { efficiency } from './efficiency.js';
 import { devDependencies } from './dev-dependencies.js';
 import { secrets } from './secrets.js';
+import { nativeCode } from './native-code.js';
+import { buildOrder } from './build-order.js';
 
 /**
  * Every extractor, in one explicit list. Adding a detector is one file and one line here; a test
@@ -26,6 +28,8 @@ export const EXTRACTORS: readonly FactExtractor[] = [
   efficiency as FactExtractor,
   devDependencies as FactExtractor,
   secrets as FactExtractor,
+  nativeCode as FactExtractor,
+  buildOrder as FactExtractor,
 ];
 
 export function assertUniqueIds(extractors: readonly FactExtractor[]): void {

@@ -155,8 +155,11 @@ function packageArgs(words: string[], start: number, grammar: Grammar): string[]
   return packages;
 }
 
-/** The install command a tokenised simple command is, if any. */
-function parseCommand(words: string[]): Omit<InstallCommand, 'command'> | undefined {
+/**
+ * Where the program of a tokenised simple command is, past `sudo`, `env`, `VAR=value` and the
+ * like: its name without directory and the index of its first argument; `undefined` when none.
+ */
+export function commandProgram(words: readonly string[]): { program: string; rest: number } | undefined {
   let i = 0;
   while (
     i < words.length &&
@@ -167,8 +170,14 @@ function parseCommand(words: string[]): Omit<InstallCommand, 'command'> | undefi
     i++;
   }
   if (i >= words.length) return undefined;
-  let program = basename(words[i]);
-  let rest = i + 1;
+  return { program: basename(words[i]), rest: i + 1 };
+}
+
+/** The install command a tokenised simple command is, if any. */
+function parseCommand(words: string[]): Omit<InstallCommand, 'command'> | undefined {
+  const start = commandProgram(words);
+  if (start === undefined) return undefined;
+  let { program, rest } = start;
   // `python3 -m pip install …`
   if (/^python[\d.]*$/.test(program) && words[rest] === '-m' && /^pip[\d.]*$/.test(words[rest + 1] ?? '')) {
     program = 'pip';
@@ -215,20 +224,36 @@ function withVerb(
  * parentheses; anything subtler (variables, loops) is not interpreted.
  */
 export function installCommands(createdBy: string): InstallCommand[] {
-  const text = shellText(createdBy);
-  if (text === undefined) return [];
   const found: InstallCommand[] = [];
+  for (const words of shellCommands(createdBy) ?? []) {
+    const parsed = parseCommand(words);
+    if (parsed) found.push({ ...parsed, command: displayCommand(words) });
+  }
+  return found;
+}
+
+/**
+ * The simple commands of a history step's shell text, in order, each as its words (quotes
+ * dropped); `undefined` for a `#(nop)` step (COPY, ENV, WORKDIR… of the classic builder). Split
+ * on `&&`, `||`, `;`, `|`, newlines, parentheses and backquotes; nothing subtler is interpreted.
+ */
+export function shellCommands(createdBy: string): string[][] | undefined {
+  const text = shellText(createdBy);
+  if (text === undefined) return undefined;
+  const commands: string[][] = [];
   for (const segment of text.replace(/\\\r?\n/g, ' ').split(/&&|\|\||[;|\n()`]/)) {
     const words = segment
       .trim()
       .split(/\s+/)
       .map(unquote)
       .filter((word) => word !== '');
-    if (words.length === 0) continue;
-    const parsed = parseCommand(words);
-    if (!parsed) continue;
-    const command = words.join(' ');
-    found.push({ ...parsed, command: command.length > 160 ? `${command.slice(0, 157)}...` : command });
+    if (words.length > 0) commands.push(words);
   }
-  return found;
+  return commands;
+}
+
+/** A command's words as reports show them: whitespace collapsed, at most 160 characters. */
+export function displayCommand(words: readonly string[]): string {
+  const command = words.join(' ');
+  return command.length > 160 ? `${command.slice(0, 157)}...` : command;
 }

@@ -213,7 +213,7 @@ describe('lintRuleSchema walks the rule in lock-step with the facts schema', () 
       }),
     ).toEqual([
       "patternProperties/^(compilers|shells)$/items/properties/knd: unknown facts property 'knd' in [/^(compilers|shells)$/][]: this part of the rule can never fail; did you mean 'kind'?",
-      "patternProperties/^total$: pattern /^total$/ matches no facts property at the top of the facts document: this part of the rule can never fail; known here: 'compilers', 'config', 'devDependencies', 'efficiency', 'history', 'image', 'layers', 'os', 'packageManagers', 'packages', 'permissions', 'secrets', …",
+      "patternProperties/^total$: pattern /^total$/ matches no facts property at the top of the facts document: this part of the rule can never fail; known here: 'buildOrder', 'compilers', 'config', 'devDependencies', 'efficiency', 'history', 'image', 'layers', 'nativeCode', 'os', 'packageManagers', 'packages', …",
     ]);
   });
 

@@ -254,12 +254,29 @@ export interface SecretFinding {
 
 export interface SecretsSection {
   findings: SecretFinding[];
-  /** What was not scanned, and why: nothing is skipped silently. */
+  /** What was not scanned, by reason: nothing is skipped silently. */
   skipped: {
-    binaryFiles: number;
-    tooLargeFiles: number;
-    /** Bytes of content not scanned because of the per-file cap. */
-    tooLargeBytes: number;
-    allowedPaths: number;
+    /** Media, fonts, compressed files and catalogues, by extension (`src/secrets/skip-rules.ts`). */
+    byType: FileCount;
+    /** Content the walker's own per-file limit kept from the scanner (bytes not delivered). */
+    tooLarge: FileCount;
   };
+  /** What was scanned, and how. */
+  scanned: {
+    /** Read by every text rule. */
+    textFiles: number;
+    /** Read by the high-confidence (`binary`) rules only. */
+    binaryFiles: number;
+    /** UTF-16 with a byte-order mark, decoded, then read by every text rule. */
+    utf16Files: number;
+    /** Larger than the in-memory limit: scanned as they streamed by, in windows (any kind above). */
+    streamedFiles: number;
+    /** Content bytes scanned. */
+    bytes: number;
+  };
+}
+
+export interface FileCount {
+  files: number;
+  bytes: number;
 }

@@ -2,21 +2,27 @@ import { createHash } from 'node:crypto';
 import type { CheckDefinition, ReportFinding } from '../checks.js';
 import type { Evidence } from '../evidence.js';
 import { fileEvidence, historyEvidence } from '../evidence.js';
-import type { FactExtractor } from '../extractor.js';
-import type { SecretFinding, SecretsSection } from '../image-facts.js';
-import type { LayerInfo } from '../../inspect/types.js';
+import type { FactExtractor, Want } from '../extractor.js';
+import type { FileCount, SecretFinding, SecretsSection } from '../image-facts.js';
+import type { LayerEntry, LayerInfo } from '../../inspect/types.js';
 import { CREDENTIAL_FILE_PARSERS, credentialParserFor } from '../../secrets/credential-files/index.js';
 import { DEFAULT_FINGERPRINT_KEY, fingerprint, maskedPreview } from '../../secrets/redact.js';
 import { SECRET_RULES, type SecretSeverity } from '../../secrets/rules.js';
 import { scanText, scanVariable, type TextMatch } from '../../secrets/scan-text.js';
 import { isSkippedFileName } from '../../secrets/skip-rules.js';
-import { scanFile } from '../../secrets/scan-file.js';
+import { scanFile, type FileKind, type FileSecret } from '../../secrets/scan-file.js';
+import { digestsOf, type FileDigests } from '../../secrets/file-digests.js';
+import { StreamScanner } from '../../secrets/stream-scanner.js';
 import { parseCreatedBy } from '../../secrets/parse-created-by.js';
 
 /** Bump when rules, parsers or the result shape change: it is part of the layer cache key. */
-const RULES_VERSION = 1;
-/** Files larger than this are not scanned at all (counted in `skipped.tooLargeFiles`/`tooLargeBytes`). */
+const RULES_VERSION = 2;
+/**
+ * Files up to this size are scanned in memory (credential parsers included); larger ones are
+ * scanned as they stream by, in bounded windows (`src/secrets/stream-scanner.ts`).
+ */
 export const SECRETS_CONTENT_CAP = 1024 * 1024;
+const STREAM: Want = Object.freeze({ stream: true as const });
 const CATEGORY = 'Secrets';
 
 /** One finding as the per-layer result (cached, stored in Redis) keeps it: never the value. */
@@ -29,18 +35,31 @@ interface LayerSecret {
   preview: string;
   length: number;
   fingerprint: string;
+  /** Checksums of the whole file the finding is in (for provenance); absent when only part was read. */
+  digests?: FileDigests;
 }
 
-interface Skipped {
-  binaryFiles: number;
-  tooLargeFiles: number;
-  tooLargeBytes: number;
-  allowedPaths: number;
-}
+type Skipped = SecretsSection['skipped'];
+type Scanned = SecretsSection['scanned'];
 
 interface LayerResult {
   findings: LayerSecret[];
   skipped: Skipped;
+  scanned: Scanned;
+}
+
+const emptySkipped = (): Skipped => ({ byType: { files: 0, bytes: 0 }, tooLarge: { files: 0, bytes: 0 } });
+const emptyScanned = (): Scanned => ({
+  textFiles: 0,
+  binaryFiles: 0,
+  utf16Files: 0,
+  streamedFiles: 0,
+  bytes: 0,
+});
+
+function addCount(into: FileCount, from: FileCount): void {
+  into.files += from.files;
+  into.bytes += from.bytes;
 }
 
 interface RuleInfo {
@@ -92,24 +111,65 @@ const SECRET_FINDING_SCHEMA = {
   },
 } as const;
 
+const FILE_COUNT_SCHEMA = {
+  type: 'object',
+  required: ['files', 'bytes'],
+  additionalProperties: false,
+  properties: {
+    files: { type: 'integer', minimum: 0 },
+    bytes: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
 const SECRETS_SCHEMA = {
   description:
     'Secrets found in file contents of every layer (deleted files too), ENV values, labels and history (build arguments); redacted at the source.',
   type: 'object',
-  required: ['findings', 'skipped'],
+  required: ['findings', 'skipped', 'scanned'],
   additionalProperties: false,
   properties: {
     findings: { type: 'array', items: SECRET_FINDING_SCHEMA },
     skipped: {
       type: 'object',
-      description: 'Files not scanned, and why.',
-      required: ['binaryFiles', 'tooLargeFiles', 'tooLargeBytes', 'allowedPaths'],
+      description: 'Files not scanned, by reason (files and their bytes).',
+      required: ['byType', 'tooLarge'],
       additionalProperties: false,
       properties: {
-        binaryFiles: { type: 'integer', minimum: 0 },
-        tooLargeFiles: { type: 'integer', minimum: 0 },
-        tooLargeBytes: { type: 'integer', minimum: 0 },
-        allowedPaths: { type: 'integer', minimum: 0 },
+        byType: {
+          ...FILE_COUNT_SCHEMA,
+          description: 'Media, fonts, compressed files and gettext catalogues, by extension.',
+        },
+        tooLarge: {
+          ...FILE_COUNT_SCHEMA,
+          description:
+            "Content the walker's per-file limit kept from the scanner: files cut, bytes not scanned (normally 0: large files are streamed).",
+        },
+      },
+    },
+    scanned: {
+      type: 'object',
+      description: 'Files scanned, and how.',
+      required: ['textFiles', 'binaryFiles', 'utf16Files', 'streamedFiles', 'bytes'],
+      additionalProperties: false,
+      properties: {
+        textFiles: { type: 'integer', minimum: 0, description: 'Read by every text rule.' },
+        binaryFiles: {
+          type: 'integer',
+          minimum: 0,
+          description: 'Binaries (compiled objects too), read by the high-confidence rules only.',
+        },
+        utf16Files: {
+          type: 'integer',
+          minimum: 0,
+          description: 'UTF-16 text with a byte-order mark, decoded and read by every text rule.',
+        },
+        streamedFiles: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'Files over 1 MiB, scanned as they streamed by in bounded windows (counted by kind too).',
+        },
+        bytes: { type: 'integer', minimum: 0, description: 'Content bytes scanned.' },
       },
     },
   },
@@ -217,42 +277,71 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
       if (entry.type !== 'file' || entry.size === 0) return false;
       const path = entry.path;
       const base = baseName(path);
-      if (entry.size > SECRETS_CONTENT_CAP) return 'header';
-      if (credentialParserFor(path, base) !== undefined) return { content: entry.size };
-      if (isSkippedFileName(base)) return 'header';
+      if (credentialParserFor(path, base) === undefined && isSkippedFileName(base)) return 'header';
+      if (entry.size > SECRETS_CONTENT_CAP) return STREAM;
       return { content: entry.size };
     },
 
     collect() {
       const findings: LayerSecret[] = [];
-      const skipped: Skipped = { binaryFiles: 0, tooLargeFiles: 0, tooLargeBytes: 0, allowedPaths: 0 };
+      const skipped = emptySkipped();
+      const scanned = emptyScanned();
+      /** The file being streamed, and its scanner. */
+      let streamEntry: LayerEntry | undefined;
+      let stream: StreamScanner | undefined;
+
+      const count = (kind: FileKind, bytes: number, streamed: boolean): void => {
+        if (kind === 'binary') scanned.binaryFiles++;
+        else if (kind === 'utf16') scanned.utf16Files++;
+        else scanned.textFiles++;
+        if (streamed) scanned.streamedFiles++;
+        scanned.bytes += bytes;
+      };
+      const record = (path: string, secrets: FileSecret[], digests: () => FileDigests | undefined): void => {
+        if (secrets.length === 0) return;
+        const sums = digests();
+        for (const secret of secrets) {
+          findings.push({
+            ...redact(secret.rule, secret.value, { path, line: secret.line, key: secret.key }),
+            ...(sums !== undefined ? { digests: sums } : {}),
+          });
+        }
+      };
+
       return {
+        onChunk(entry, chunk) {
+          if (entry !== streamEntry || stream === undefined) {
+            streamEntry = entry;
+            // Hashed on the way: provenance needs the checksums of a flagged file, and there is no second read.
+            stream = new StreamScanner({ digests: true });
+          }
+          stream.push(chunk);
+        },
         onEntry(entry, content) {
+          if (stream !== undefined && entry === streamEntry) {
+            const result = stream.finish();
+            stream = streamEntry = undefined;
+            count(result.kind, result.bytes, true);
+            record(entry.path, result.secrets, () => result.digests);
+            return;
+          }
           if (content === undefined) {
-            if (entry.size > SECRETS_CONTENT_CAP) {
-              skipped.tooLargeFiles++;
-              skipped.tooLargeBytes += entry.size;
-            } else {
-              skipped.allowedPaths++;
-            }
+            skipped.byType.files++;
+            skipped.byType.bytes += entry.size;
             return;
           }
           const path = entry.path;
-          // The walker's own per-file cap may be below ours: what was not delivered was not scanned.
-          if (content.length < entry.size) {
-            skipped.tooLargeFiles++;
-            skipped.tooLargeBytes += entry.size - content.length;
+          // The walker's own per-file limit may be below ours: what was not delivered was not scanned.
+          const whole = content.length === entry.size;
+          if (!whole) {
+            skipped.tooLarge.files++;
+            skipped.tooLarge.bytes += entry.size - content.length;
           }
           const found = scanFile(path, content);
-          if (found === 'binary') {
-            skipped.binaryFiles++;
-            return;
-          }
-          for (const secret of found) {
-            findings.push(redact(secret.rule, secret.value, { path, line: secret.line, key: secret.key }));
-          }
+          count(found.kind, content.length, false);
+          record(path, found.secrets, () => (whole ? digestsOf(content) : undefined));
         },
-        finish: () => ({ findings, skipped }),
+        finish: () => ({ findings, skipped, scanned }),
       };
     },
 
@@ -329,12 +418,12 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
         evidence.createdBy === undefined ? evidence : { ...evidence, createdBy: scrub(evidence.createdBy) };
 
       const findings: SecretFinding[] = [];
-      const skipped: Skipped = { binaryFiles: 0, tooLargeFiles: 0, tooLargeBytes: 0, allowedPaths: 0 };
+      const skipped = emptySkipped();
+      const scanned = emptyScanned();
       for (const { info, result } of layers) {
-        skipped.binaryFiles += result.skipped.binaryFiles;
-        skipped.tooLargeFiles += result.skipped.tooLargeFiles;
-        skipped.tooLargeBytes += result.skipped.tooLargeBytes;
-        skipped.allowedPaths += result.skipped.allowedPaths;
+        addCount(skipped.byType, result.skipped.byType);
+        addCount(skipped.tooLarge, result.skipped.tooLarge);
+        for (const k of Object.keys(scanned) as Array<keyof Scanned>) scanned[k] += result.scanned[k];
         for (const secret of result.findings) {
           findings.push(toFinding(secret, 'file', clean(fileEvidence(info, secret.path, stack))));
         }
@@ -342,7 +431,7 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
       for (const { secret, source, evidence } of configFindings) {
         findings.push(toFinding({ ...secret }, source, clean(evidence())));
       }
-      const section: SecretsSection = { findings, skipped };
+      const section: SecretsSection = { findings, skipped, scanned };
       return { secrets: section };
     },
 

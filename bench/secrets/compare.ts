@@ -103,7 +103,7 @@ const pushgate: Tool = {
   name: 'pushgate rules',
   flags: async (sample) => {
     const found = scanFile(sample.path, sample.content);
-    return found === 'binary' ? [] : found.map((f) => f.rule);
+    return found.secrets.map((f) => f.rule);
   },
 };
 

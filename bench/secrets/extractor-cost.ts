@@ -67,7 +67,9 @@ async function time(extractors: readonly FactExtractor[]): Promise<{ seconds: nu
   const cpu = process.cpuUsage(cpu0);
   if (extractors.includes(secrets as FactExtractor)) {
     const s = result.facts.secrets;
-    console.log(`  secrets: ${s?.findings.length} findings, skipped ${JSON.stringify(s?.skipped)}`);
+    console.log(
+      `  secrets: ${s?.findings.length} findings, skipped ${JSON.stringify(s?.skipped)}, scanned ${JSON.stringify(s?.scanned)}`,
+    );
   }
   return { seconds, cpu: (cpu.user + cpu.system) / 1e6 };
 }

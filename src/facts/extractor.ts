@@ -11,6 +11,11 @@ export type { Want };
  * layer index, digest and history are attached as evidence in `assemble`.
  */
 export interface LayerCollector<R> {
+  /**
+   * Each data slice of a file its extractor wanted as `{ stream: true }`, in order; a view valid
+   * only during the call. `onEntry(entry, undefined)` follows the last slice.
+   */
+  onChunk?(entry: LayerEntry, chunk: Buffer): void;
   onEntry(entry: LayerEntry, content?: Buffer): void | Promise<void>;
   finish(): R;
 }

@@ -99,11 +99,17 @@ async function gatherPlatform(
     const info = infos[index];
     const descriptor = target.layers[index].descriptor;
     const collectors = extractors.map((extractor) => extractor.collect(info));
-    const consumers: EntryConsumer[] = extractors.map((extractor, k) => ({
-      id: extractor.id,
-      wants: (entry) => extractor.wants(entry),
-      onEntry: (entry, content) => collectors[k].onEntry(entry, content),
-    }));
+    const consumers: EntryConsumer[] = extractors.map((extractor, k) => {
+      const collector = collectors[k];
+      const consumer: EntryConsumer = {
+        id: extractor.id,
+        wants: (entry) => extractor.wants(entry),
+        onEntry: (entry, content) => collector.onEntry(entry, content),
+      };
+      if (collector.onChunk !== undefined)
+        consumer.onChunk = (entry, chunk) => collector.onChunk!(entry, chunk);
+      return consumer;
+    });
     const progress = (p: { compressedBytes: number; uncompressedBytes: number; entries: number }): void =>
       options.onProgress?.({
         platform,

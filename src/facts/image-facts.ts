@@ -251,6 +251,8 @@ export interface SecretFinding {
   package?: string;
   /** A package database lists the file with another checksum. */
   changedAfterInstall?: true;
+  /** A package database lists the file, but its checksum was not computed (a large binary): not verified. */
+  checksumNotComputed?: true;
   /** A live format its issuer can check: blocking whatever the origin. */
   verifiable?: true;
   /** ENV/label/build-arg name, or the key in a credential file (`_authToken`, `auths.ghcr.io.auth`). */
@@ -269,13 +271,25 @@ export interface SecretsSection {
   /** Keys and generic assignments in vendor content and dependency fixtures, at `info`. */
   vendorFindings: SecretFinding[];
   byOrigin: Record<SecretFinding['origin'], number>;
-  /** What was not scanned, and why: nothing is skipped silently. */
+  /** What was not scanned, by reason: nothing is skipped silently. */
   skipped: {
+    /** Media, fonts, compressed files and catalogues, by extension (`src/secrets/skip-rules.ts`). */
+    byType: FileCount;
+    /** Content the walker's own per-file limit kept from the scanner (bytes not delivered). */
+    tooLarge: FileCount;
+  };
+  /** What was scanned, and how. */
+  scanned: {
+    /** Read by every text rule. */
+    textFiles: number;
+    /** Read by the high-confidence (`binary`) rules only. */
     binaryFiles: number;
-    tooLargeFiles: number;
-    /** Bytes of content not scanned because of the per-file cap. */
-    tooLargeBytes: number;
-    allowedPaths: number;
+    /** UTF-16 with a byte-order mark, decoded, then read by every text rule. */
+    utf16Files: number;
+    /** Larger than the in-memory limit: scanned as they streamed by, in windows (any kind above). */
+    streamedFiles: number;
+    /** Content bytes scanned. */
+    bytes: number;
   };
 }
 
@@ -334,4 +348,9 @@ export interface ContextCopyBeforeInstall {
 
 export interface BuildOrderSection {
   contextCopyBeforeInstall: ContextCopyBeforeInstall[];
+}
+
+export interface FileCount {
+  files: number;
+  bytes: number;
 }

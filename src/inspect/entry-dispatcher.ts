@@ -4,6 +4,7 @@ import type { EntryConsumer, LayerEntry } from './types.js';
 const NONE = 0;
 const HEADER = 1;
 const CONTENT = 2;
+const STREAM = 3;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -14,6 +15,8 @@ const EMPTY = Buffer.alloc(0);
 export class EntryDispatcher {
   private readonly kinds: Uint8Array;
   private readonly limits: Float64Array;
+  /** Whether a consumer asked for the current entry as a stream (set by `ask`). */
+  streams = false;
 
   constructor(
     private readonly consumers: readonly EntryConsumer[],
@@ -29,6 +32,7 @@ export class EntryDispatcher {
    */
   ask(entry: LayerEntry): number {
     let max = -1;
+    let streams = false;
     for (let i = 0; i < this.consumers.length; i++) {
       const consumer = this.consumers[i];
       let want: unknown;
@@ -48,6 +52,16 @@ export class EntryDispatcher {
         this.kinds[i] = CONTENT;
         this.limits[i] = bytes;
         if (bytes > max) max = bytes;
+      } else if (typeof want === 'object' && (want as { stream?: unknown }).stream === true) {
+        if (typeof consumer.onChunk !== 'function') {
+          throw new PushgateError(
+            'INTERNAL',
+            `${this.label}: consumer ${consumer.id} wants ${JSON.stringify(entry.path)} as a stream but has no onChunk`,
+          );
+        }
+        this.kinds[i] = STREAM;
+        streams = true;
+        if (max < 0) max = 0;
       } else {
         throw new PushgateError(
           'INTERNAL',
@@ -55,7 +69,21 @@ export class EntryDispatcher {
         );
       }
     }
+    this.streams = streams && entry.type === 'file';
     return max;
+  }
+
+  /** Hands one data slice of the current entry to every consumer that asked for a stream. */
+  chunk(entry: LayerEntry, slice: Buffer): void {
+    for (let i = 0; i < this.consumers.length; i++) {
+      if (this.kinds[i] !== STREAM) continue;
+      const consumer = this.consumers[i];
+      try {
+        (consumer.onChunk as (entry: LayerEntry, chunk: Buffer) => void)(entry, slice);
+      } catch (err) {
+        throw this.failure(consumer, entry, err);
+      }
+    }
   }
 
   /** Delivers the entry to the consumers that asked for it; a promise only when one returns one. */

@@ -11,11 +11,27 @@ import {
 /** A header with PAX and GNU long names applied; `size` is the number of data bytes that follow. */
 export type TarEntryHeader = RawTarHeader;
 
+/** What the visitor wants of an entry's data; the visitor may reuse one object for every entry. */
+export interface EntryRead {
+  /** Leading content bytes to copy and hand to `onEntry` (0: none). */
+  capture: number;
+  /** Hand every data slice to `onData` as it is parsed. */
+  stream: boolean;
+}
+
+/** The answer for an entry whose data nobody reads. */
+export const READ_NOTHING: Readonly<EntryRead> = Object.freeze({ capture: 0, stream: false });
+
 export interface TarVisitor {
   /** Every decompressed chunk, before it is parsed (byte limits, progress). */
   onBytes(length: number): void;
-  /** An entry header is complete; returns how many leading content bytes to capture (0: none). */
-  onHeader(header: TarEntryHeader): number;
+  /** An entry header is complete; says what to do with its data. */
+  onHeader(header: TarEntryHeader): Readonly<EntryRead>;
+  /**
+   * A slice of the current entry's data, when `onHeader` asked for a stream: a view of the
+   * source chunk, valid only during the call. Synchronous: parsing does not wait.
+   */
+  onData(slice: Buffer): void;
   /** The entry's data has been read; parsing waits for a returned promise. */
   onEntry(content: Buffer | undefined): void | Promise<void>;
   warn(message: string): void;
@@ -35,7 +51,8 @@ function headerOnly(typeflag: string): boolean {
 /**
  * Parses a tar stream chunk by chunk without buffering entry data: headers are decoded in
  * place, PAX and GNU long-name bodies are buffered only after their size passed
- * `maxHeaderBytes`, and only the requested prefix of an entry's content is copied.
+ * `maxHeaderBytes`, and only the requested prefix of an entry's content is copied (an entry
+ * asked for as a stream is handed over slice by slice, uncopied).
  * Reads the source to its end (after the end-of-archive marker too) so upstream digests are checked.
  */
 export async function readTar(
@@ -63,6 +80,7 @@ export async function readTar(
   let pad = 0;
   let capture: Buffer | undefined;
   let captureFill = 0;
+  let streaming = false;
   let trailingWarned = false;
 
   const corrupt = (message: string, at: number, cause?: unknown): PushgateError =>
@@ -116,10 +134,11 @@ export async function readTar(
     current = header;
     remaining = dataSize;
     pad = (512 - (dataSize % 512)) % 512;
-    const want = visitor.onHeader(header);
-    const captureLength = Math.min(want, dataSize);
+    const read = visitor.onHeader(header);
+    const captureLength = Math.min(read.capture, dataSize);
     capture = captureLength > 0 ? Buffer.allocUnsafe(captureLength) : undefined;
     captureFill = 0;
+    streaming = read.stream && dataSize > 0;
     if (dataSize === 0) {
       state = HEADER;
       return true;
@@ -156,6 +175,7 @@ export async function readTar(
     const content = capture === undefined ? undefined : capture.subarray(0, captureFill);
     capture = undefined;
     current = undefined;
+    streaming = false;
     return visitor.onEntry(content);
   };
 
@@ -174,6 +194,7 @@ export async function readTar(
             pos + Math.min(n, capture.length - captureFill),
           );
         }
+        if (streaming) visitor.onData(chunk.subarray(pos, pos + n));
         pos += n;
         remaining -= n;
         if (remaining === 0) {

@@ -1,8 +1,9 @@
 /**
- * What a consumer wants of an entry: nothing, its header only, or its header plus up to
- * `content` bytes of its content (regular files only).
+ * What a consumer wants of an entry: nothing, its header only, its header plus up to `content`
+ * bytes of its content (regular files only), or every byte of its content as it streams by
+ * (`onChunk`, regular files only; no per-file limit and no copy).
  */
-export type Want = false | 'header' | { content: number };
+export type Want = false | 'header' | { content: number } | { stream: true };
 
 /** What the layer walker reports for each tar entry, after path normalisation. */
 export type EntryType =
@@ -57,7 +58,10 @@ export interface WalkLimits {
   maxPathBytes: number;
   /** PAX/GNU long-name meta entries. */
   maxHeaderBytes: number;
-  /** Content bytes handed to extractors per file; the rest of the file is drained unread. */
+  /**
+   * Content bytes handed to extractors per file as a prefix (`{ content }`); the rest of the file
+   * is drained unread. Streams (`{ stream: true }`) are not cut.
+   */
   maxContentBytesPerFile: number;
   /** zstd window (log2 bytes). */
   zstdWindowLogMax: number;
@@ -78,6 +82,12 @@ export const DEFAULT_WALK_LIMITS: Readonly<WalkLimits> = Object.freeze({
 export interface EntryConsumer {
   readonly id: string;
   wants(entry: LayerEntry): Want;
+  /**
+   * For `{ stream: true }`: each data slice of the file in order. The slice is a view of the
+   * walker's buffer, valid only during the call (copy what you keep). Synchronous: the tar parser
+   * does not wait. `onEntry(entry, undefined)` follows the last slice.
+   */
+  onChunk?(entry: LayerEntry, chunk: Buffer): void;
   onEntry(entry: LayerEntry, content?: Buffer): void | Promise<void>;
 }
 

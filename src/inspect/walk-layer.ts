@@ -10,7 +10,7 @@ import { DiffIdCheck } from './diff-id-check.js';
 import { EntryDispatcher } from './entry-dispatcher.js';
 import { LayerTableBuilder } from './layer-table-builder.js';
 import { normalizeLayerPath, parentPath, quoteName } from './normalize-path.js';
-import { readTar, type TarEntryHeader, type TarVisitor } from './tar-reader.js';
+import { READ_NOTHING, readTar, type EntryRead, type TarEntryHeader, type TarVisitor } from './tar-reader.js';
 import {
   DEFAULT_WALK_LIMITS,
   type EntryConsumer,
@@ -78,7 +78,7 @@ function entryTypeOf(typeflag: string): EntryType {
  * Reads one layer blob in a single pass: verifies its size and digest, decompresses it (gzip,
  * zstd or none, sniffed from the magic bytes), verifies the uncompressed bytes against the layer's
  * diff_id when the config lists one, parses the tar, maps whiteouts, enforces the walk
- * limits, hands entries (and content prefixes) to the consumers, and records every entry in a
+ * limits, hands entries (and content prefixes or streams) to the consumers, and records every entry in a
  * LayerTable. Resolves only when the whole blob was read and its digests verified; any failure
  * (source, digest, decompression, tar, limit, consumer) rejects once and destroys the streams.
  */
@@ -140,6 +140,8 @@ export async function walkLayer(
   let uncompressed = 0;
   let entries = 0;
   let current: LayerEntry | undefined;
+  /** Reused for every entry someone reads: what onHeader tells the tar parser. */
+  const read: EntryRead = { capture: 0, stream: false };
 
   const limitError = (name: keyof WalkLimits, detail?: string): PushgateError =>
     new PushgateError(
@@ -148,7 +150,7 @@ export async function walkLayer(
       { details: { limit: name, value: limits[name] } },
     );
 
-  const onHeader = (header: TarEntryHeader): number => {
+  const onHeader = (header: TarEntryHeader): Readonly<EntryRead> => {
     current = undefined;
     entries++;
     if (entries > limits.maxEntriesPerLayer) throw limitError('maxEntriesPerLayer');
@@ -173,7 +175,7 @@ export async function walkLayer(
 
     if (path.includes('.wh..wh.') && AUFS_META.test(path)) {
       warn(`aufs metadata entry ${quoteName(raw)} ignored`);
-      return 0;
+      return READ_NOTHING;
     }
     const slash = path.lastIndexOf('/');
     if (path.startsWith('.wh.', slash + 1)) {
@@ -184,12 +186,12 @@ export async function walkLayer(
         path = dir;
       } else if (base.startsWith('.wh..wh.')) {
         warn(`aufs metadata entry ${quoteName(raw)} ignored`);
-        return 0;
+        return READ_NOTHING;
       } else {
         const name = base.slice(4);
         if (name === '' || name === '.' || name === '..') {
           warn(`invalid whiteout ${quoteName(raw)} ignored`);
-          return 0;
+          return READ_NOTHING;
         }
         type = 'whiteout';
         path = dir === '' ? name : `${dir}/${name}`;
@@ -242,9 +244,12 @@ export async function walkLayer(
     if (linkname !== undefined) entry.linkname = linkname;
 
     const want = dispatcher.ask(entry);
-    if (want < 0) return 0;
+    if (want < 0) return READ_NOTHING;
     current = entry;
-    return type === 'file' && want > 0 ? Math.min(want, limits.maxContentBytesPerFile) : 0;
+    // Streams have no per-file limit: they copy nothing, and the layer limits still hold.
+    read.capture = type === 'file' && want > 0 ? Math.min(want, limits.maxContentBytesPerFile) : 0;
+    read.stream = dispatcher.streams;
+    return read;
   };
 
   const visitor: TarVisitor = {
@@ -259,6 +264,9 @@ export async function walkLayer(
         onProgress({ compressedBytes: tap.bytes, uncompressedBytes: uncompressed, entries });
     },
     onHeader,
+    onData(slice) {
+      if (current !== undefined) dispatcher.chunk(current, slice);
+    },
     onEntry(content) {
       const entry = current;
       if (entry === undefined) return undefined;

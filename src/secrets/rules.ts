@@ -42,14 +42,22 @@ export interface SecretRule {
    * `DEFAULT_TOKEN`).
    */
   freeForm?: boolean;
-  /**
-   * A live credential format its issuer can check (cloud keys, GitHub/GitLab/Slack/Stripe
-   * tokens…): a finding fails whatever the file's origin. Keys and generic assignments are not:
-   * in vendor content and dependency fixtures they are reported at `info`.
-   */
-  verifiable?: boolean;
   /** Strip whitespace and escaped newlines from the value before fingerprinting (PEM bodies). */
   compactValue?: boolean;
+  /**
+   * High confidence even without text around it: also run over binary files (ELF, `.so`,
+   * `.class`, `.pyc`…), so a credential compiled into a program is found. There the token's own
+   * boundary assertions are dropped (compilers pack string literals back to back), so only
+   * rules whose value has a distinctive prefix or delimiters qualify.
+   */
+  binary?: boolean;
+  /**
+   * A live credential format that can be checked against its service (cloud keys, GitHub/GitLab/
+   * Slack/Stripe tokens…): a finding fails whatever the file's origin (OS package, dependency
+   * fixture), since anyone who can push can also write package databases. Keys and generic
+   * assignments lack it: there provenance may soften the finding.
+   */
+  verifiable?: boolean;
 }
 
 /** Boundaries that keep a token from matching inside a longer run of token characters. */
@@ -80,9 +88,10 @@ const SECRET_NAME =
 export const SECRET_RULES: readonly SecretRule[] = [
   {
     id: 'aws-access-key-id',
-    verifiable: true,
     title: 'AWS access key ID',
     severity: 'critical',
+    binary: true,
+    verifiable: true,
     description:
       'AWS access key IDs (AKIA, ASIA, AGPA, AIDA, AROA, AIPA, ANPA, ANVA, A3T prefixes + 16 characters).',
     keywords: ['akia', 'asia', 'agpa', 'aida', 'aroa', 'aipa', 'anpa', 'anva', 'a3t'],
@@ -96,9 +105,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'aws-secret-access-key',
-    verifiable: true,
     title: 'AWS secret access key',
     severity: 'critical',
+    verifiable: true,
     description:
       'A 40-character AWS secret access key assigned to a name like aws_secret_access_key or AWS_SECRET_KEY.',
     keywords: ['aws'],
@@ -111,9 +120,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'gcp-service-account',
-    verifiable: true,
     title: 'GCP service account key',
     severity: 'critical',
+    verifiable: true,
     description:
       'A Google Cloud service-account key file: JSON with "type": "service_account" and a "private_key" (pretty or minified).',
     keywords: ['service_account'],
@@ -125,9 +134,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'google-api-key',
-    verifiable: true,
     title: 'Google API key',
     severity: 'medium',
+    verifiable: true,
     description: 'Google API keys (AIza + 35 characters).',
     keywords: ['aiza'],
     regex: new RegExp(`${B}(?<secret>AIza[0-9A-Za-z_-]{35})(?![A-Za-z0-9-])`, 'g'),
@@ -136,9 +145,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'azure-storage-account-key',
-    verifiable: true,
     title: 'Azure storage account key',
     severity: 'critical',
+    verifiable: true,
     description: 'An Azure storage account key in a connection string (AccountKey=…88 base64 characters).',
     keywords: ['accountkey'],
     regex: /(?<key>AccountKey)\s*=\s*(?<secret>[A-Za-z0-9+/]{86}==)/gi,
@@ -147,9 +156,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'azure-entra-client-secret',
-    verifiable: true,
     title: 'Azure Entra ID client secret',
     severity: 'high',
+    verifiable: true,
     description:
       'Microsoft Entra ID (Azure AD) application client secrets (3 characters, a digit, Q~, 31–34 more).',
     keywords: ['q~'],
@@ -160,18 +169,19 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'azure-sas-token',
-    verifiable: true,
     title: 'Azure shared access signature',
     severity: 'high',
+    verifiable: true,
     description: 'An Azure SAS token: a signed-version date and a sig= signature of 40+ characters.',
     keywords: ['sig='],
     regex: /sv=\d{4}-\d{2}-\d{2}[^\s"'<>]{0,300}?[&;]sig=(?<secret>[A-Za-z0-9%+/=]{40,})/g,
   },
   {
     id: 'github-pat',
-    verifiable: true,
     title: 'GitHub personal access token',
     severity: 'critical',
+    binary: true,
+    verifiable: true,
     description: 'GitHub classic personal access tokens (ghp_ + 36 characters).',
     keywords: ['ghp_'],
     regex: new RegExp(`${B}(?<secret>ghp_[0-9A-Za-z]{36})${E}`, 'g'),
@@ -180,9 +190,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-oauth-token',
-    verifiable: true,
     title: 'GitHub OAuth access token',
     severity: 'critical',
+    binary: true,
+    verifiable: true,
     description: 'GitHub OAuth app access tokens (gho_ + 36 characters).',
     keywords: ['gho_'],
     regex: new RegExp(`${B}(?<secret>gho_[0-9A-Za-z]{36})${E}`, 'g'),
@@ -191,9 +202,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-user-token',
-    verifiable: true,
     title: 'GitHub user-to-server token',
     severity: 'critical',
+    binary: true,
+    verifiable: true,
     description: 'GitHub App user-to-server tokens (ghu_ + 36 characters).',
     keywords: ['ghu_'],
     regex: new RegExp(`${B}(?<secret>ghu_[0-9A-Za-z]{36})${E}`, 'g'),
@@ -202,9 +214,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-app-token',
-    verifiable: true,
     title: 'GitHub server-to-server token',
     severity: 'critical',
+    binary: true,
+    verifiable: true,
     description: 'GitHub App installation tokens (ghs_ + 36 or more characters).',
     keywords: ['ghs_'],
     regex: new RegExp(`${B}(?<secret>ghs_[0-9A-Za-z]{36,255})${E}`, 'g'),
@@ -213,9 +226,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-refresh-token',
-    verifiable: true,
     title: 'GitHub refresh token',
     severity: 'critical',
+    binary: true,
+    verifiable: true,
     description: 'GitHub App refresh tokens (ghr_ + 36 to 76 characters).',
     keywords: ['ghr_'],
     regex: new RegExp(`${B}(?<secret>ghr_[0-9A-Za-z]{36,76})${E}`, 'g'),
@@ -224,9 +238,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'github-fine-grained-pat',
-    verifiable: true,
     title: 'GitHub fine-grained personal access token',
     severity: 'critical',
+    binary: true,
+    verifiable: true,
     description: 'GitHub fine-grained personal access tokens (github_pat_ + 82 characters).',
     keywords: ['github_pat_'],
     regex: new RegExp(`${B}(?<secret>github_pat_[0-9A-Za-z]{22}_[0-9A-Za-z]{59})${E}`, 'g'),
@@ -235,9 +250,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'gitlab-pat',
-    verifiable: true,
     title: 'GitLab personal access token',
     severity: 'critical',
+    binary: true,
+    verifiable: true,
     description: 'GitLab personal, project and group access tokens (glpat- + 20 or more characters).',
     keywords: ['glpat-'],
     regex: /(?<![A-Za-z0-9_-])(?<secret>glpat-[0-9A-Za-z_.-]{20,})(?![A-Za-z0-9_-])/g,
@@ -247,9 +263,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'gitlab-runner-token',
-    verifiable: true,
     title: 'GitLab runner token',
     severity: 'high',
+    binary: true,
+    verifiable: true,
     description: 'GitLab runner authentication tokens (glrt-) and runner registration tokens (GR1348941).',
     keywords: ['glrt-', 'gr1348941'],
     regex:
@@ -260,9 +277,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'gitlab-deploy-token',
-    verifiable: true,
     title: 'GitLab deploy token',
     severity: 'high',
+    binary: true,
+    verifiable: true,
     description: 'GitLab deploy tokens (gldt- + 20 or more characters).',
     keywords: ['gldt-'],
     regex: /(?<![A-Za-z0-9_-])(?<secret>gldt-[0-9A-Za-z_.-]{20,})(?![A-Za-z0-9_-])/g,
@@ -272,9 +290,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'slack-token',
-    verifiable: true,
     title: 'Slack token',
     severity: 'high',
+    binary: true,
+    verifiable: true,
     description:
       'Slack bot, user, app and configuration tokens (xoxb-, xoxp-, xoxa-, xoxe-, xoxr-, xoxs-, xapp-).',
     keywords: ['xox', 'xapp-'],
@@ -286,9 +305,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'slack-webhook',
-    verifiable: true,
     title: 'Slack incoming webhook',
     severity: 'medium',
+    binary: true,
+    verifiable: true,
     description: 'Slack incoming-webhook and workflow URLs (https://hooks.slack.com/services/…).',
     keywords: ['hooks.slack.com'],
     regex: /hooks\.slack\.com\/(?:services|workflows|triggers)\/(?<secret>[A-Za-z0-9+/_-]{20,100})/g,
@@ -298,9 +318,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'stripe-live-key',
-    verifiable: true,
     title: 'Stripe live secret key',
     severity: 'critical',
+    binary: true,
+    verifiable: true,
     description: 'Stripe live secret and restricted keys (sk_live_, rk_live_).',
     keywords: ['sk_live_', 'rk_live_'],
     regex: new RegExp(`${B}(?<secret>[sr]k_live_[0-9A-Za-z]{10,247})${E}`, 'g'),
@@ -310,9 +331,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'stripe-test-key',
-    verifiable: true,
     title: 'Stripe test secret key',
     severity: 'low',
+    verifiable: true,
     description:
       'Stripe test-mode secret and restricted keys (sk_test_, rk_test_): no live money, still a credential.',
     keywords: ['sk_test_', 'rk_test_'],
@@ -323,9 +344,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'npm-access-token',
-    verifiable: true,
     title: 'npm access token',
     severity: 'critical',
+    verifiable: true,
     description: 'npm access tokens (npm_ + 36 characters), quoted or not.',
     keywords: ['npm_'],
     regex: new RegExp(`${B}(?<secret>npm_[A-Za-z0-9]{36})${E}`, 'g'),
@@ -335,9 +356,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'pypi-upload-token',
-    verifiable: true,
     title: 'PyPI upload token',
     severity: 'critical',
+    verifiable: true,
     description: 'PyPI and TestPyPI API tokens (pypi-AgEIcHlwaS5vcmc… / pypi-AgENdGVzdC5weXBpLm9yZw…).',
     keywords: ['pypi-ageichlwas5vcmc', 'pypi-agendgvzdc5wexbplm9yzw'],
     regex: /(?<secret>pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})/g,
@@ -346,9 +367,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'dockerhub-pat',
-    verifiable: true,
     title: 'Docker Hub personal access token',
     severity: 'critical',
+    verifiable: true,
     description: 'Docker Hub personal and organisation access tokens (dckr_pat_, dckr_oat_).',
     keywords: ['dckr_pat_', 'dckr_oat_'],
     regex: /(?<![A-Za-z0-9_-])(?<secret>dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,})(?![A-Za-z0-9_-])/g,
@@ -358,9 +379,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'huggingface-token',
-    verifiable: true,
     title: 'Hugging Face access token',
     severity: 'high',
+    verifiable: true,
     description: 'Hugging Face user and organisation tokens (hf_ / api_org_ + 34 to 40 letters and digits).',
     keywords: ['hf_', 'api_org_'],
     regex: new RegExp(`${B}(?<secret>(?:hf|api_org)_[A-Za-z0-9]{34,40})${E}`, 'g'),
@@ -371,9 +392,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'openai-api-key',
-    verifiable: true,
     title: 'OpenAI API key',
     severity: 'critical',
+    verifiable: true,
     description: 'OpenAI API keys: legacy and project/service-account/admin keys (sk-…T3BlbkFJ…, sk-proj-…).',
     keywords: ['t3blbkfj', 'sk-proj-', 'sk-svcacct-', 'sk-admin-'],
     regex:
@@ -384,9 +405,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'anthropic-api-key',
-    verifiable: true,
     title: 'Anthropic API key',
     severity: 'critical',
+    verifiable: true,
     description: 'Anthropic API and admin keys (sk-ant-api03-…, sk-ant-admin01-…).',
     keywords: ['sk-ant-'],
     regex:
@@ -396,9 +417,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'hashicorp-vault-token',
-    verifiable: true,
     title: 'HashiCorp Vault token',
     severity: 'high',
+    verifiable: true,
     description: 'HashiCorp Vault service and batch tokens (hvs. / hvb. + 90 or more characters).',
     keywords: ['hvs.', 'hvb.'],
     regex: /(?<![A-Za-z0-9_.-])(?<secret>hv[sb]\.[A-Za-z0-9_-]{90,})(?![A-Za-z0-9_-])/g,
@@ -408,9 +429,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'digitalocean-token',
-    verifiable: true,
     title: 'DigitalOcean token',
     severity: 'high',
+    verifiable: true,
     description:
       'DigitalOcean personal access, OAuth and refresh tokens (dop_v1_, doo_v1_, dor_v1_ + 64 hex).',
     keywords: ['dop_v1_', 'doo_v1_', 'dor_v1_'],
@@ -420,9 +441,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     id: 'sendgrid-api-key',
-    verifiable: true,
     title: 'SendGrid API key',
     severity: 'high',
+    verifiable: true,
     description: 'SendGrid API keys (SG. + 22 + . + 43 characters).',
     keywords: ['sg.'],
     regex: new RegExp(`${B}(?<secret>SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43})${E}`, 'g'),
@@ -434,6 +455,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     id: 'private-key',
     title: 'Private key',
     severity: 'high',
+    binary: true,
     description:
       'PEM and OpenSSH private keys (RSA, EC, DSA, PKCS#8, encrypted, OPENSSH, PGP) with a body; a bare BEGIN line is not a finding.',
     keywords: ['private key-----', 'private key block-----'],

@@ -4,7 +4,8 @@ export const SNIFF_BYTES = 8192;
 /**
  * True when `content` looks binary: a NUL byte in its first 8 KiB, or more than 10 % control
  * characters there (tab, newline, carriage return, form feed, vertical tab and escape are text).
- * UTF-16 text has NULs and counts as binary; secrets in it are not scanned (and counted as such).
+ * UTF-16 text has NULs and counts as binary here: `fileKindOf` (scan-file.ts) decodes text with a
+ * byte-order mark before asking.
  */
 export function sniffBinary(content: Uint8Array): boolean {
   const end = Math.min(content.length, SNIFF_BYTES);

@@ -2,24 +2,37 @@ import { createHash } from 'node:crypto';
 import type { CheckDefinition, ReportFinding } from '../checks.js';
 import type { Evidence } from '../evidence.js';
 import { fileEvidence, historyEvidence } from '../evidence.js';
-import type { FactExtractor } from '../extractor.js';
-import type { SecretFinding, SecretsSection } from '../image-facts.js';
-import type { LayerInfo } from '../../inspect/types.js';
+import type { FactExtractor, Want } from '../extractor.js';
+import type { FileCount, SecretFinding, SecretsSection } from '../image-facts.js';
+import type { LayerEntry, LayerInfo } from '../../inspect/types.js';
 import { CREDENTIAL_FILE_PARSERS, credentialParserFor } from '../../secrets/credential-files/index.js';
 import { DEFAULT_FINGERPRINT_KEY, fingerprint, maskedPreview } from '../../secrets/redact.js';
 import { SECRET_RULES, type SecretSeverity } from '../../secrets/rules.js';
 import { scanText, scanVariable, type TextMatch } from '../../secrets/scan-text.js';
 import { isSkippedFileName } from '../../secrets/skip-rules.js';
-import { scanFile } from '../../secrets/scan-file.js';
+import { scanFile, type FileKind, type FileSecret } from '../../secrets/scan-file.js';
+import { digestsOf, type FileDigests } from '../../secrets/file-digests.js';
+import { StreamScanner } from '../../secrets/stream-scanner.js';
 import { parseCreatedBy } from '../../secrets/parse-created-by.js';
 import { isVerifiable } from '../../secrets/verifiable.js';
-import { fileOrigin, type FileDigests, type FileOrigin } from '../tools/file-origin.js';
+import { fileOrigin, type FileOrigin } from '../tools/file-origin.js';
 import { packagedIndex, PackagedListingCollector, type PackagedListing } from '../tools/packaged-listing.js';
 
 /** Bump when rules, parsers or the result shape change: it is part of the layer cache key. */
 const RULES_VERSION = 2;
-/** Files larger than this are not scanned at all (counted in `skipped.tooLargeFiles`/`tooLargeBytes`). */
+/**
+ * Files up to this size are scanned in memory (credential parsers included); larger ones are
+ * scanned as they stream by, in bounded windows (`src/secrets/stream-scanner.ts`).
+ */
 export const SECRETS_CONTENT_CAP = 1024 * 1024;
+const STREAM: Want = Object.freeze({ stream: true as const });
+/**
+ * Streamed text files are hashed as they pass (their keys and assignments may be vendor content);
+ * streamed binaries are not: three hashes of every large binary cost more than the scan itself,
+ * and only a private key found in one could be softened. Such a finding is the user's, marked
+ * `checksumNotComputed` when a package lists the file.
+ */
+const STREAM_DIGESTS = 'text' as const;
 const CATEGORY = 'Secrets';
 
 /** One finding as the per-layer result (cached, stored in Redis) keeps it: never the value. */
@@ -32,24 +45,38 @@ interface LayerSecret {
   preview: string;
   length: number;
   fingerprint: string;
+  /**
+   * Checksums of the whole file the finding is in (for provenance); absent when only part was
+   * read, and for binaries streamed past the in-memory limit (see `STREAM_DIGESTS`).
+   */
+  digests?: FileDigests;
   /** A live format its issuer can check: fails whatever the file's origin. */
   verifiable?: true;
-  /** Whole-file digests of the file it was found in, for its provenance. */
-  digests?: FileDigests;
 }
 
-interface Skipped {
-  binaryFiles: number;
-  tooLargeFiles: number;
-  tooLargeBytes: number;
-  allowedPaths: number;
-}
+type Skipped = SecretsSection['skipped'];
+type Scanned = SecretsSection['scanned'];
 
 interface LayerResult {
   findings: LayerSecret[];
   skipped: Skipped;
+  scanned: Scanned;
   /** The files this layer's package databases list, with their checksums. */
   packaged: PackagedListing;
+}
+
+const emptySkipped = (): Skipped => ({ byType: { files: 0, bytes: 0 }, tooLarge: { files: 0, bytes: 0 } });
+const emptyScanned = (): Scanned => ({
+  textFiles: 0,
+  binaryFiles: 0,
+  utf16Files: 0,
+  streamedFiles: 0,
+  bytes: 0,
+});
+
+function addCount(into: FileCount, from: FileCount): void {
+  into.files += from.files;
+  into.bytes += from.bytes;
 }
 
 interface RuleInfo {
@@ -95,17 +122,22 @@ const SECRET_FINDING_SCHEMA = {
     origin: {
       enum: ['user', 'os-package', 'dependency-fixture'],
       description:
-        "Where the file came from: an OS package (listed by its database with the file's checksum), a test/fixture/example tree of an installed dependency, or the user (everything else, ENV, labels and history included).",
+        "Where the file came from: an OS package (its database lists the file with the file's checksum), a test/fixture/example tree of an installed dependency, or the user (everything else; ENV, labels and history too).",
     },
     package: {
       type: 'string',
       description:
-        'The OS package or dependency the file belongs to; for `user` findings, the package whose file was changed after installation.',
+        'The OS package or dependency the file belongs to; for a `user` finding, the package that lists the file.',
     },
     changedAfterInstall: {
       const: true,
       description:
         "A package database lists the file with another checksum: it was changed after installation, so it is the user's.",
+    },
+    checksumNotComputed: {
+      const: true,
+      description:
+        "A package database lists the file but its checksum was not computed (a binary over 1 MiB, or content the walker cut): the user's, since it could not be verified.",
     },
     verifiable: {
       const: true,
@@ -125,11 +157,21 @@ const SECRET_FINDING_SCHEMA = {
   },
 } as const;
 
+const FILE_COUNT_SCHEMA = {
+  type: 'object',
+  required: ['files', 'bytes'],
+  additionalProperties: false,
+  properties: {
+    files: { type: 'integer', minimum: 0 },
+    bytes: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
 const SECRETS_SCHEMA = {
   description:
     'Secrets found in file contents of every layer (deleted files too), ENV values, labels and history (build arguments); redacted at the source.',
   type: 'object',
-  required: ['findings', 'vendorFindings', 'byOrigin', 'skipped'],
+  required: ['findings', 'vendorFindings', 'byOrigin', 'skipped', 'scanned'],
   additionalProperties: false,
   properties: {
     findings: {
@@ -157,14 +199,45 @@ const SECRETS_SCHEMA = {
     },
     skipped: {
       type: 'object',
-      description: 'Files not scanned, and why.',
-      required: ['binaryFiles', 'tooLargeFiles', 'tooLargeBytes', 'allowedPaths'],
+      description: 'Files not scanned, by reason (files and their bytes).',
+      required: ['byType', 'tooLarge'],
       additionalProperties: false,
       properties: {
-        binaryFiles: { type: 'integer', minimum: 0 },
-        tooLargeFiles: { type: 'integer', minimum: 0 },
-        tooLargeBytes: { type: 'integer', minimum: 0 },
-        allowedPaths: { type: 'integer', minimum: 0 },
+        byType: {
+          ...FILE_COUNT_SCHEMA,
+          description: 'Media, fonts, compressed files and gettext catalogues, by extension.',
+        },
+        tooLarge: {
+          ...FILE_COUNT_SCHEMA,
+          description:
+            "Content the walker's per-file limit kept from the scanner: files cut, bytes not scanned (normally 0: large files are streamed).",
+        },
+      },
+    },
+    scanned: {
+      type: 'object',
+      description: 'Files scanned, and how.',
+      required: ['textFiles', 'binaryFiles', 'utf16Files', 'streamedFiles', 'bytes'],
+      additionalProperties: false,
+      properties: {
+        textFiles: { type: 'integer', minimum: 0, description: 'Read by every text rule.' },
+        binaryFiles: {
+          type: 'integer',
+          minimum: 0,
+          description: 'Binaries (compiled objects too), read by the high-confidence rules only.',
+        },
+        utf16Files: {
+          type: 'integer',
+          minimum: 0,
+          description: 'UTF-16 text with a byte-order mark, decoded and read by every text rule.',
+        },
+        streamedFiles: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'Files over 1 MiB, scanned as they streamed by in bounded windows (counted by kind too).',
+        },
+        bytes: { type: 'integer', minimum: 0, description: 'Content bytes scanned.' },
       },
     },
   },
@@ -208,17 +281,22 @@ function isBlocking(secret: Pick<LayerSecret, 'verifiable'>, origin: FileOrigin)
   return origin.origin === 'user' || secret.verifiable === true;
 }
 
-function fileDigests(content: Buffer): FileDigests {
-  const hex = (algorithm: string): string => createHash(algorithm).update(content).digest('hex');
-  return { md5: hex('md5'), sha1: hex('sha1'), sha256: hex('sha256') };
+function originFields(
+  origin: FileOrigin,
+): Pick<SecretFinding, 'origin' | 'package' | 'changedAfterInstall' | 'checksumNotComputed'> {
+  if (origin.origin !== 'user') return { origin: origin.origin, package: origin.package };
+  if (origin.listedBy === undefined) return { origin: 'user' };
+  return origin.checked
+    ? { origin: 'user', package: origin.listedBy, changedAfterInstall: true }
+    : { origin: 'user', package: origin.listedBy, checksumNotComputed: true };
 }
 
 function provenanceNote(finding: SecretFinding): string {
-  if (finding.origin === 'os-package') return ` (shipped by OS package ${finding.package ?? '?'})`;
-  if (finding.origin === 'dependency-fixture')
-    return ` (test fixture of dependency ${finding.package ?? '?'})`;
-  if (finding.changedAfterInstall)
-    return ` (file of OS package ${finding.package ?? '?'}, changed after installation)`;
+  const pkg = finding.package ?? '?';
+  if (finding.origin === 'os-package') return ` (shipped by OS package ${pkg})`;
+  if (finding.origin === 'dependency-fixture') return ` (test fixture of dependency ${pkg})`;
+  if (finding.changedAfterInstall) return ` (file of OS package ${pkg}, changed after installation)`;
+  if (finding.checksumNotComputed) return ` (listed by OS package ${pkg}; its checksum was not computed)`;
   return '';
 }
 
@@ -275,12 +353,7 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
       title: rule?.title ?? secret.rule,
       severity: isBlocking(secret, origin) ? (rule?.severity ?? 'high') : 'info',
       source,
-      origin: origin.origin,
-      ...(origin.origin !== 'user'
-        ? { package: origin.package }
-        : origin.changedPackage !== undefined
-          ? { package: origin.changedPackage, changedAfterInstall: true as const }
-          : {}),
+      ...originFields(origin),
       ...(secret.verifiable ? { verifiable: true as const } : {}),
       ...(secret.key !== undefined ? { key: secret.key } : {}),
       ...(secret.line !== undefined ? { line: secret.line } : {}),
@@ -302,50 +375,73 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
       const base = baseName(path);
       const checksums = PackagedListingCollector.wants(path);
       if (checksums !== undefined) return { content: checksums };
-      if (entry.size > SECRETS_CONTENT_CAP) return 'header';
-      if (credentialParserFor(path, base) !== undefined) return { content: entry.size };
-      if (isSkippedFileName(base)) return 'header';
+      if (credentialParserFor(path, base) === undefined && isSkippedFileName(base)) return 'header';
+      if (entry.size > SECRETS_CONTENT_CAP) return STREAM;
       return { content: entry.size };
     },
 
     collect() {
       const findings: LayerSecret[] = [];
-      const skipped: Skipped = { binaryFiles: 0, tooLargeFiles: 0, tooLargeBytes: 0, allowedPaths: 0 };
+      const skipped = emptySkipped();
+      const scanned = emptyScanned();
+      /** The file being streamed, and its scanner. */
+      let streamEntry: LayerEntry | undefined;
+      let stream: StreamScanner | undefined;
       const packaged = new PackagedListingCollector();
+
+      const count = (kind: FileKind, bytes: number, streamed: boolean): void => {
+        if (kind === 'binary') scanned.binaryFiles++;
+        else if (kind === 'utf16') scanned.utf16Files++;
+        else scanned.textFiles++;
+        if (streamed) scanned.streamedFiles++;
+        scanned.bytes += bytes;
+      };
+      const record = (path: string, secrets: FileSecret[], digests: () => FileDigests | undefined): void => {
+        if (secrets.length === 0) return;
+        const sums = digests();
+        for (const secret of secrets) {
+          findings.push({
+            ...redact(secret.rule, secret.value, { path, line: secret.line, key: secret.key }),
+            ...(sums !== undefined ? { digests: sums } : {}),
+          });
+        }
+      };
+
       return {
+        onChunk(entry, chunk) {
+          if (entry !== streamEntry || stream === undefined) {
+            streamEntry = entry;
+            // Hashed on the way: provenance needs the checksums of a flagged file, and there is no second read.
+            stream = new StreamScanner({ digests: STREAM_DIGESTS });
+          }
+          stream.push(chunk);
+        },
         onEntry(entry, content) {
+          if (stream !== undefined && entry === streamEntry) {
+            const result = stream.finish();
+            stream = streamEntry = undefined;
+            count(result.kind, result.bytes, true);
+            record(entry.path, result.secrets, () => result.digests);
+            return;
+          }
           if (content !== undefined) packaged.add(entry.path, content, entry.size);
           if (content === undefined) {
-            if (entry.size > SECRETS_CONTENT_CAP) {
-              skipped.tooLargeFiles++;
-              skipped.tooLargeBytes += entry.size;
-            } else {
-              skipped.allowedPaths++;
-            }
+            skipped.byType.files++;
+            skipped.byType.bytes += entry.size;
             return;
           }
           const path = entry.path;
-          // The walker's own per-file cap may be below ours: what was not delivered was not scanned.
-          if (content.length < entry.size) {
-            skipped.tooLargeFiles++;
-            skipped.tooLargeBytes += entry.size - content.length;
+          // The walker's own per-file limit may be below ours: what was not delivered was not scanned.
+          const whole = content.length === entry.size;
+          if (!whole) {
+            skipped.tooLarge.files++;
+            skipped.tooLarge.bytes += entry.size - content.length;
           }
           const found = scanFile(path, content);
-          if (found === 'binary') {
-            skipped.binaryFiles++;
-            return;
-          }
-          // Provenance compares whole-file checksums: only a file read whole can match its package's.
-          const digests =
-            found.length > 0 && content.length === entry.size ? fileDigests(content) : undefined;
-          for (const secret of found) {
-            findings.push({
-              ...redact(secret.rule, secret.value, { path, line: secret.line, key: secret.key }),
-              ...(digests !== undefined ? { digests } : {}),
-            });
-          }
+          count(found.kind, content.length, false);
+          record(path, found.secrets, () => (whole ? digestsOf(content) : undefined));
         },
-        finish: () => ({ findings, skipped, packaged: packaged.finish() }),
+        finish: () => ({ findings, skipped, scanned, packaged: packaged.finish() }),
       };
     },
 
@@ -429,12 +525,12 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
         (finding.severity === 'info' ? vendorFindings : findings).push(finding);
       };
       const index = packagedIndex(layers.map(({ result }) => result.packaged));
-      const skipped: Skipped = { binaryFiles: 0, tooLargeFiles: 0, tooLargeBytes: 0, allowedPaths: 0 };
+      const skipped = emptySkipped();
+      const scanned = emptyScanned();
       for (const { info, result } of layers) {
-        skipped.binaryFiles += result.skipped.binaryFiles;
-        skipped.tooLargeFiles += result.skipped.tooLargeFiles;
-        skipped.tooLargeBytes += result.skipped.tooLargeBytes;
-        skipped.allowedPaths += result.skipped.allowedPaths;
+        addCount(skipped.byType, result.skipped.byType);
+        addCount(skipped.tooLarge, result.skipped.tooLarge);
+        for (const k of Object.keys(scanned) as Array<keyof Scanned>) scanned[k] += result.scanned[k];
         for (const secret of result.findings) {
           const origin = fileOrigin(secret.path, secret.digests, index);
           place(toFinding(secret, 'file', clean(fileEvidence(info, secret.path, stack)), origin));
@@ -443,7 +539,7 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
       for (const { secret, source, evidence } of configFindings) {
         place(toFinding({ ...secret }, source, clean(evidence())));
       }
-      const section: SecretsSection = { findings, vendorFindings, byOrigin, skipped };
+      const section: SecretsSection = { findings, vendorFindings, byOrigin, skipped, scanned };
       return { secrets: section };
     },
 

@@ -34,8 +34,8 @@ function scan(rule: { id: string; scope: string }, text: string): FileSecret[] {
     ? fixture(rule.id, 'path.txt').trim()
     : 'app/fixture.txt';
   const found = scanFile(path, Buffer.from(text, 'utf8'));
-  if (found === 'binary') throw new Error(`${rule.id}: fixture sniffed as binary`);
-  return found;
+  if (found.kind !== 'text') throw new Error(`${rule.id}: fixture sniffed as ${found.kind}`);
+  return found.secrets;
 }
 
 describe('secret rule fixtures (test/fixtures/secrets/rules/<rule>/)', () => {

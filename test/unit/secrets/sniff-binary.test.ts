@@ -16,17 +16,8 @@ describe('sniffBinary', () => {
 });
 
 describe('isSkippedFileName', () => {
-  it('skips binary formats by extension, shared objects with versions, and not text formats', () => {
-    for (const name of [
-      'logo.PNG',
-      'font.woff2',
-      'libz.so',
-      'libz.so.1.2.13',
-      'x.pyc',
-      'a.tar.gz',
-      'app.jar',
-      'de.mo',
-    ])
+  it('skips media, fonts, compressed files and catalogues by extension; not compiled objects or text', () => {
+    for (const name of ['logo.PNG', 'font.woff2', 'a.tar.gz', 'app.jar', 'de.mo'])
       expect(isSkippedFileName(name), name).toBe(true);
     for (const name of [
       'icon.svg',
@@ -37,6 +28,18 @@ describe('isSkippedFileName', () => {
       '.env',
       'Makefile',
       '.so',
+      // Compiled objects are scanned with the binary rules.
+      'libz.so',
+      'libz.so.1.2.13',
+      'x.pyc',
+      'Main.class',
+      'addon.node',
+      'app.wasm',
+      'libc.a',
+      'x.o',
+      'mod.ko',
+      'app.exe',
+      'x.dll',
     ])
       expect(isSkippedFileName(name), name).toBe(false);
   });

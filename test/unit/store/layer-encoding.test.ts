@@ -45,7 +45,8 @@ function syntheticLayer(entries: number): CachedLayer {
     results: {
       secrets: {
         findings: [],
-        skipped: { binaryFiles: 1, tooLargeFiles: 0, tooLargeBytes: 0, allowedPaths: 2 },
+        skipped: { byType: { files: 2, bytes: 300 }, tooLarge: { files: 0, bytes: 0 } },
+        scanned: { textFiles: 3, binaryFiles: 1, utf16Files: 0, streamedFiles: 0, bytes: 4096 },
       },
       shells: [{ path: 'bin/sh', kind: 'symlink' }],
       'os-release': { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm) – ünïcode' },

@@ -110,6 +110,32 @@ describe('secret provenance', () => {
     expect(facts.secrets?.byOrigin).toEqual({ user: 2, 'os-package': 0, 'dependency-fixture': 3 });
   });
 
+  it("verifies streamed text files by checksum; a key in a streamed binary stays the user's, marked unverified", async () => {
+    const bigText = `${'// generated\n'.repeat(120_000)}${PEM}`;
+    const elf = Buffer.alloc(2 * 1024 * 1024);
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]).copy(elf, 0);
+    Buffer.from(`\0${PEM}\0`).copy(elf, 1024 * 1024);
+    const facts = await scan([
+      { path: 'usr/share/doc/big/example.txt', content: bigText },
+      { path: 'usr/lib/libbig.so.1', content: elf },
+      {
+        path: 'var/lib/dpkg/info/big.md5sums',
+        content: `${md5(bigText)}  usr/share/doc/big/example.txt\n${createHash('md5').update(elf).digest('hex')}  usr/lib/libbig.so.1\n`,
+      },
+    ]);
+    expect(facts.secrets?.scanned.streamedFiles).toBe(2);
+    expect(paths(facts.secrets?.vendorFindings)).toEqual(['os-package:big:/usr/share/doc/big/example.txt']);
+    expect(facts.secrets?.findings).toHaveLength(1);
+    expect(facts.secrets?.findings[0]).toMatchObject({
+      rule: 'private-key',
+      origin: 'user',
+      package: 'big',
+      checksumNotComputed: true,
+      evidence: { path: '/usr/lib/libbig.so.1' },
+    });
+    expect(facts.secrets?.findings[0].changedAfterInstall).toBeUndefined();
+  });
+
   it("keeps findings in ENV, labels and history the user's", async () => {
     const image = await buildImage({
       layers: [{ files: [{ path: 'etc/hostname', content: 'x\n' }] }],

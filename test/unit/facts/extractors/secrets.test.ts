@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
 import type { FactExtractor } from '../../../../src/facts/extractor.js';
 import { EXTRACTORS } from '../../../../src/facts/extractors/index.js';
@@ -8,6 +11,8 @@ import { expectValidFacts } from '../../../support/facts-schema.js';
 import { buildImage } from '../../../support/image-builder.js';
 import { scanBuiltImage } from '../../../support/scan-built-image.js';
 import { expandTemplate } from '../../../fixtures/secrets/expand-template.js';
+import { pseudoRandom } from '../../../support/seed-images.js';
+import type { LayerEntry } from '../../../../src/inspect/types.js';
 
 const NPM_TOKEN = expandTemplate('npm_[[gen::36:alnum]]', 101);
 const GH_TOKEN = expandTemplate('ghp_[[gen::36:alnum]]', 102);
@@ -221,34 +226,110 @@ describe('secrets extractor', () => {
     expect(JSON.stringify(facts)).not.toContain(DOCKER_AUTH);
   });
 
-  it('counts what it did not scan: binaries, files over 1 MiB, skipped file types', async () => {
+  it('scans binaries, files over 1 MiB (streamed) and UTF-16 text; counts skipped types and what it scanned', async () => {
     const big = Buffer.alloc(1024 * 1024 + 1, 'a');
+    const tool = Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\x00'), Buffer.from(GH_TOKEN)]);
+    const bigJs = Buffer.concat([Buffer.from(`x\n${GH_TOKEN}\n`), big, Buffer.from(`\nlast=${NPM_TOKEN}\n`)]);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`a\nb\nc=${HF_TOKEN}\n`, 'utf16le')]);
     const facts = await scan({
       layers: [
         {
           files: [
-            {
-              path: 'usr/bin/tool',
-              content: Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01\x00'), Buffer.from(GH_TOKEN)]),
-            },
-            { path: 'app/big.js', content: Buffer.concat([Buffer.from(`${GH_TOKEN}\n`), big]) },
+            { path: 'usr/bin/tool', content: tool },
+            { path: 'app/big.js', content: bigJs },
+            { path: 'app/notes.txt', content: utf16 },
             { path: 'app/logo.png', content: GH_TOKEN },
             { path: 'app/empty', content: '' },
           ],
         },
       ],
     });
-    expect(facts.secrets).toEqual({
-      findings: [],
-      vendorFindings: [],
-      byOrigin: { user: 0, 'os-package': 0, 'dependency-fixture': 0 },
-      skipped: {
-        binaryFiles: 1,
-        tooLargeFiles: 1,
-        tooLargeBytes: big.length + GH_TOKEN.length + 1,
-        allowedPaths: 1,
-      },
+    expect(facts.secrets?.findings.map((f) => [f.rule, f.evidence.path, f.line ?? null])).toEqual([
+      ['github-pat', '/usr/bin/tool', null],
+      ['github-pat', '/app/big.js', 2],
+      ['npm-access-token', '/app/big.js', 4],
+      ['huggingface-token', '/app/notes.txt', 3],
+    ]);
+    expect(facts.secrets?.skipped).toEqual({
+      byType: { files: 1, bytes: GH_TOKEN.length },
+      tooLarge: { files: 0, bytes: 0 },
     });
+    expect(facts.secrets?.scanned).toEqual({
+      textFiles: 1,
+      binaryFiles: 1,
+      utf16Files: 1,
+      streamedFiles: 1,
+      bytes: tool.length + bigJs.length + utf16.length,
+    });
+  });
+
+  it('finds a password in a UTF-16 .env', async () => {
+    const password = pseudoRandom('secrets-extractor-utf16-env', 20);
+    const env = Buffer.concat([
+      Buffer.from([0xfe, 0xff]),
+      Buffer.from(`APP=1\r\nDB_PASSWORD=${password}\r\n`, 'utf16le').swap16(),
+    ]);
+    const facts = await scan({ layers: [{ files: [{ path: 'srv/app/.env', content: env }] }] });
+    const finding = only(facts, 'dotenv-secret');
+    expect(finding).toMatchObject({ key: 'DB_PASSWORD', line: 2, evidence: { path: '/srv/app/.env' } });
+    expect(finding.fingerprint).toBe(fingerprint(password, DEFAULT_FINGERPRINT_KEY));
+    expect(facts.secrets?.scanned.utf16Files).toBe(1);
+  });
+
+  it('finds an AWS key id compiled into a Go binary over 1 MiB (streamed), glued between other strings', async () => {
+    const keyId = `AKIA${pseudoRandom('secrets-extractor-go-binary', 16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}`;
+    const elf = readFileSync('/usr/bin/docker-registry');
+    const at = Math.floor(elf.length * 0.7);
+    const binary = Buffer.concat([
+      elf.subarray(0, at),
+      Buffer.from(`unexpectedEOF${keyId}readfrom`),
+      elf.subarray(at),
+    ]);
+    const facts = await scan({
+      layers: [{ files: [{ path: 'usr/local/bin/app', content: binary, mode: 0o755 }] }],
+    });
+    const finding = only(facts, 'aws-access-key-id');
+    expect(finding.line).toBeUndefined();
+    expect(finding.fingerprint).toBe(fingerprint(keyId, DEFAULT_FINGERPRINT_KEY));
+    expect(facts.secrets?.scanned).toMatchObject({ binaryFiles: 1, streamedFiles: 1, bytes: binary.length });
+  });
+
+  it('records the checksums of a flagged file in the layer result (in memory and streamed), and none for clean files', () => {
+    const layer = {
+      index: 0,
+      digest: 'sha256:' + '0'.repeat(64),
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    };
+    const small = Buffer.from(`token=${GH_TOKEN}\n`);
+    const large = Buffer.concat([Buffer.alloc(2 * 1024 * 1024, 'b'), Buffer.from(`\nk=${NPM_TOKEN}\n`)]);
+    const entry = (path: string, size: number): LayerEntry => ({
+      path,
+      type: 'file',
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      size,
+    });
+    const collector = secrets.collect(layer);
+    const smallEntry = entry('app/a.txt', small.length);
+    expect(secrets.wants(smallEntry)).toEqual({ content: small.length });
+    void collector.onEntry(smallEntry, small);
+    void collector.onEntry(entry('app/clean.txt', 6), Buffer.from('hello\n'));
+    const largeEntry = entry('app/big.log', large.length);
+    expect(secrets.wants(largeEntry)).toEqual({ stream: true });
+    for (let i = 0; i < large.length; i += 65536)
+      collector.onChunk!(largeEntry, large.subarray(i, i + 65536));
+    void collector.onEntry(largeEntry, undefined);
+    const result = collector.finish();
+    const sums = (b: Buffer) => ({
+      md5: createHash('md5').update(b).digest('hex'),
+      sha1: createHash('sha1').update(b).digest('hex'),
+      sha256: createHash('sha256').update(b).digest('hex'),
+    });
+    expect(result.findings.map((f) => [f.path, f.digests])).toEqual([
+      ['app/a.txt', sums(small)],
+      ['app/big.log', sums(large)],
+    ]);
   });
 
   it('finds nothing in a clean image', async () => {

@@ -72,12 +72,20 @@ describe('file origin', () => {
   it("is the user's when a packaged file was changed after installation, or its digest is unknown", () => {
     expect(fileOrigin('usr/share/go-1.19/src/crypto/tls/key.pem', { md5: md5('edited') }, packaged)).toEqual({
       origin: 'user',
-      changedPackage: 'golang-1.19-src',
+      listedBy: 'golang-1.19-src',
+      checked: true,
     });
-    expect(fileOrigin('usr/share/go-1.19/src/crypto/tls/key.pem', undefined, packaged).origin).toBe('user');
+    expect(fileOrigin('usr/share/go-1.19/src/crypto/tls/key.pem', undefined, packaged)).toEqual({
+      origin: 'user',
+      listedBy: 'golang-1.19-src',
+      checked: false,
+    });
     expect(
-      fileOrigin('usr/share/go-1.19/src/crypto/tls/key.pem', { sha1: md5('pem') }, packaged).origin,
-    ).toBe('user');
+      fileOrigin('usr/share/go-1.19/src/crypto/tls/key.pem', { sha1: md5('pem') }, packaged),
+    ).toMatchObject({
+      origin: 'user',
+      checked: false,
+    });
   });
 
   it('falls back to dependency fixtures, then the user', () => {

@@ -52,14 +52,14 @@ describe('dockerConfigParser', () => {
     const withAuth = scanFile(
       'root/.docker/config.json',
       Buffer.from(JSON.stringify({ auths: { 'r.example': { auth } } })),
-    );
+    ).secrets;
     expect(withAuth).toEqual([
       { rule: 'docker-config-auth', key: 'auths.r.example.auth', value: auth, line: 1 },
     ]);
     const storeOnly = scanFile(
       'root/.docker/config.json',
       Buffer.from(JSON.stringify({ auths: { 'r.example': {} }, credsStore: 'pass' })),
-    );
+    ).secrets;
     expect(storeOnly).toEqual([]);
   });
 });

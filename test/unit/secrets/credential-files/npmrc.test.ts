@@ -37,12 +37,15 @@ describe('npmrcParser', () => {
   });
 
   it('through scanFile: an unquoted token is one npmrc finding (not also npm-access-token); ${VAR} is fine', () => {
-    const found = scanFile('root/.npmrc', Buffer.from(`//registry.example.com/:_authToken=${token}\n`));
+    const found = scanFile(
+      'root/.npmrc',
+      Buffer.from(`//registry.example.com/:_authToken=${token}\n`),
+    ).secrets;
     expect(found).toEqual([
       { rule: 'npmrc-credential', key: '//registry.example.com/:_authToken', value: token, line: 1 },
     ]);
-    expect(scanFile('root/.npmrc', Buffer.from('//registry.example.com/:_authToken=${NPM_TOKEN}\n'))).toEqual(
-      [],
-    );
+    expect(
+      scanFile('root/.npmrc', Buffer.from('//registry.example.com/:_authToken=${NPM_TOKEN}\n')).secrets,
+    ).toEqual([]);
   });
 });

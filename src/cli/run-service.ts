@@ -81,7 +81,15 @@ export async function runService(
   logger.info({ config: loaded.source, mode }, 'configuration loaded');
   for (const warning of loaded.warnings) logger.warn(warning);
   if (localRedis)
-    logger.info({ url: localRedis.url, dir: localRedis.dir }, 'started a local redis-server (AOF on)');
+    logger.info(
+      {
+        url: localRedis.url,
+        dir: localRedis.dir,
+        pid: localRedis.pid,
+        diesWithParent: localRedis.diesWithParent,
+      },
+      'started a local redis-server (AOF on)',
+    );
 
   let server: RunningServer | undefined;
   let workers: RunningWorkers | undefined;

@@ -10,7 +10,7 @@ export interface DevelopmentService {
   output(): string;
   /** The JSON log lines so far (other lines skipped). */
   lines(): Array<Record<string, unknown>>;
-  /** Waits for the "serving" line and returns it. */
+  /** Waits for the "serving" line (and, for `start`, the workers) and returns it. */
   ready(timeoutMs?: number): Promise<Record<string, unknown>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGKILL to this process only (its children are not signalled), as the OOM killer does. */
@@ -70,8 +70,10 @@ export function spawnDevelopmentService(
         `pushgate ${mode} to serve`,
         async () => {
           if (gone) throw new Error(`pushgate ${mode} exited:\n${log}`);
-          found = lines().find((line) => typeof line.listening === 'string');
-          return found !== undefined;
+          const all = lines();
+          found = all.find((line) => typeof line.listening === 'string');
+          // `start` takes signals once its workers run too.
+          return found !== undefined && (mode !== 'start' || all.some((l) => l.msg === 'workers started'));
         },
         timeoutMs,
       );

@@ -138,6 +138,11 @@ export interface EnforcementConfig {
   failTag: string;
   /** Tag template for passing images; none when absent (a policy's `onPass.tag` may set one). */
   passTag?: string;
+  /**
+   * Pass tags (`passTag`, `onPass.tag`) go on `warn` images too: a warning (no HEALTHCHECK) says
+   * something to fix, not that the image is unfit; the tag action names the warnings.
+   */
+  passTagOnWarn: boolean;
   /** Store the verdict as an OCI artifact referring to the image. */
   attachReport: boolean;
   notify: NotifyTargetConfig[];

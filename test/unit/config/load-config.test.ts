@@ -125,6 +125,7 @@ describe('loadConfig: defaults', () => {
         rejectUnjudged: 'auto',
         quarantineRepository: 'quarantine/{{repository}}',
         failTag: '{{tag}}-rejected',
+        passTagOnWarn: true,
         attachReport: true,
         notify: [],
       },

@@ -40,7 +40,15 @@ export function requestLog(logger: Logger): RequestHandler {
       if (!logger.isLevelEnabled(level)) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger[level](
-        { reqId: id, method: req.method, path: loggablePath(req.path), status, ms: Math.round(ms * 10) / 10 },
+        {
+          reqId: id,
+          method: req.method,
+          // The path as the client sent it: inside a mounted router `req.path` lacks the mount
+          // point (`/images` for `/api/v1/images`). The query is left out: it may name images.
+          path: loggablePath(req.originalUrl.split('?', 1)[0]),
+          status,
+          ms: Math.round(ms * 10) / 10,
+        },
         'request',
       );
     });

@@ -1,10 +1,14 @@
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnDevelopmentService } from '../../support/development-service.js';
 import { startRedis, type RedisServer } from '../../support/redis.js';
 import { tempDir } from '../../support/temp-dir.js';
 
+const PULL = fileURLToPath(
+  new URL('../../fixtures/webhooks/distribution/captured-2.8-manifest-pull.json', import.meta.url),
+);
 const CURL_HINT = 'curl -H "Authorization: Bearer $(cat .pushgate/api-token)"';
 
 /** `pushgate serve` with no configuration file: the quick start's API works from the first start. */
@@ -96,5 +100,43 @@ describe('the development configuration', () => {
     expect(refused.status).toBe(401);
     expect(named.output()).not.toContain('.pushgate/api-token');
     expect(await named.terminate()).toBe(0);
+  });
+
+  it('logs an event it ignores (a pull) once, at debug, with the full path', async () => {
+    const body = await readFile(PULL);
+    const post = (url: string): Promise<Response> =>
+      fetch(`${url}/hooks/distribution`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
+        body,
+      });
+    for (const level of ['info', 'debug']) {
+      const cwd = await newDir();
+      const service = spawnDevelopmentService('serve', cwd, {
+        REDIS_URL: redis.url,
+        PUSHGATE_LOG_LEVEL: level,
+      });
+      cleanup.push(async () => void (await service.terminate()));
+      const serving = await service.ready();
+      const before = service.lines().length;
+      const answer = await post(String(serving.url));
+      expect(answer.status).toBe(202);
+      expect(await answer.json()).toMatchObject({ accepted: 0, ignored: 1 });
+      await new Promise((r) => setTimeout(r, 300));
+      const logged = service.lines().slice(before);
+      if (level === 'info') expect(logged).toEqual([]);
+      else
+        expect(logged).toEqual([
+          expect.objectContaining({
+            level: 20,
+            msg: 'request',
+            path: '/hooks/distribution',
+            status: 202,
+            endpoint: 'distribution',
+            ignored: 1,
+          }),
+        ]);
+      expect(await service.terminate()).toBe(0);
+    }
   });
 });

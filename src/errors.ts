@@ -45,7 +45,7 @@ export interface ErrorKind {
    * The HTTP status the server answers with. 500 means "not the client's doing": the error is
    * logged and the client gets a generic INTERNAL answer, so internals never reach it.
    */
-  readonly http: 400 | 401 | 404 | 413 | 415 | 422 | 500 | 503;
+  readonly http: 400 | 401 | 403 | 404 | 413 | 415 | 422 | 500 | 503;
   /** The exit code of a CLI run that ends with this error. */
   readonly exit: (typeof FailureExit)[keyof typeof FailureExit];
 }
@@ -91,6 +91,7 @@ export const ERRORS = {
   REGISTRY_NOT_CONFIGURED:    { retryable: false, fault: 'infrastructure', http: 422, exit: USAGE,            message: 'the request names a registry that is not configured' },
   UNAVAILABLE:                { retryable: true,  fault: 'infrastructure', http: 503, exit: IMAGE_UNREADABLE, message: 'the queue (Redis) is unreachable' },
   API_DISABLED:               { retryable: false, fault: 'infrastructure', http: 503, exit: USAGE,            message: 'the API has no token configured' },
+  FORBIDDEN:                  { retryable: false, fault: 'infrastructure', http: 403, exit: USAGE,            message: 'the API token\'s role does not allow this request' },
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -28,7 +28,9 @@ export interface PlanActionsInput {
  * - `tag`: one tag per image tag with each failing enforce policy's `onFail.tag` template, else
  *   `failTag`.
  * - `pass`: the `onPass.tag` templates of passing enforce policies, else `passTag` when set.
- * - `warn`, `error`: no registry change (an error is recorded, not acted on).
+ * - `warn`: the same as `pass` when `passTagOnWarn` (the default), each tag's reason naming the
+ *   policies that warned; else no registry change.
+ * - `error`: no registry change (an error is recorded, not acted on).
  * A delete or quarantine of a digest the cluster admitted recently (`admitted.recently`) becomes
  * the fail tag instead, so running pods can still be rescheduled; the notifications say so.
  * Then `attach` (when enabled; never for a deleted manifest; in the quarantine repository after a
@@ -68,11 +70,15 @@ export function planActions(input: PlanActionsInput): PlannedAction[] {
     planned.push(
       ...tagActions(record, tags, templates.length > 0 ? templates : [enforcement.failTag], undefined),
     );
-  } else if (decision === 'pass') {
+  } else if (decision === 'pass' || (decision === 'warn' && enforcement.passTagOnWarn)) {
+    const reason =
+      decision === 'warn'
+        ? `passes with warnings from ${warningPolicies(record).join(', ') || 'its policies'} (enforcement.passTagOnWarn)`
+        : undefined;
     const templates = passingTagTemplates(record, input.policies);
-    if (templates.length > 0) planned.push(...tagActions(record, tags, templates, undefined));
+    if (templates.length > 0) planned.push(...tagActions(record, tags, templates, reason));
     else if (enforcement.passTag !== undefined)
-      planned.push(...tagActions(record, tags, [enforcement.passTag], undefined));
+      planned.push(...tagActions(record, tags, [enforcement.passTag], reason));
   }
 
   if (enforcement.attachReport && attachIn !== undefined) {
@@ -228,6 +234,15 @@ function enforceResults(record: ImageRecord): {
     }
   }
   return { failed, passed, other };
+}
+
+/** Enforce policies whose result was `warn` on any platform, in the order they were evaluated. */
+function warningPolicies(record: ImageRecord): string[] {
+  const names: string[] = [];
+  for (const verdict of record.verdicts)
+    for (const result of verdict.policies)
+      if (result.mode === 'enforce' && result.result === 'warn') names.push(result.name);
+  return unique(names);
 }
 
 /** `onFail.tag` templates of enforce policies that failed on any platform, in policy order. */

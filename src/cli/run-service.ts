@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load-config.js';
+import { configFilePath, loadConfig } from '../config/load-config.js';
 import type { PushgateConfig } from '../config/types.js';
 import { createLogger, errorFields } from '../logger.js';
 import { loadPolicySet } from '../pipeline/load-policy-set.js';
@@ -7,12 +7,19 @@ import { startServer, type AdmissionDeciderFactory, type RunningServer } from '.
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
 import { ExitCode } from './exit-codes.js';
 import { startLocalRedis, type LocalRedis } from './local-redis.js';
+import {
+  DEVELOPMENT_API_TOKEN_FILE,
+  developmentApiToken,
+  type DevelopmentApiToken,
+} from './development-api-token.js';
 import type { CliEnvironment } from './cli-environment.js';
 
 export type ServiceMode = 'serve' | 'worker' | 'start';
 
 export interface ServiceOptions {
   config?: string;
+  /** Where ./pushgate.yaml, ./policies and ./.pushgate are looked for; `process.cwd()` by default. */
+  cwd?: string;
   /** Resolves when the service should stop (SIGTERM/SIGINT by default). */
   stopSignal?: Promise<unknown>;
   /** Called once everything listens (tests use it to learn the URL). */
@@ -43,7 +50,17 @@ export async function runService(
   options: ServiceOptions,
   io: CliEnvironment,
 ): Promise<number> {
-  const loaded = await loadConfig({ ...(options.config ? { path: options.config } : {}), env: io.env });
+  const cwd = options.cwd ?? process.cwd();
+  const where = { ...(options.config ? { path: options.config } : {}), env: io.env, cwd };
+  // The development configuration serves the API from the first start: with no token anywhere it
+  // would answer 503 until the user found PUSHGATE_API_TOKENS.
+  let devToken: DevelopmentApiToken | undefined;
+  if (mode !== 'worker' && configFilePath(where) === undefined && !io.env.PUSHGATE_API_TOKENS)
+    devToken = await developmentApiToken(cwd);
+  const loaded = await loadConfig({
+    ...where,
+    ...(devToken ? { developmentApiToken: devToken.token } : {}),
+  });
   let config = loaded.config;
   let localRedis: LocalRedis | undefined;
   if (!config.redis.url) {
@@ -53,7 +70,7 @@ export async function runService(
       );
       return ExitCode.USAGE;
     }
-    localRedis = await startLocalRedis({ cwd: process.cwd() });
+    localRedis = await startLocalRedis({ cwd });
     config = { ...config, redis: { ...config.redis, url: localRedis.url } };
   }
   // A registry entry pushgate could not talk to is a configuration error now, not at the first push.
@@ -64,7 +81,15 @@ export async function runService(
   logger.info({ config: loaded.source, mode }, 'configuration loaded');
   for (const warning of loaded.warnings) logger.warn(warning);
   if (localRedis)
-    logger.info({ url: localRedis.url, dir: localRedis.dir }, 'started a local redis-server (AOF on)');
+    logger.info(
+      {
+        url: localRedis.url,
+        dir: localRedis.dir,
+        pid: localRedis.pid,
+        diesWithParent: localRedis.diesWithParent,
+      },
+      'started a local redis-server (AOF on)',
+    );
 
   let server: RunningServer | undefined;
   let workers: RunningWorkers | undefined;
@@ -79,6 +104,16 @@ export async function runService(
         ...(io.env.POD_NAMESPACE ? { ownNamespace: io.env.POD_NAMESPACE } : {}),
       });
     if (mode !== 'serve') workers = await startWorkers(config, logger.child({ component: 'worker' }));
+    if (devToken) {
+      if (devToken.warning) logger.warn(devToken.warning);
+      // The token is never printed: the file is the way to it.
+      logger.info(
+        { file: DEVELOPMENT_API_TOKEN_FILE, role: 'admin', created: devToken.created },
+        `API token ${devToken.created ? 'generated in' : 'read from'} ${DEVELOPMENT_API_TOKEN_FILE} (role admin; ` +
+          `PUSHGATE_API_TOKENS replaces it): curl -H "Authorization: Bearer $(cat ${DEVELOPMENT_API_TOKEN_FILE})" ` +
+          `${server?.url ?? 'http://127.0.0.1:8080'}/api/v1/images`,
+      );
+    }
     options.onReady?.({ ...(server ? { server } : {}), ...(workers ? { workers } : {}), config });
     const stop = options.stopSignal ?? signalled();
     const redisDied = localRedis?.died.then((how) => ({ redisDied: how }));

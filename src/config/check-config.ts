@@ -338,9 +338,26 @@ function checkServer(raw: Record<string, unknown>, ctx: Context): void {
   const server = section(raw, 'server');
   if (Array.isArray(server.apiTokens)) {
     if (server.apiTokens.length === 0) {
-      ctx.warn(['server', 'apiTokens'], 'empty: /api/v1 and /admin/queues answer 503 until a token is set');
+      ctx.warn(
+        ['server', 'apiTokens'],
+        'empty: /api/v1 and /admin/queues answer 503 until a token is set: set PUSHGATE_API_TOKENS ' +
+          '(read:TOKEN,admin:TOKEN) or server.apiTokens',
+      );
     }
-    server.apiTokens.forEach((token, i) => checkSecret(ctx, token, ['server', 'apiTokens', i], 'the token'));
+    const seen = new Map<string, number>();
+    const entries: unknown[] = server.apiTokens;
+    entries.forEach((entry, i) => {
+      const objectForm = isRecord(entry);
+      const token = objectForm ? entry.token : entry;
+      const path: KeyPath = objectForm ? ['server', 'apiTokens', i, 'token'] : ['server', 'apiTokens', i];
+      checkSecret(ctx, token, path, 'the token');
+      if (typeof token !== 'string') return;
+      // The same token twice with two roles would make its rights depend on the order of the list.
+      const first = seen.get(token);
+      if (first !== undefined && (objectForm || isRecord(entries[first])))
+        ctx.problem(path, `the same token as entry ${first}: a token has one role`);
+      else seen.set(token, i);
+    });
   }
 }
 

@@ -12,13 +12,20 @@ export interface DevelopmentDefaults {
  * endpoint for it, policies from ./policies. The endpoint's bearer token comes from
  * PUSHGATE_WEBHOOK_TOKEN; without it the endpoint takes unauthenticated events, and says so.
  */
-export function developmentDefaults(env: NodeJS.ProcessEnv): DevelopmentDefaults {
+export function developmentDefaults(
+  env: NodeJS.ProcessEnv,
+  options: {
+    /** The admin token `pushgate start` keeps in .pushgate/api-token (PUSHGATE_API_TOKENS wins over it). */
+    apiToken?: string;
+  } = {},
+): DevelopmentDefaults {
   const token = env.PUSHGATE_WEBHOOK_TOKEN;
   const hasToken = token !== undefined && token !== '';
   const warnings = [
     'no configuration file (no --config, PUSHGATE_CONFIG unset, no ./pushgate.yaml): using the built-in development ' +
       `defaults: registry "local" at ${DEVELOPMENT_REGISTRY_URL} (alias localhost:5000), webhook POST /hooks/distribution, ` +
-      'policies from ./policies. See pushgate.example.yaml for a real configuration.',
+      'policies from ./policies, listening on 127.0.0.1 only (PUSHGATE_HOST=0.0.0.0 to take requests from other ' +
+      'hosts). See pushgate.example.yaml for a real configuration.',
   ];
   if (!hasToken) {
     warnings.push(
@@ -29,6 +36,14 @@ export function developmentDefaults(env: NodeJS.ProcessEnv): DevelopmentDefaults
   }
   return {
     document: {
+      // Loopback: with webhook authentication off by default, the quick start must not take events
+      // (or API calls) from the network. PUSHGATE_HOST overrides it.
+      server: {
+        host: '127.0.0.1',
+        ...(options.apiToken !== undefined
+          ? { apiTokens: [{ token: options.apiToken, role: 'admin' }] }
+          : {}),
+      },
       registries: [{ name: 'local', url: DEVELOPMENT_REGISTRY_URL, aliases: ['localhost:5000'] }],
       webhooks: [
         {

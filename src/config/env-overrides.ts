@@ -61,8 +61,15 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   {
     variable: 'PUSHGATE_API_TOKENS',
     path: ['server', 'apiTokens'],
-    description: 'API tokens, comma-separated; server.apiTokens',
-    parse: (text) => ({ value: list(text, /,/) }),
+    description:
+      'API tokens, comma-separated, each optionally prefixed with its role: read:TOKEN, admin:TOKEN (no prefix: admin); server.apiTokens',
+    // `read:` and `admin:` are roles; any other text is a whole token (an admin one, as before roles).
+    parse: (text) => ({
+      value: list(text, /,/).map((item) => {
+        const role = /^(read|admin):/.exec(item)?.[1];
+        return role ? { token: item.slice(role.length + 1), role } : item;
+      }),
+    }),
   },
   {
     variable: 'PUSHGATE_LOG_LEVEL',

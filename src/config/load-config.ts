@@ -31,6 +31,8 @@ export interface LoadConfigOptions {
   env: NodeJS.ProcessEnv;
   /** Where relative paths start; `process.cwd()` when absent. */
   cwd?: string;
+  /** The development configuration's admin API token (`pushgate start`'s .pushgate/api-token). */
+  developmentApiToken?: string;
 }
 
 export interface LoadedConfig {
@@ -196,7 +198,10 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const file = configFilePath(options);
   if (file === undefined) {
-    const defaults = developmentDefaults(options.env);
+    const defaults = developmentDefaults(
+      options.env,
+      options.developmentApiToken !== undefined ? { apiToken: options.developmentApiToken } : {},
+    );
     const token = options.env.PUSHGATE_WEBHOOK_TOKEN;
     return build(defaults.document, {
       env: options.env,

@@ -66,7 +66,9 @@ function redactAuth(auth: WebhookAuthConfig): WebhookAuthConfig {
  */
 export function redactConfig(config: Readonly<PushgateConfig>): PushgateConfig {
   const copy = structuredClone(config) as PushgateConfig;
-  copy.server.apiTokens = copy.server.apiTokens.map(() => REDACTED);
+  copy.server.apiTokens = copy.server.apiTokens.map((entry) =>
+    typeof entry === 'string' ? REDACTED : { ...entry, token: REDACTED },
+  );
   if (copy.redis.url !== undefined) copy.redis.url = redactRedisUrl(copy.redis.url);
   for (const registry of copy.registries) {
     if (registry.credentials) registry.credentials.password = REDACTED;

@@ -24,14 +24,22 @@ export interface PushgateConfig {
   log: LogConfig;
 }
 
+/**
+ * `read`: GET routes and the dashboard. `admin`: also what acts (scans, break-glass exemptions).
+ */
+export type ApiTokenRole = 'read' | 'admin';
+
+export type ApiTokenEntry = string | { token: string; role: ApiTokenRole };
+
 export interface ServerConfig {
   host: string;
   port: number;
   /**
    * Tokens accepted by `/api/v1/*` and `/admin/queues` (`Authorization: Bearer <token>`, or HTTP
-   * Basic with the token as password). Empty = the API answers 503 "not configured".
+   * Basic with the token as password). Empty = the API answers 503 "not configured". A plain string
+   * is an `admin` token (what every token could do before roles existed).
    */
-  apiTokens: string[];
+  apiTokens: ApiTokenEntry[];
   /** Largest webhook body accepted, in bytes (413 above). */
   maxBodyBytes: number;
   /** Serve Bull Board at /admin/queues. */
@@ -130,6 +138,11 @@ export interface EnforcementConfig {
   failTag: string;
   /** Tag template for passing images; none when absent (a policy's `onPass.tag` may set one). */
   passTag?: string;
+  /**
+   * Pass tags (`passTag`, `onPass.tag`) go on `warn` images too: a warning (no HEALTHCHECK) says
+   * something to fix, not that the image is unfit; the tag action names the warnings.
+   */
+  passTagOnWarn: boolean;
   /** Store the verdict as an OCI artifact referring to the image. */
   attachReport: boolean;
   notify: NotifyTargetConfig[];

@@ -101,6 +101,8 @@ function toProblem(error: ErrorObject, interpolated: ReadonlySet<string>): Confi
       // A missing or unknown `type` is already reported by `required` or `enum` on the same object.
       return undefined;
     case 'oneOf':
+    case 'if':
+      // The failing branch reports what is wrong; "must match the else schema" adds nothing.
       return undefined;
     default:
       return { path, message: error.message ?? `fails ${error.keyword}` };

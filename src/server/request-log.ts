@@ -11,6 +11,11 @@ export function loggablePath(path: string): string {
   return shown.slice(0, 200);
 }
 
+/** What a route may set in `res.locals` to change its request line (a lower level, more fields). */
+export interface RequestLogLocals {
+  requestLog?: { level: 'debug'; fields: Record<string, unknown> };
+}
+
 /**
  * Gives every request an id (the caller's `X-Request-Id` when it is sane, else a new one), a
  * logger carrying it (`req.log`, built on first use: most requests never log), and one log line
@@ -31,16 +36,28 @@ export function requestLog(logger: Logger): RequestHandler {
       const status = res.statusCode;
       // Refused credentials and 503s (Redis away: the cause is logged once elsewhere) are worth a
       // look; other 4xx (an API 404 while polling) are routine; other 5xx are bugs.
+      const routine = status < 400 ? (res.locals as RequestLogLocals).requestLog : undefined;
       const level =
-        status >= 500 && status !== 503
-          ? 'error'
-          : status === 401 || status === 403 || status === 503
-            ? 'warn'
-            : 'info';
+        routine !== undefined
+          ? routine.level
+          : status >= 500 && status !== 503
+            ? 'error'
+            : status === 401 || status === 403 || status === 503
+              ? 'warn'
+              : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       logger[level](
-        { reqId: id, method: req.method, path: loggablePath(req.path), status, ms: Math.round(ms * 10) / 10 },
+        {
+          ...routine?.fields,
+          reqId: id,
+          method: req.method,
+          // The path as the client sent it: inside a mounted router `req.path` lacks the mount
+          // point (`/images` for `/api/v1/images`). The query is left out: it may name images.
+          path: loggablePath(req.originalUrl.split('?', 1)[0]),
+          status,
+          ms: Math.round(ms * 10) / 10,
+        },
         'request',
       );
     });

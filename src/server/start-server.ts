@@ -118,11 +118,22 @@ export async function startServer(
     });
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const bracket = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
+  const listening = `${bracket(address.address)}:${address.port}`;
+  // Bound to every interface, this host reaches the server on loopback; the log says both, so
+  // nobody takes a server open to the network for a loopback one.
+  const everywhere = address.address === '0.0.0.0' || address.address === '::';
+  const base = `http://${everywhere ? '127.0.0.1' : bracket(address.address)}:${address.port}`;
   logger.info(
-    { url: base, policies: policySet.policies.length, policySetVersion: policySet.version },
-    'serving',
+    {
+      listening,
+      url: base,
+      policies: policySet.policies.length,
+      policySetVersion: policySet.version,
+    },
+    everywhere
+      ? `serving on ${listening} (every interface: other hosts can connect; this host: ${base})`
+      : `serving on ${base}`,
   );
   // A new policy set: every stored verdict is judged again from its facts, in the background.
   const reevaluation = startBackgroundReevaluation({

@@ -10,6 +10,7 @@ import type { PushEvent } from '../../webhooks/types.js';
 import { WebhookError } from '../../webhooks/webhook-error.js';
 import { ownWriteConfig } from '../../actions/own-writes.js';
 import type { Logger } from '../../logger.js';
+import type { RequestLogLocals } from '../request-log.js';
 import { PushgateError } from '../../errors.js';
 
 export interface HooksDeps {
@@ -68,17 +69,21 @@ export function hooksRouter(deps: HooksDeps): Router {
     if (result.ignored > 0) deps.countEvent(endpoint.adapter, 'ignored', result.ignored);
     if (result.ownWrites > 0) deps.countEvent(endpoint.adapter, 'own_write', result.ownWrites);
     if (result.invalid > 0) deps.countEvent(endpoint.adapter, 'invalid', result.invalid);
-    // `req.log` is built on first use; at a level that drops the line, do not build it at all.
-    if (deps.logger.isLevelEnabled('info')) {
+    const summary = {
+      endpoint: endpoint.name,
+      accepted: result.events.length,
+      ignored: result.ignored,
+      ownWrites: result.ownWrites,
+      invalid: result.invalid,
+    };
+    if (result.events.length === 0 && result.invalid === 0 && result.problems.length === 0) {
+      // Nothing to do (pulls, blob events, pushgate's own writes): registries send these all day.
+      // One debug line, the request line with the summary in it.
+      (res.locals as RequestLogLocals).requestLog = { level: 'debug', fields: summary };
+    } else if (deps.logger.isLevelEnabled('info')) {
+      // `req.log` is built on first use; at a level that drops the line, do not build it at all.
       (req as { log?: Logger }).log?.info(
-        {
-          endpoint: endpoint.name,
-          accepted: result.events.length,
-          ignored: result.ignored,
-          ownWrites: result.ownWrites,
-          invalid: result.invalid,
-          ...(result.problems.length > 0 ? { problems: result.problems } : {}),
-        },
+        { ...summary, ...(result.problems.length > 0 ? { problems: result.problems } : {}) },
         'webhook accepted',
       );
     }

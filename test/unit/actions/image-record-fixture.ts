@@ -72,6 +72,7 @@ export function enforcement(overrides: Partial<EnforcementConfig> = {}): Enforce
     rejectUnjudged: 'auto',
     quarantineRepository: 'quarantine/{{repository}}',
     failTag: '{{tag}}-rejected',
+    passTagOnWarn: true,
     attachReport: false,
     notify: [],
     ...overrides,

@@ -380,20 +380,62 @@ describe('planActions', () => {
   });
 
   describe('warn and error', () => {
-    it('changes nothing in the registry but still attaches and notifies', () => {
-      for (const decision of ['warn', 'error'] as const) {
+    it('error (and warn with passTagOnWarn false) changes nothing in the registry but still attaches and notifies', () => {
+      for (const [decision, passTagOnWarn] of [
+        ['warn', false],
+        ['error', true],
+      ] as const) {
         const planned = planActions({
           record: imageRecord({ decision }),
           policies: [],
           enforcement: enforcement({
             attachReport: true,
             passTag: '{{tag}}-ok',
+            passTagOnWarn,
             notify: [{ url: 'https://hooks.example.com/a' }],
           }),
           registry: registryConfig(),
         });
         expect(planned.map((a) => a.kind)).toEqual(['attach', 'notify']);
       }
+    });
+
+    it('warn gets the pass tags by default, and the tag says which policies warned', () => {
+      const record = imageRecord({
+        decision: 'warn',
+        tags: ['v3'],
+        verdicts: [
+          verdict('warn', [
+            policyVerdict('no-shells', 'pass'),
+            policyVerdict('healthcheck', 'warn'),
+            policyVerdict('labels', 'warn'),
+            policyVerdict('audited', 'fail', 'audit'),
+          ]),
+        ],
+      });
+      const planned = planActions({
+        record,
+        policies: [loadedPolicy('no-shells', { onPass: { tag: '{{tag}}-clean' } })],
+        enforcement: enforcement({ passTag: '{{tag}}-ok' }),
+        registry: registryConfig(),
+      });
+      expect(planned).toEqual([
+        {
+          kind: 'tag',
+          repository: 'team/app',
+          digest: DIGEST,
+          tag: 'v3-clean',
+          detail: `tag ${HOST}/team/app:v3-clean`,
+          reason: 'passes with warnings from healthcheck, labels (enforcement.passTagOnWarn)',
+        },
+      ]);
+      const fallback = planActions({
+        record,
+        policies: [],
+        enforcement: enforcement({ passTag: '{{tag}}-ok' }),
+        registry: registryConfig(),
+      });
+      expect(summary(fallback)).toEqual([`tag ${HOST}/team/app:v3-ok`]);
     });
   });
 

@@ -125,6 +125,7 @@ describe('loadConfig: defaults', () => {
         rejectUnjudged: 'auto',
         quarantineRepository: 'quarantine/{{repository}}',
         failTag: '{{tag}}-rejected',
+        passTagOnWarn: true,
         attachReport: true,
         notify: [],
       },
@@ -212,6 +213,39 @@ webhooks:
 });
 
 describe('loadConfig: environment overrides', () => {
+  it('reads API token roles from PUSHGATE_API_TOKENS and the file; a plain token is admin', () => {
+    const { config } = loadConfigText(
+      `${MINIMAL}\nserver: { apiTokens: [file-plain-0123456789, { token: file-read-0123456789, role: read }] }\n`,
+      { env: {} },
+    );
+    expect(config.server.apiTokens).toEqual([
+      'file-plain-0123456789',
+      { token: 'file-read-0123456789', role: 'read' },
+    ]);
+    const fromEnv = loadConfigText(MINIMAL, {
+      env: {
+        PUSHGATE_API_TOKENS: 'admin:adm-0123456789abcdef, read:rd-0123456789abcdef,plain:0123456789abcdef',
+      },
+    });
+    expect(fromEnv.config.server.apiTokens).toEqual([
+      { token: 'adm-0123456789abcdef', role: 'admin' },
+      { token: 'rd-0123456789abcdef', role: 'read' },
+      'plain:0123456789abcdef',
+    ]);
+    expect(
+      problemsOf(`${MINIMAL}\nserver: { apiTokens: [{ token: same-token-0123456789, role: reader }] }\n`),
+    ).toEqual([expect.stringMatching(/^server\.apiTokens\[0\]/)]);
+    expect(
+      problemsOf(
+        `${MINIMAL}\nserver: { apiTokens: [same-token-0123456789, { token: same-token-0123456789, role: read }] }\n`,
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^server\.apiTokens\[1\]\.token: the same token as entry 0: a token has one role/,
+      ),
+    ]);
+  });
+
   it('applies every documented variable over the file', () => {
     const { config } = loadConfigText(
       `${MINIMAL}\nserver: { host: 127.0.0.1, port: 9000 }\nlog: { level: warn }\n`,

@@ -12,6 +12,7 @@ import {
 const SECRETS = {
   API_ONE: 'api-S3CR3T-one-0123456789',
   API_TWO: 'api-S3CR3T-two-0123456789',
+  API_READ: 'api-S3CR3T-read-0123456789',
   REDIS_PASSWORD: 'redis-S3CR3T-0123456789',
   REGISTRY_PASSWORD: 'registry-S3CR3T-0123456789',
   BEARER: 'bearer-S3CR3T-0123456789',
@@ -26,7 +27,7 @@ const SECRETS = {
 
 const YAML = `
 server:
-  apiTokens: ["\${API_ONE}", "\${API_TWO}"]
+  apiTokens: ["\${API_ONE}", "\${API_TWO}", { token: "\${API_READ}", role: read }]
 redis:
   url: "redis://default:\${REDIS_PASSWORD}@redis.internal:6379/3"
 registries:
@@ -61,7 +62,7 @@ describe('redactConfig', () => {
 
   it('keeps everything else readable', () => {
     const redacted = redactConfig(config);
-    expect(redacted.server.apiTokens).toEqual([REDACTED, REDACTED]);
+    expect(redacted.server.apiTokens).toEqual([REDACTED, REDACTED, { token: REDACTED, role: 'read' }]);
     expect(redacted.redis.url).toBe('redis://default:<redacted>@redis.internal:6379/3');
     expect(redacted.registries[0].credentials).toEqual({ username: 'pushgate-bot', password: REDACTED });
     expect(redacted.webhooks.map((w) => w.auth)).toEqual([
@@ -91,7 +92,11 @@ describe('redactConfig', () => {
 
   it('does not touch the original', () => {
     redactConfig(config);
-    expect(config.server.apiTokens).toEqual([SECRETS.API_ONE, SECRETS.API_TWO]);
+    expect(config.server.apiTokens).toEqual([
+      SECRETS.API_ONE,
+      SECRETS.API_TWO,
+      { token: SECRETS.API_READ, role: 'read' },
+    ]);
     expect(Object.isFrozen(config.server)).toBe(true);
   });
 

@@ -54,6 +54,8 @@ export function developmentDefaults(
         },
       ],
       policies: { paths: ['policies'] },
+      // Shows every action on a first run: a rejected image is deleted, an accepted one tagged.
+      enforcement: { passTag: '{{tag}}-verified' },
     },
     warnings,
   };

@@ -83,6 +83,9 @@ describe('loadConfig: which configuration', () => {
       { name: 'distribution', adapter: 'distribution', registry: 'local', auth: { type: 'none' } },
     ]);
     expect(config.policies.paths).toEqual([join(FIXTURES, 'policies')]);
+    // A first run shows the tag action too (a warn image gets it: passTagOnWarn).
+    expect(config.enforcement.passTag).toBe('{{tag}}-verified');
+    expect(config.enforcement.passTagOnWarn).toBe(true);
     expect(warnings.some((w) => w.includes('built-in development defaults'))).toBe(true);
     expect(
       warnings.some(

@@ -24,7 +24,7 @@ export function developmentDefaults(
   const warnings = [
     'no configuration file (no --config, PUSHGATE_CONFIG unset, no ./pushgate.yaml): using the built-in development ' +
       `defaults: registry "local" at ${DEVELOPMENT_REGISTRY_URL} (alias localhost:5000), webhook POST /hooks/distribution, ` +
-      "policies from ./policies, accepted images tagged '<tag>-verified', listening on 127.0.0.1 only (PUSHGATE_HOST=0.0.0.0 to take requests from other ' +
+      "policies from ./policies, accepted images tagged '<tag>-verified', listening on 127.0.0.1 only (PUSHGATE_HOST=0.0.0.0 to take requests from other " +
       'hosts). See pushgate.example.yaml for a real configuration.',
   ];
   if (!hasToken) {

@@ -17,6 +17,14 @@ import { runService, type ServiceMode } from './run-service.js';
 import { renderConfigSchema, runConfigCheck, runConfigShow } from './config-command.js';
 import { registerAdmissionCommands } from './admission-command.js';
 
+/**
+ * A repeatable option that also splits on commas (`--policy a --policy b`, `--policy a,b`). Never
+ * variadic: a variadic option swallows the arguments after it (`scan --policy p/ IMAGE`).
+ */
+function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').filter((part) => part !== '')];
+}
+
 function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Command {
   const program = new Command('pushgate')
     .description(
@@ -46,8 +54,9 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     )
     .option('--no-progress', 'no progress on stderr (it is only shown on a terminal anyway)')
     .option(
-      '--policy <path...>',
-      'evaluate the ImagePolicy files or directories; exit 1 when the decision is reject (or error)',
+      '--policy <path>',
+      'evaluate the ImagePolicy files or directories (repeat it, or separate with commas); exit 1 when the decision is reject (or error)',
+      collectList,
     )
     .option('--fail-open', 'a policy that cannot be evaluated does not block (default: it blocks, exit 1)')
     .option(

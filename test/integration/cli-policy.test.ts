@@ -244,6 +244,45 @@ describe('pushgate scan --policy', () => {
     expect(here.code).toBe(1);
   });
 
+  it('takes --policy before the image, repeated or comma-separated (never swallowing the reference)', async () => {
+    const other = join(dir.path, 'non-root.yaml');
+    await writeFile(
+      other,
+      NO_COMPILERS.replaceAll('no-compilers', 'non-root').replace(
+        'schema: { properties: { compilers: { maxItems: 0 } } }',
+        'schema: { properties: { compilers: true } }',
+      ),
+    );
+    const names = (stdout: string): string[] =>
+      (JSON.parse(stdout) as ScanReport & { verdicts: Verdict[] }).verdicts[0].policies.map((p) => p.name);
+    const before = await runCli(['scan', '-f', 'json', '--policy', policy, `docker-archive:${single}`]);
+    expect(before.stderr).toBe('');
+    expect(before.code).toBe(1);
+    expect(names(before.stdout)).toEqual(['no-compilers']);
+    const repeated = await runCli([
+      'scan',
+      '--policy',
+      policy,
+      '--policy',
+      other,
+      '-f',
+      'json',
+      `docker-archive:${single}`,
+    ]);
+    expect(repeated.code).toBe(1);
+    expect(names(repeated.stdout).sort()).toEqual(['no-compilers', 'non-root']);
+    const comma = await runCli([
+      'scan',
+      '--policy',
+      `${policy},${other}`,
+      '-f',
+      'json',
+      `docker-archive:${single}`,
+    ]);
+    expect(comma.code).toBe(1);
+    expect(names(comma.stdout).sort()).toEqual(['no-compilers', 'non-root']);
+  });
+
   it('refuses broken policies with the lint output (exit 2) before reading the image', async () => {
     const result = await runCli(['scan', `docker-archive:${single}`, '--policy', `${BAD}/unknown-key.yaml`]);
     expect(result.code).toBe(2);

@@ -41,9 +41,10 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     .command('scan')
     .description('Read an image and print what it holds')
     .argument(
-      '<reference>',
-      'HOST/REPO:TAG, HOST/REPO@sha256:…, a Docker Hub name, docker://NAME:TAG, docker-archive:FILE, oci:DIR or oci:FILE.tar',
+      '[reference]',
+      'HOST/REPO:TAG, HOST/REPO@sha256:…, a Docker Hub name, docker://NAME:TAG, docker-archive:FILE, oci:DIR, oci:FILE.tar, or a file path (docker save or OCI tar, told apart by content)',
     )
+    .option('-i, --input <file>', 'read the image from a docker save tar, an OCI layout tar or directory')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--platform <os/arch[/variant]>', 'read only this platform of a multi-platform image')
@@ -68,7 +69,7 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
       '--max-image-bytes <size>',
       'refuse images larger than this, compressed or uncompressed, and docker:// saves (e.g. 10GiB; default 64GiB)',
     )
-    .action(async (reference: string, options) => {
+    .action(async (reference: string | undefined, options) => {
       setExit(await runScan(reference, options, io));
     });
 

@@ -26,6 +26,7 @@ import type { CliEnvironment } from './cli-environment.js';
 import { formatExpiredWaiver, formatLintResult, hasErrors } from './policy-lint.js';
 import { onInterrupt, withDeadline } from './scan-deadline.js';
 import { scanLimits } from './scan-limits.js';
+import { resolveScanInput } from './scan-input.js';
 
 export interface ScanCommandOptions {
   format: string;
@@ -41,12 +42,14 @@ export interface ScanCommandOptions {
   timeout?: string;
   /** limits.maxImageBytes for this scan, e.g. `64GiB`. */
   maxImageBytes?: string;
+  /** An image file or layout (Trivy's `--input`), instead of the reference. */
+  input?: string;
 }
 
 export const FORMATS = ['table', 'json', 'sarif'] as const;
 
 export async function runScan(
-  reference: string,
+  given: string | undefined,
   options: ScanCommandOptions,
   io: CliEnvironment,
 ): Promise<number> {
@@ -60,6 +63,7 @@ export async function runScan(
   const policies =
     options.policy && options.policy.length > 0 ? await preparePolicies(options.policy, io) : undefined;
   if (policies === null) return ExitCode.USAGE;
+  const reference = await resolveScanInput(given, options.input);
   const filter = options.platform ? parsePlatformFilter(options.platform) : undefined;
   const limits = scanLimits(options, io.env);
   const stop = new AbortController();

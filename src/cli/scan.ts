@@ -113,7 +113,7 @@ export async function runScan(
         ? renderJson(report)
         : options.format === 'sarif'
           ? renderSarif(report, collectChecks(EXTRACTORS), PUSHGATE_VERSION)
-          : renderTable(report) + (verdicts ? renderVerdictTable(verdicts) : '');
+          : renderTable(report, collectChecks(EXTRACTORS)) + (verdicts ? renderVerdictTable(verdicts) : '');
     if (options.output) await writeFile(options.output, text);
     else io.stdout.write(text);
     return verdicts && verdicts.some(blocks) ? ExitCode.POLICY_FAILED : ExitCode.OK;

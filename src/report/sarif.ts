@@ -3,6 +3,7 @@ import type { CheckDefinition, ReportFinding, Severity } from '../facts/checks.j
 import type { Evidence } from '../facts/evidence.js';
 import type { Verdict } from '../policy/types.js';
 import type { ScanReport } from './scan-report.js';
+import { checkHelpUri } from './checks-catalogue.js';
 
 function isEvidence(value: unknown): value is Evidence {
   const v = value as Partial<Evidence> | null;
@@ -77,6 +78,12 @@ export function renderSarif(
       .join(''),
     shortDescription: { text: check.title },
     fullDescription: { text: check.description },
+    ...(check.remedy
+      ? {
+          help: { text: check.remedy.markdown, markdown: check.remedy.markdown },
+          helpUri: checkHelpUri(check.id),
+        }
+      : {}),
     defaultConfiguration: { level: LEVEL[check.severity] },
     properties: {
       category: check.category,

@@ -26,6 +26,8 @@ export interface ScanReport {
   verdicts?: Verdict[];
 }
 
+import { checkHelpUri } from './checks-catalogue.js';
+
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
 
 /** Every extractor's findings for one facts document, most severe first. */
@@ -33,8 +35,13 @@ export function collectFindings(
   facts: PlatformFacts['facts'],
   extractors: readonly FactExtractor[],
 ): ReportFinding[] {
+  const remedies = new Map(extractors.flatMap((e) => e.checks.map((c) => [c.id, c.remedy] as const)));
   return extractors
     .flatMap((extractor) => extractor.findings(facts))
+    .map((finding) => {
+      const remedy = remedies.get(finding.check);
+      return remedy ? { ...finding, remedy: remedy.markdown, helpUri: checkHelpUri(finding.check) } : finding;
+    })
     .sort(
       (a, b) =>
         SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||

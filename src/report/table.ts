@@ -1,5 +1,6 @@
 import { escapeText } from '../escape-text.js';
 import { formatBytes } from '../format-bytes.js';
+import type { CheckDefinition } from '../facts/checks.js';
 import type { Evidence } from '../facts/evidence.js';
 import type { ScanReport } from './scan-report.js';
 
@@ -11,7 +12,11 @@ function describeEvidence(e: Evidence): string {
   return `${e.path}${pkg} [${where}${fate}]${detail}`;
 }
 
-function renderFindings(findings: ScanReport['platforms'][number]['findings'], lines: string[]): void {
+function renderFindings(
+  findings: ScanReport['platforms'][number]['findings'],
+  remedies: ReadonlyMap<string, string>,
+  lines: string[],
+): void {
   lines.push('');
   if (findings.length === 0) {
     lines.push('Findings  none');
@@ -27,6 +32,14 @@ function renderFindings(findings: ScanReport['platforms'][number]['findings'], l
         lines.push(`             ${describeEvidence(evidence)}`);
       if (finding.evidence.length > 5) lines.push(`             … and ${finding.evidence.length - 5} more`);
     }
+    // One line of fix guidance per remedy of the group (checks sharing one are named together);
+    // the full remedy is in JSON, SARIF and CHECKS.md.
+    const bySummary = new Map<string, string[]>();
+    for (const check of new Set(findings.filter((f) => f.category === category).map((f) => f.check))) {
+      const summary = remedies.get(check);
+      if (summary) bySummary.set(summary, [...(bySummary.get(summary) ?? []), check]);
+    }
+    for (const [summary, ids] of bySummary) lines.push(`    fix ${ids.join(', ')}: ${summary}`);
   }
 }
 
@@ -45,7 +58,8 @@ function truncate(text: string, width: number): string {
  * escaped as a whole when the report is joined (see escape-text.ts): a value cannot draw on the
  * terminal or start a line of its own, and no field can be forgotten.
  */
-export function renderTable(report: ScanReport): string {
+export function renderTable(report: ScanReport, checks: readonly CheckDefinition[] = []): string {
+  const remedies = new Map(checks.flatMap((c) => (c.remedy ? [[c.id, c.remedy.summary] as const] : [])));
   const lines: string[] = [];
   const { image } = report;
   lines.push(`Image     ${image.reference} (${image.source})`);
@@ -92,7 +106,7 @@ export function renderTable(report: ScanReport): string {
       );
       for (const warning of layer.warnings) lines.push(`       warning: ${warning}`);
     }
-    renderFindings(findings, lines);
+    renderFindings(findings, remedies, lines);
   }
   return `${lines.map(escapeText).join('\n')}\n`;
 }

@@ -112,6 +112,9 @@ export const SARIF_SUBSET_SCHEMA = {
                         name: { type: 'string' },
                         shortDescription: multiformatMessage,
                         fullDescription: multiformatMessage,
+                        // §3.49.12 (an absolute URI) and §3.49.13.
+                        helpUri: { type: 'string', format: 'uri' },
+                        help: multiformatMessage,
                         defaultConfiguration: {
                           type: 'object',
                           additionalProperties: false,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CheckDefinition, ReportFinding } from '../checks.js';
+import { REMEDIES } from '../remedies.js';
 import type { Evidence } from '../evidence.js';
 import { fileEvidence, historyEvidence } from '../evidence.js';
 import type { FactExtractor } from '../extractor.js';
@@ -78,6 +79,7 @@ const CHECKS: readonly CheckDefinition[] = RULES.map((rule) => ({
   category: CATEGORY,
   description: rule.description,
   definedIn: DEFINED_IN.get(rule.id),
+  remedy: REMEDIES.secret,
 }));
 
 const SECRET_FINDING_SCHEMA = {

@@ -59,6 +59,19 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
       'evaluate the ImagePolicy files or directories (repeat it, or separate with commas); exit 1 when the decision is reject (or error)',
       collectList,
     )
+    .option(
+      '--severity <list>',
+      'report only findings of these severities: CRITICAL,HIGH,MEDIUM,LOW,INFO (repeatable; policy verdicts are not affected)',
+      collectList,
+    )
+    .option(
+      '--exit-code <n>',
+      'without --policy: exit with this code when findings remain (after --severity and the ignore file)',
+    )
+    .option(
+      '--ignorefile <path>',
+      'accepted findings (YAML: check, path, fingerprint, reason, expires); default ./.pushgateignore when present',
+    )
     .option('--fail-open', 'a policy that cannot be evaluated does not block (default: it blocks, exit 1)')
     .option(
       '--timeout <duration>',

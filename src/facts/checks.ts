@@ -41,6 +41,8 @@ export interface ReportFinding {
   /** One line naming the thing found, e.g. `gcc 12.2.0 (package gcc-12)`; secrets only as masked previews. */
   message: string;
   evidence: Evidence[];
+  /** A secret finding's keyed fingerprint (never the value): what an ignore entry names. */
+  fingerprint?: string;
   /** The check's remedy (Markdown), filled in by the report from the check definition. */
   remedy?: string;
   /** The check's entry in CHECKS.md. */

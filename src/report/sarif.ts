@@ -175,6 +175,20 @@ export function renderSarif(
           : {}),
         properties: { category: finding.category, severity: finding.severity },
       })),
+      // Accepted by the ignore file: reported as suppressed (§3.34), with the entry's reason.
+      ...(platform.accepted ?? []).map((finding) => ({
+        ruleId: finding.check,
+        ...(ruleIndex.has(finding.check) ? { ruleIndex: ruleIndex.get(finding.check) } : {}),
+        level: LEVEL[finding.severity],
+        message: { text: finding.message },
+        locations: finding.evidence.slice(0, 10).map(location),
+        suppressions: [{ kind: 'external', justification: finding.accepted.reason }],
+        properties: {
+          category: finding.category,
+          severity: finding.severity,
+          acceptedBy: finding.accepted.source,
+        },
+      })),
       ...policyResults(verdictFor(platform.platform)),
     ],
   }));

@@ -3,6 +3,7 @@ import type { FactExtractor } from '../facts/extractor.js';
 import type { PlatformFacts } from '../facts/gather-facts.js';
 import type { ResolvedImage } from '../image/types.js';
 import type { Verdict } from '../policy/types.js';
+import type { AcceptedFinding } from './accept-findings.js';
 
 export const SCAN_REPORT_SCHEMA_VERSION = 1;
 
@@ -21,6 +22,8 @@ export interface ScanReport {
     facts: PlatformFacts['facts'];
     /** What the detectors report, derived from `facts` (ordered by severity, then check). */
     findings: ReportFinding[];
+    /** Findings an ignore file (`.pushgateignore`) accepted, each with its reason; absent when none. */
+    accepted?: AcceptedFinding[];
   }>;
   /** One per platform, only when the scan evaluated policies (`--policy`). */
   verdicts?: Verdict[];

@@ -3,6 +3,7 @@ import { formatBytes } from '../format-bytes.js';
 import type { CheckDefinition } from '../facts/checks.js';
 import type { Evidence } from '../facts/evidence.js';
 import type { ScanReport } from './scan-report.js';
+import type { AcceptedFinding } from './accept-findings.js';
 
 function describeEvidence(e: Evidence): string {
   const where = e.layer === undefined ? e.kind : `layer ${e.layer}`;
@@ -43,6 +44,17 @@ function renderFindings(
   }
 }
 
+/** Findings an ignore file accepted (Dockle's accept): one line each, with the reason and the entry. */
+function renderAccepted(accepted: readonly AcceptedFinding[], lines: string[]): void {
+  if (accepted.length === 0) return;
+  lines.push('', `Accepted  ${accepted.length} (by the ignore file; not counted as findings)`);
+  for (const finding of accepted) {
+    const until = finding.accepted.expires ? `, until ${finding.accepted.expires}` : '';
+    lines.push(`    ${finding.severity.toUpperCase().padEnd(8)} ${finding.check}  ${finding.message}`);
+    lines.push(`             accepted: ${finding.accepted.reason} (${finding.accepted.source}${until})`);
+  }
+}
+
 function shortDigest(digest: string | undefined): string {
   if (!digest) return '-';
   const [alg, hex] = digest.split(':');
@@ -68,7 +80,7 @@ export function renderTable(report: ScanReport, checks: readonly CheckDefinition
     .filter(([, n]) => n > 0)
     .map(([what, n]) => `${n} ${what}`);
   if (skipped.length > 0) lines.push(`Skipped   ${skipped.join(', ')}`);
-  for (const { platform, manifestDigest, facts, findings } of report.platforms) {
+  for (const { platform, manifestDigest, facts, findings, accepted } of report.platforms) {
     lines.push('');
     lines.push(`Platform  ${platform}`);
     if (manifestDigest) lines.push(`Manifest  ${manifestDigest}`);
@@ -107,6 +119,7 @@ export function renderTable(report: ScanReport, checks: readonly CheckDefinition
       for (const warning of layer.warnings) lines.push(`       warning: ${warning}`);
     }
     renderFindings(findings, remedies, lines);
+    renderAccepted(accepted ?? [], lines);
   }
   return `${lines.map(escapeText).join('\n')}\n`;
 }

@@ -457,6 +457,7 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
         category: CATEGORY,
         message: `${finding.title}: ${finding.preview} in ${describe(finding)}${provenanceNote(finding)}`,
         evidence: [finding.evidence],
+        fingerprint: finding.fingerprint,
       }));
     },
   };

@@ -27,6 +27,8 @@ import { formatExpiredWaiver, formatLintResult, hasErrors } from './policy-lint.
 import { onInterrupt, withDeadline } from './scan-deadline.js';
 import { scanLimits } from './scan-limits.js';
 import { resolveScanInput } from './scan-input.js';
+import { styleForTerminal, wantsColour } from './terminal-style.js';
+import { escapeLines } from '../escape-text.js';
 import { loadIgnoreFile } from './ignore-file.js';
 import { filterFindings } from '../report/accept-findings.js';
 import type { Severity } from '../facts/checks.js';
@@ -139,6 +141,11 @@ export async function runScan(
           ? renderSarif(report, collectChecks(EXTRACTORS), PUSHGATE_VERSION)
           : renderTable(report, collectChecks(EXTRACTORS)) + (verdicts ? renderVerdictTable(verdicts) : '');
     if (options.output) await writeFile(options.output, text);
+    else if (options.format === 'table' && io.stdout.isTTY)
+      // The guard's escaping done here (idempotent), then colour codes the guard would show as text.
+      unguardedOutput(io.stdout).write(
+        styleForTerminal(escapeLines(text), { colour: wantsColour(io.env, true), width: io.stdout.columns }),
+      );
     else io.stdout.write(text);
     if (verdicts) return verdicts.some(blocks) ? ExitCode.POLICY_FAILED : ExitCode.OK;
     // Without a policy, Trivy's contract: --exit-code N when findings remain after filters and accepts.

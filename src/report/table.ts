@@ -61,6 +61,24 @@ function shortDigest(digest: string | undefined): string {
   return `${alg}:${hex?.slice(0, 12) ?? ''}`;
 }
 
+/**
+ * Rows padded so every cell starts under its header: each column as wide as its widest cell,
+ * two spaces between columns, numbers right-aligned. The last column is not padded.
+ */
+export function alignColumns(rows: string[][], align: Array<'left' | 'right'>): string[] {
+  const widths = align.map((_, col) => Math.max(...rows.map((row) => [...(row[col] ?? '')].length)));
+  return rows.map((row) =>
+    row
+      .map((cell, col) => {
+        if (col === row.length - 1 && align[col] === 'left') return cell;
+        const pad = ' '.repeat(widths[col] - [...cell].length);
+        return align[col] === 'right' ? pad + cell : cell + pad;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
 function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
@@ -103,21 +121,26 @@ export function renderTable(report: ScanReport, checks: readonly CheckDefinition
         `${t.fileCount} files, ${formatBytes(t.wastedBytes)} wasted`,
     );
     lines.push('');
-    lines.push('  #  DIGEST               SIZE      FILES  ADDED     REMOVED   CREATED BY');
-    for (const layer of facts.layers) {
-      lines.push(
+    lines.push(
+      ...alignColumns(
         [
-          String(layer.index).padStart(3),
-          shortDigest(layer.digest).padEnd(20),
-          formatBytes(layer.compressedSize).padEnd(9),
-          String(layer.fileCount).padStart(6),
-          formatBytes(layer.bytesAdded).padEnd(9),
-          formatBytes(layer.bytesRemoved).padEnd(9),
-          truncate(layer.createdBy ?? '', 60),
-        ].join('  '),
-      );
-      for (const warning of layer.warnings) lines.push(`       warning: ${warning}`);
-    }
+          ['LAYER', 'DIGEST', 'SIZE', 'FILES', 'ADDED', 'REMOVED', 'CREATED BY'],
+          ...facts.layers.map((layer) => [
+            String(layer.index),
+            shortDigest(layer.digest),
+            formatBytes(layer.compressedSize),
+            String(layer.fileCount),
+            formatBytes(layer.bytesAdded),
+            formatBytes(layer.bytesRemoved),
+            truncate(layer.createdBy ?? '', 60),
+          ]),
+        ],
+        ['right', 'left', 'right', 'right', 'right', 'right', 'left'],
+      ).flatMap((row, i) => [
+        `  ${row}`,
+        ...(i === 0 ? [] : facts.layers[i - 1].warnings.map((w) => `       warning: ${w}`)),
+      ]),
+    );
     renderFindings(findings, remedies, lines);
     renderAccepted(accepted ?? [], lines);
   }

@@ -17,6 +17,14 @@ import { runService, type ServiceMode } from './run-service.js';
 import { renderConfigSchema, runConfigCheck, runConfigShow } from './config-command.js';
 import { registerAdmissionCommands } from './admission-command.js';
 
+/**
+ * A repeatable option that also splits on commas (`--policy a --policy b`, `--policy a,b`). Never
+ * variadic: a variadic option swallows the arguments after it (`scan --policy p/ IMAGE`).
+ */
+function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').filter((part) => part !== '')];
+}
+
 function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Command {
   const program = new Command('pushgate')
     .description(
@@ -33,9 +41,10 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     .command('scan')
     .description('Read an image and print what it holds')
     .argument(
-      '<reference>',
-      'HOST/REPO:TAG, HOST/REPO@sha256:…, a Docker Hub name, docker://NAME:TAG, docker-archive:FILE, oci:DIR or oci:FILE.tar',
+      '[reference]',
+      'HOST/REPO:TAG, HOST/REPO@sha256:…, a Docker Hub name, docker://NAME:TAG, docker-archive:FILE, oci:DIR, oci:FILE.tar, or a file path (docker save or OCI tar, told apart by content)',
     )
+    .option('-i, --input <file>', 'read the image from a docker save tar, an OCI layout tar or directory')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--platform <os/arch[/variant]>', 'read only this platform of a multi-platform image')
@@ -46,8 +55,22 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     )
     .option('--no-progress', 'no progress on stderr (it is only shown on a terminal anyway)')
     .option(
-      '--policy <path...>',
-      'evaluate the ImagePolicy files or directories; exit 1 when the decision is reject (or error)',
+      '--policy <path>',
+      'evaluate the ImagePolicy files or directories (repeat it, or separate with commas); exit 1 when the decision is reject (or error)',
+      collectList,
+    )
+    .option(
+      '--severity <list>',
+      'report only findings of these severities: CRITICAL,HIGH,MEDIUM,LOW,INFO (repeatable; policy verdicts are not affected)',
+      collectList,
+    )
+    .option(
+      '--exit-code <n>',
+      'without --policy: exit with this code when findings remain (after --severity and the ignore file)',
+    )
+    .option(
+      '--ignorefile <path>',
+      'accepted findings (YAML: check, path, fingerprint, reason, expires); default ./.pushgateignore when present',
     )
     .option('--fail-open', 'a policy that cannot be evaluated does not block (default: it blocks, exit 1)')
     .option(
@@ -59,7 +82,7 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
       '--max-image-bytes <size>',
       'refuse images larger than this, compressed or uncompressed, and docker:// saves (e.g. 10GiB; default 64GiB)',
     )
-    .action(async (reference: string, options) => {
+    .action(async (reference: string | undefined, options) => {
       setExit(await runScan(reference, options, io));
     });
 

@@ -15,7 +15,8 @@ export function createProgress(stream: NodeJS.WriteStream): { update(p: LayerPro
     if (!force && now - lastDraw < 100) return;
     lastDraw = now;
     const lines = [...states.values()].map((p) => {
-      const label = `${p.platform} layer ${p.layer + 1}/${p.layerCount} ${p.digest.slice(7, 19)}`;
+      // Layers are numbered from 0, as in the table, evidence (`[layer 1]`), JSON and policies.
+      const label = `${p.platform} layer ${p.layer} (0–${p.layerCount - 1}) ${p.digest.slice(7, 19)}`;
       const what = p.state === 'cached' ? 'cached' : p.state === 'done' ? 'done' : 'reading';
       return `${label}  ${what.padEnd(7)} ${formatBytes(p.compressedBytes).padStart(8)} → ${formatBytes(
         p.uncompressedBytes,

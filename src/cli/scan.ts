@@ -26,6 +26,12 @@ import type { CliEnvironment } from './cli-environment.js';
 import { formatExpiredWaiver, formatLintResult, hasErrors } from './policy-lint.js';
 import { onInterrupt, withDeadline } from './scan-deadline.js';
 import { scanLimits } from './scan-limits.js';
+import { resolveScanInput } from './scan-input.js';
+import { styleForTerminal, wantsColour } from './terminal-style.js';
+import { escapeLines } from '../escape-text.js';
+import { loadIgnoreFile } from './ignore-file.js';
+import { filterFindings } from '../report/accept-findings.js';
+import type { Severity } from '../facts/checks.js';
 
 export interface ScanCommandOptions {
   format: string;
@@ -41,12 +47,20 @@ export interface ScanCommandOptions {
   timeout?: string;
   /** limits.maxImageBytes for this scan, e.g. `64GiB`. */
   maxImageBytes?: string;
+  /** An image file or layout (Trivy's `--input`), instead of the reference. */
+  input?: string;
+  /** Severities to report (`--severity HIGH,CRITICAL`); all when absent. */
+  severity?: string[];
+  /** Exit with this code when findings remain (Trivy's `--exit-code`); not with `--policy`. */
+  exitCode?: string;
+  /** The ignore file; default `./.pushgateignore` when it exists. */
+  ignorefile?: string;
 }
 
 export const FORMATS = ['table', 'json', 'sarif'] as const;
 
 export async function runScan(
-  reference: string,
+  given: string | undefined,
   options: ScanCommandOptions,
   io: CliEnvironment,
 ): Promise<number> {
@@ -60,6 +74,19 @@ export async function runScan(
   const policies =
     options.policy && options.policy.length > 0 ? await preparePolicies(options.policy, io) : undefined;
   if (policies === null) return ExitCode.USAGE;
+  const severities = parseSeverities(options.severity);
+  const findingsExit = parseExitCode(options.exitCode, options.policy);
+  const ignore = await loadIgnoreFile(
+    options.ignorefile,
+    process.cwd(),
+    collectChecks(EXTRACTORS).map((c) => c.id),
+    new Date(),
+  );
+  for (const entry of ignore?.expired ?? [])
+    io.stderr.write(
+      `pushgate: ${entry.source}: the entry for ${entry.check} expired on ${entry.expires} and no longer applies\n`,
+    );
+  const reference = await resolveScanInput(given, options.input);
   const filter = options.platform ? parsePlatformFilter(options.platform) : undefined;
   const limits = scanLimits(options, io.env);
   const stop = new AbortController();
@@ -91,7 +118,10 @@ export async function runScan(
       progress?.done();
       return { image, platforms };
     });
-    const report = buildScanReport(image, platforms, EXTRACTORS);
+    const report = filterFindings(buildScanReport(image, platforms, EXTRACTORS), {
+      ...(severities ? { severities } : {}),
+      accept: ignore?.entries ?? [],
+    });
     // One verdict per platform and name: an image with several names is judged under each.
     const verdicts = policies
       ? platforms.flatMap((p) =>
@@ -109,14 +139,53 @@ export async function runScan(
         ? renderJson(report)
         : options.format === 'sarif'
           ? renderSarif(report, collectChecks(EXTRACTORS), PUSHGATE_VERSION)
-          : renderTable(report) + (verdicts ? renderVerdictTable(verdicts) : '');
+          : renderTable(report, collectChecks(EXTRACTORS)) + (verdicts ? renderVerdictTable(verdicts) : '');
     if (options.output) await writeFile(options.output, text);
+    else if (options.format === 'table' && io.stdout.isTTY)
+      // The guard's escaping done here (idempotent), then colour codes the guard would show as text.
+      unguardedOutput(io.stdout).write(
+        styleForTerminal(escapeLines(text), { colour: wantsColour(io.env, true), width: io.stdout.columns }),
+      );
     else io.stdout.write(text);
-    return verdicts && verdicts.some(blocks) ? ExitCode.POLICY_FAILED : ExitCode.OK;
+    if (verdicts) return verdicts.some(blocks) ? ExitCode.POLICY_FAILED : ExitCode.OK;
+    // Without a policy, Trivy's contract: --exit-code N when findings remain after filters and accepts.
+    const remaining = report.platforms.some((p) => p.findings.length > 0);
+    return findingsExit !== undefined && remaining ? findingsExit : ExitCode.OK;
   } finally {
     uninstall();
     await source.close();
   }
+}
+
+const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** `--severity LOW,MEDIUM` (repeatable, any case) as a set; undefined for all severities. */
+function parseSeverities(values: string[] | undefined): Set<Severity> | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  const set = new Set<Severity>();
+  for (const value of values) {
+    const severity = value.trim().toLowerCase() as Severity;
+    if (!SEVERITIES.includes(severity))
+      throw new PushgateError(
+        'USAGE',
+        `--severity takes ${SEVERITIES.map((s) => s.toUpperCase()).join(', ')} (comma-separated), got "${value}"`,
+      );
+    set.add(severity);
+  }
+  return set;
+}
+
+/** `--exit-code N` (0–255); with `--policy` the decision sets the exit code, so the two do not mix. */
+function parseExitCode(value: string | undefined, policy: string[] | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,3}$/.test(value) || Number(value) > 255)
+    throw new PushgateError('USAGE', `--exit-code takes a number from 0 to 255, got "${value}"`);
+  if (policy && policy.length > 0)
+    throw new PushgateError(
+      'USAGE',
+      '--exit-code applies without --policy; with --policy the exit code is the decision (1 on reject)',
+    );
+  return Number(value);
 }
 
 /** The Docker CLI's own config, when there is one; an explicit --docker-config must exist. */

@@ -18,6 +18,19 @@ export interface CheckDefinition {
    * checks come from a table elsewhere (the secret rules).
    */
   definedIn?: string;
+  /**
+   * How to fix it, from the practices pushgate enforces (multi-stage builds, distroless runtimes,
+   * numeric USER, BuildKit secrets…). Optional in the type so a new extractor compiles before its
+   * remedy is written; a test (remedies.test.ts) fails for any registered check without one.
+   */
+  remedy?: Remedy;
+}
+
+export interface Remedy {
+  /** One line for the table report, under the finding group. */
+  summary: string;
+  /** The full remedy as Markdown (one or two paragraphs, inline code): JSON, SARIF help, CHECKS.md. */
+  markdown: string;
 }
 
 /** One finding as reports show it, derived from the facts document (never from raw content). */
@@ -28,4 +41,10 @@ export interface ReportFinding {
   /** One line naming the thing found, e.g. `gcc 12.2.0 (package gcc-12)`; secrets only as masked previews. */
   message: string;
   evidence: Evidence[];
+  /** A secret finding's keyed fingerprint (never the value): what an ignore entry names. */
+  fingerprint?: string;
+  /** The check's remedy (Markdown), filled in by the report from the check definition. */
+  remedy?: string;
+  /** The check's entry in CHECKS.md. */
+  helpUri?: string;
 }

@@ -128,7 +128,7 @@ async function policyFilesFor(test: TestFile): Promise<string[] | string> {
   return `no policy.yaml beside ${test.file} or in its parent folder (or name them with \`policies:\`)`;
 }
 
-function targetFor(raw: unknown, facts: ImageFacts): EvaluationTarget | string {
+function targetFor(raw: unknown, facts: ImageFacts, platform?: string): EvaluationTarget | string {
   if (raw !== undefined && !isRecord(raw))
     return '`target` must be a mapping of registry, repository, tag, platform, namespace';
   const given = raw ?? {};
@@ -151,6 +151,7 @@ function targetFor(raw: unknown, facts: ImageFacts): EvaluationTarget | string {
     tag,
     platform:
       (given.platform as string | undefined) ??
+      platform ??
       (typeof image.platform === 'string' ? image.platform : 'linux/amd64'),
     // Without it the case is a push: `namespaces` scopes are as if not written.
     ...(namespace !== undefined ? { namespace } : {}),
@@ -215,20 +216,69 @@ async function runCase(
     return [problem(file, '`expect` must map rule ids (or policy, decision) to results', name)];
 
   const factsPath = resolve(dirname(file), raw.facts);
-  let facts: ImageFacts;
+  let documents: FactsDocument[];
   try {
     const parsed: unknown = JSON.parse(await readFile(factsPath, 'utf8'));
-    if (!isRecord(parsed)) throw new Error('the facts document is not a JSON object');
-    facts = parsed as unknown as ImageFacts;
+    documents = factsDocuments(parsed, raw.target);
   } catch (error) {
     return [problem(file, `reading facts ${factsPath}: ${describe(error)}`, name)];
   }
-  const target = targetFor(raw.target, facts);
+  const results: PolicyTestResult[] = [];
+  for (const document of documents) {
+    // A report with several platforms runs the case once per platform, each named by its platform.
+    const label = documents.length > 1 ? `${name} (${document.platform})` : name;
+    results.push(...judgeCase(test, raw, label, document, compiled, version, now));
+  }
+  return results;
+}
+
+interface FactsDocument {
+  facts: ImageFacts;
+  /** The platform the document came from, for a `scan -f json` report. */
+  platform?: string;
+}
+
+/**
+ * A fixture is a facts document (`.platforms[i].facts` of a report) or a whole `scan -f json`
+ * report: then each platform's facts are used, or only the one `target.platform` names.
+ */
+function factsDocuments(parsed: unknown, target: unknown): FactsDocument[] {
+  if (!isRecord(parsed)) throw new Error('the facts document is not a JSON object');
+  if (!('platforms' in parsed) || !('schemaVersion' in parsed))
+    return [{ facts: parsed as unknown as ImageFacts }];
+  const platforms = Array.isArray(parsed.platforms) ? parsed.platforms.filter(isRecord) : [];
+  const all = platforms
+    .filter((p) => isRecord(p.facts))
+    .map((p) => ({
+      facts: p.facts as unknown as ImageFacts,
+      platform: typeof p.platform === 'string' ? p.platform : 'unknown',
+    }));
+  if (all.length === 0) throw new Error('a scan report without platforms[].facts');
+  const wanted = isRecord(target) && typeof target.platform === 'string' ? target.platform : undefined;
+  if (wanted === undefined) return all;
+  const chosen = all.filter((p) => p.platform === wanted);
+  if (chosen.length === 0)
+    throw new Error(`the report has no platform ${wanted} (it has ${all.map((p) => p.platform).join(', ')})`);
+  return chosen;
+}
+
+function judgeCase(
+  test: TestFile,
+  raw: Record<string, unknown>,
+  name: string,
+  document: FactsDocument,
+  compiled: CompiledPolicy[],
+  version: string,
+  now: Date,
+): PolicyTestResult[] {
+  const file = test.file;
+  const { facts } = document;
+  const target = targetFor(raw.target, facts, document.platform);
   if (typeof target === 'string') return [problem(file, target, name)];
 
   const verdict = evaluate(compiled, facts, target, { now, policySetVersion: version });
   const results: PolicyTestResult[] = [];
-  for (const [key, expectedRaw] of Object.entries(raw.expect)) {
+  for (const [key, expectedRaw] of Object.entries(raw.expect as Record<string, unknown>)) {
     const expected = String(expectedRaw);
     const found = actualFor(key, verdict, compiled);
     if (typeof found === 'string') {

@@ -113,6 +113,76 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** How to reach a plain-HTTP registry, for both the CLI and the service configuration. */
+const USE_PLAIN_HTTP = 'use --plain-http (in the service: an http:// registry url)';
+
+/**
+ * An HTTPS request answered in plain HTTP: OpenSSL reads `HTTP/1.1 …` as a TLS record and reports
+ * a "wrong version number". Said as what it means instead of the OpenSSL error.
+ */
+function answeredPlainHttp(url: URL, code: string | undefined, message: string): PushgateError | undefined {
+  if (url.protocol !== 'https:') return undefined;
+  if (code !== 'ERR_SSL_WRONG_VERSION_NUMBER' && !/wrong version number|http request/i.test(message))
+    return undefined;
+  return new PushgateError(
+    'REGISTRY_UNREACHABLE',
+    `${url.host}: the registry answered plain HTTP to an HTTPS request; ${USE_PLAIN_HTTP}`,
+    { details: { code } },
+  );
+}
+
+/** Go's and nginx's answers to plain HTTP on a TLS port ("Client sent an HTTP request to an HTTPS server"). */
+const TLS_PORT_ANSWER = /HTTPS server|HTTPS port|TLS handshake|SSL port/i;
+
+/**
+ * A 400 to a plain-HTTP request that is not the registry's own (no distribution API header) may be
+ * a TLS server refusing plain HTTP: its short body says so. Anything else is handed on, body intact.
+ */
+async function wantsTls(
+  req: HttpRequest,
+  response: HttpResponse,
+  get: () => Promise<HttpResponse>,
+): Promise<HttpResponse> {
+  if (headerValue(response.headers, 'docker-distribution-api-version') !== undefined) return response;
+  if (req.method === 'HEAD') {
+    // A HEAD answer has no body to tell: ask once more with GET, and keep the HEAD answer.
+    const probe = await get().catch(() => undefined);
+    if (probe === undefined) return response;
+    if (probe.status === 400) await wantsTls({ ...req, method: 'GET' }, probe, get);
+    probe.body.destroy();
+    return response;
+  }
+  // One iterator for the look and the rest: leaving a for-await early would destroy the body.
+  const chunks = response.body[Symbol.asyncIterator]() as AsyncIterator<Buffer | Uint8Array>;
+  const head: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  while (size <= 4096) {
+    const next = await chunks.next();
+    if (next.done === true) {
+      ended = true;
+      break;
+    }
+    const buffer = Buffer.from(next.value);
+    head.push(buffer);
+    size += buffer.length;
+  }
+  const text = Buffer.concat(head).toString('latin1');
+  if (ended && TLS_PORT_ANSWER.test(text))
+    throw new PushgateError(
+      'REGISTRY_UNREACHABLE',
+      `${req.url.host}: the registry answered a plain-HTTP request with "${printable(text.trim().slice(0, 120))}": it speaks HTTPS; drop --plain-http (in the service: an https:// registry url)`,
+    );
+  // Not a TLS port: the caller reads the body as if it had not been looked at.
+  async function* replay(): AsyncGenerator<Buffer> {
+    yield* head;
+    if (ended) return;
+    for (let next = await chunks.next(); next.done !== true; next = await chunks.next())
+      yield Buffer.from(next.value);
+  }
+  return { ...response, body: Readable.from(replay()) };
+}
+
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
   if (Array.isArray(value)) return value[0];
@@ -218,12 +288,18 @@ export class HttpTransport {
           continue;
         }
         const message = err instanceof Error ? err.message : String(err);
+        const plain = answeredPlainHttp(req.url, code, message);
+        if (plain) throw plain;
         throw new PushgateError(
           'REGISTRY_UNREACHABLE',
           `${req.method} ${req.url.host}${req.url.pathname}: ${printable(message)}${code ? ` (${code})` : ''}${attempt > 1 ? ` after ${attempt} attempts` : ''}`,
           { cause: err, transient: true, details: { code, attempts: attempt } },
         );
       }
+      if (response.status === 400 && req.url.protocol === 'http:')
+        response = await wantsTls(req, response, () =>
+          this.sendFollowingRedirects({ ...req, method: 'GET', body: undefined }),
+        );
       if (!TRANSIENT_STATUSES.has(response.status) || attempt >= this.retry.attempts) return response;
       let delayMs = this.backoff(attempt);
       const retryAfter = parseRetryAfter(headerValue(response.headers, 'retry-after'));

@@ -1,5 +1,15 @@
 import type { CheckDefinition } from '../facts/checks.js';
 
+/**
+ * Where CHECKS.md is published (the project's documentation site, as the schemas' `$id`s); a
+ * check's entry is its id as the anchor. SARIF `helpUri` and JSON findings link there.
+ */
+export const CHECKS_DOC_URL = 'https://pushgate.dev/CHECKS.md';
+
+export function checkHelpUri(id: string): string {
+  return `${CHECKS_DOC_URL}#${id}`;
+}
+
 /** A check as the catalogue lists it: always with the file that defines it. */
 export type CataloguedCheck = CheckDefinition & { definedIn: string };
 
@@ -29,10 +39,32 @@ export function renderChecksCatalogue(checks: readonly CataloguedCheck[]): strin
         `| \`${check.id}\` | ${cell(check.title)} | ${check.severity} | ${cell(check.description)} | \`${check.definedIn}\` |`,
       );
     }
-    lines.push('');
+    lines.push('', ...howToFix(checks.filter((c) => c.category === category)));
   }
   if (categories.length === 0) lines.push('No checks are registered yet.', '');
   return lines.join('\n');
+}
+
+/**
+ * The remedies of a category, one paragraph per distinct remedy, each opened by an anchor per
+ * check id (the target of SARIF `helpUri`): the secret checks share one remedy, written once.
+ */
+function howToFix(checks: readonly CataloguedCheck[]): string[] {
+  const byRemedy = new Map<string, CataloguedCheck[]>();
+  for (const check of [...checks].sort((a, b) => a.id.localeCompare(b.id))) {
+    const key = check.remedy?.markdown ?? 'No remedy is written for this check yet.';
+    byRemedy.set(key, [...(byRemedy.get(key) ?? []), check]);
+  }
+  const lines = ['### How to fix', ''];
+  for (const [markdown, group] of byRemedy) {
+    const anchors = group.map((c) => `<a id="${c.id}"></a>`).join('');
+    const who =
+      byRemedy.size === 1 && group.length > 1
+        ? 'Every check above'
+        : group.map((c) => `\`${c.id}\``).join(', ');
+    lines.push(`${anchors}**${who}**: ${markdown.replace(/\n+/g, ' ')}`, '');
+  }
+  return lines;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { CheckDefinition, ReportFinding, Severity } from '../facts/checks.j
 import type { Evidence } from '../facts/evidence.js';
 import type { Verdict } from '../policy/types.js';
 import type { ScanReport } from './scan-report.js';
+import { checkHelpUri } from './checks-catalogue.js';
 
 function isEvidence(value: unknown): value is Evidence {
   const v = value as Partial<Evidence> | null;
@@ -77,6 +78,12 @@ export function renderSarif(
       .join(''),
     shortDescription: { text: check.title },
     fullDescription: { text: check.description },
+    ...(check.remedy
+      ? {
+          help: { text: check.remedy.markdown, markdown: check.remedy.markdown },
+          helpUri: checkHelpUri(check.id),
+        }
+      : {}),
     defaultConfiguration: { level: LEVEL[check.severity] },
     properties: {
       category: check.category,
@@ -167,6 +174,20 @@ export function renderSarif(
           ? { relatedLocations: finding.evidence.slice(10).map((e, i) => ({ id: i + 1, ...location(e) })) }
           : {}),
         properties: { category: finding.category, severity: finding.severity },
+      })),
+      // Accepted by the ignore file: reported as suppressed (§3.34), with the entry's reason.
+      ...(platform.accepted ?? []).map((finding) => ({
+        ruleId: finding.check,
+        ...(ruleIndex.has(finding.check) ? { ruleIndex: ruleIndex.get(finding.check) } : {}),
+        level: LEVEL[finding.severity],
+        message: { text: finding.message },
+        locations: finding.evidence.slice(0, 10).map(location),
+        suppressions: [{ kind: 'external', justification: finding.accepted.reason }],
+        properties: {
+          category: finding.category,
+          severity: finding.severity,
+          acceptedBy: finding.accepted.source,
+        },
       })),
       ...policyResults(verdictFor(platform.platform)),
     ],

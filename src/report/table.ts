@@ -1,7 +1,9 @@
 import { escapeText } from '../escape-text.js';
 import { formatBytes } from '../format-bytes.js';
+import type { CheckDefinition } from '../facts/checks.js';
 import type { Evidence } from '../facts/evidence.js';
 import type { ScanReport } from './scan-report.js';
+import type { AcceptedFinding } from './accept-findings.js';
 
 function describeEvidence(e: Evidence): string {
   const where = e.layer === undefined ? e.kind : `layer ${e.layer}`;
@@ -11,7 +13,11 @@ function describeEvidence(e: Evidence): string {
   return `${e.path}${pkg} [${where}${fate}]${detail}`;
 }
 
-function renderFindings(findings: ScanReport['platforms'][number]['findings'], lines: string[]): void {
+function renderFindings(
+  findings: ScanReport['platforms'][number]['findings'],
+  remedies: ReadonlyMap<string, string>,
+  lines: string[],
+): void {
   lines.push('');
   if (findings.length === 0) {
     lines.push('Findings  none');
@@ -27,6 +33,25 @@ function renderFindings(findings: ScanReport['platforms'][number]['findings'], l
         lines.push(`             ${describeEvidence(evidence)}`);
       if (finding.evidence.length > 5) lines.push(`             … and ${finding.evidence.length - 5} more`);
     }
+    // One line of fix guidance per remedy of the group (checks sharing one are named together);
+    // the full remedy is in JSON, SARIF and CHECKS.md.
+    const bySummary = new Map<string, string[]>();
+    for (const check of new Set(findings.filter((f) => f.category === category).map((f) => f.check))) {
+      const summary = remedies.get(check);
+      if (summary) bySummary.set(summary, [...(bySummary.get(summary) ?? []), check]);
+    }
+    for (const [summary, ids] of bySummary) lines.push(`    fix ${ids.join(', ')}: ${summary}`);
+  }
+}
+
+/** Findings an ignore file accepted (Dockle's accept): one line each, with the reason and the entry. */
+function renderAccepted(accepted: readonly AcceptedFinding[], lines: string[]): void {
+  if (accepted.length === 0) return;
+  lines.push('', `Accepted  ${accepted.length} (by the ignore file; not counted as findings)`);
+  for (const finding of accepted) {
+    const until = finding.accepted.expires ? `, until ${finding.accepted.expires}` : '';
+    lines.push(`    ${finding.severity.toUpperCase().padEnd(8)} ${finding.check}  ${finding.message}`);
+    lines.push(`             accepted: ${finding.accepted.reason} (${finding.accepted.source}${until})`);
   }
 }
 
@@ -34,6 +59,24 @@ function shortDigest(digest: string | undefined): string {
   if (!digest) return '-';
   const [alg, hex] = digest.split(':');
   return `${alg}:${hex?.slice(0, 12) ?? ''}`;
+}
+
+/**
+ * Rows padded so every cell starts under its header: each column as wide as its widest cell,
+ * two spaces between columns, numbers right-aligned. The last column is not padded.
+ */
+export function alignColumns(rows: string[][], align: Array<'left' | 'right'>): string[] {
+  const widths = align.map((_, col) => Math.max(...rows.map((row) => [...(row[col] ?? '')].length)));
+  return rows.map((row) =>
+    row
+      .map((cell, col) => {
+        if (col === row.length - 1 && align[col] === 'left') return cell;
+        const pad = ' '.repeat(widths[col] - [...cell].length);
+        return align[col] === 'right' ? pad + cell : cell + pad;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function truncate(text: string, width: number): string {
@@ -45,7 +88,8 @@ function truncate(text: string, width: number): string {
  * escaped as a whole when the report is joined (see escape-text.ts): a value cannot draw on the
  * terminal or start a line of its own, and no field can be forgotten.
  */
-export function renderTable(report: ScanReport): string {
+export function renderTable(report: ScanReport, checks: readonly CheckDefinition[] = []): string {
+  const remedies = new Map(checks.flatMap((c) => (c.remedy ? [[c.id, c.remedy.summary] as const] : [])));
   const lines: string[] = [];
   const { image } = report;
   lines.push(`Image     ${image.reference} (${image.source})`);
@@ -54,7 +98,7 @@ export function renderTable(report: ScanReport): string {
     .filter(([, n]) => n > 0)
     .map(([what, n]) => `${n} ${what}`);
   if (skipped.length > 0) lines.push(`Skipped   ${skipped.join(', ')}`);
-  for (const { platform, manifestDigest, facts, findings } of report.platforms) {
+  for (const { platform, manifestDigest, facts, findings, accepted } of report.platforms) {
     lines.push('');
     lines.push(`Platform  ${platform}`);
     if (manifestDigest) lines.push(`Manifest  ${manifestDigest}`);
@@ -77,22 +121,28 @@ export function renderTable(report: ScanReport): string {
         `${t.fileCount} files, ${formatBytes(t.wastedBytes)} wasted`,
     );
     lines.push('');
-    lines.push('  #  DIGEST               SIZE      FILES  ADDED     REMOVED   CREATED BY');
-    for (const layer of facts.layers) {
-      lines.push(
+    lines.push(
+      ...alignColumns(
         [
-          String(layer.index).padStart(3),
-          shortDigest(layer.digest).padEnd(20),
-          formatBytes(layer.compressedSize).padEnd(9),
-          String(layer.fileCount).padStart(6),
-          formatBytes(layer.bytesAdded).padEnd(9),
-          formatBytes(layer.bytesRemoved).padEnd(9),
-          truncate(layer.createdBy ?? '', 60),
-        ].join('  '),
-      );
-      for (const warning of layer.warnings) lines.push(`       warning: ${warning}`);
-    }
-    renderFindings(findings, lines);
+          ['LAYER', 'DIGEST', 'SIZE', 'FILES', 'ADDED', 'REMOVED', 'CREATED BY'],
+          ...facts.layers.map((layer) => [
+            String(layer.index),
+            shortDigest(layer.digest),
+            formatBytes(layer.compressedSize),
+            String(layer.fileCount),
+            formatBytes(layer.bytesAdded),
+            formatBytes(layer.bytesRemoved),
+            truncate(layer.createdBy ?? '', 60),
+          ]),
+        ],
+        ['right', 'left', 'right', 'right', 'right', 'right', 'left'],
+      ).flatMap((row, i) => [
+        `  ${row}`,
+        ...(i === 0 ? [] : facts.layers[i - 1].warnings.map((w) => `       warning: ${w}`)),
+      ]),
+    );
+    renderFindings(findings, remedies, lines);
+    renderAccepted(accepted ?? [], lines);
   }
   return `${lines.map(escapeText).join('\n')}\n`;
 }

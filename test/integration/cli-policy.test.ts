@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/policy/types.js';
@@ -242,6 +242,84 @@ describe('pushgate scan --policy', () => {
       scoped,
     ]);
     expect(here.code).toBe(1);
+  });
+
+  it('takes --policy before the image, repeated or comma-separated (never swallowing the reference)', async () => {
+    const other = join(dir.path, 'non-root.yaml');
+    await writeFile(
+      other,
+      NO_COMPILERS.replaceAll('no-compilers', 'non-root').replace(
+        'schema: { properties: { compilers: { maxItems: 0 } } }',
+        'schema: { properties: { compilers: true } }',
+      ),
+    );
+    const names = (stdout: string): string[] =>
+      (JSON.parse(stdout) as ScanReport & { verdicts: Verdict[] }).verdicts[0].policies.map((p) => p.name);
+    const before = await runCli(['scan', '-f', 'json', '--policy', policy, `docker-archive:${single}`]);
+    expect(before.stderr).toBe('');
+    expect(before.code).toBe(1);
+    expect(names(before.stdout)).toEqual(['no-compilers']);
+    const repeated = await runCli([
+      'scan',
+      '--policy',
+      policy,
+      '--policy',
+      other,
+      '-f',
+      'json',
+      `docker-archive:${single}`,
+    ]);
+    expect(repeated.code).toBe(1);
+    expect(names(repeated.stdout).sort()).toEqual(['no-compilers', 'non-root']);
+    const comma = await runCli([
+      'scan',
+      '--policy',
+      `${policy},${other}`,
+      '-f',
+      'json',
+      `docker-archive:${single}`,
+    ]);
+    expect(comma.code).toBe(1);
+    expect(names(comma.stdout).sort()).toEqual(['no-compilers', 'non-root']);
+  });
+
+  it('policy test takes a whole `scan -f json` report as the fixture, each platform by name', async () => {
+    const cases = join(dir.path, 'report-cases');
+    await mkdir(join(cases, 'tests'), { recursive: true });
+    await writeFile(join(cases, 'policy.yaml'), NO_COMPILERS);
+    const reportFile = join(cases, 'tests', 'single.report.json');
+    const scanned = await runCli(['scan', '-f', 'json', '-o', reportFile, `docker-archive:${single}`]);
+    expect(scanned.code).toBe(0);
+    const testFile = join(cases, 'tests', 'report.test.yaml');
+    const writeCases = (expectFor: string, extra = ''): Promise<void> =>
+      writeFile(
+        testFile,
+        `apiVersion: pushgate.dev/v1\nkind: PolicyTest\ncases:\n  - name: the scanned report\n    facts: ${extra || 'single.report.json'}\n    expect: { no-compilers: ${expectFor}, decision: ${expectFor === 'fail' ? 'reject' : 'pass'} }\n`,
+      );
+    await writeCases('fail');
+    const seen = await runCli(['policy', 'test', testFile]);
+    expect(seen.stdout).toBe('2 passed, 0 failed\n');
+    expect(seen.code).toBe(0);
+
+    // An expectation the image does not meet comes out as a failure, not as `got pass`.
+    await writeCases('pass');
+    const wrong = await runCli(['policy', 'test', testFile]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain('the scanned report: no-compilers: expected pass, got fail');
+    expect(wrong.stdout).toContain('0 passed, 2 failed');
+
+    // Several platforms: the case runs once per platform, named by it.
+    const report = JSON.parse(await readFile(reportFile, 'utf8')) as ScanReport;
+    const second = { ...report.platforms[0], platform: 'linux/arm64' };
+    await writeFile(
+      join(cases, 'tests', 'multi.report.json'),
+      JSON.stringify({ ...report, platforms: [report.platforms[0], second] }),
+    );
+    await writeCases('pass', 'multi.report.json');
+    const multi = await runCli(['policy', 'test', testFile]);
+    expect(multi.code).toBe(1);
+    expect(multi.stdout).toContain('the scanned report (linux/amd64): no-compilers');
+    expect(multi.stdout).toContain('the scanned report (linux/arm64): no-compilers');
   });
 
   it('refuses broken policies with the lint output (exit 2) before reading the image', async () => {

@@ -10,6 +10,7 @@ import { buildImage, buildIndex, pushImage } from '../support/image-builder.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { runCli } from '../support/run-cli.js';
 import { tempDir } from '../support/temp-dir.js';
+import { createTestCa, issueServerPair } from '../support/test-ca.js';
 import { golden, readGolden, SAMPLE_ARCHIVE, scanForGolden } from '../support/goldens.js';
 
 const SAMPLE = `docker-archive:${SAMPLE_ARCHIVE}`;
@@ -125,8 +126,25 @@ describe('pushgate scan (the CLI)', () => {
   it('exits 3 with a clear message when a plain-HTTP registry is read without --plain-http', async () => {
     const result = await runCli(['scan', `${registry.host}/multi/app:2.0`]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain(registry.host);
+    expect(result.stderr).toContain(
+      `${registry.host}: the registry answered plain HTTP to an HTTPS request; use --plain-http`,
+    );
+    expect(result.stderr).not.toMatch(/SSL|ssl3|openssl/); // what it means, not OpenSSL's words
     expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it('exits 3 saying the registry speaks HTTPS when --plain-http reaches a TLS port', async () => {
+    const ca = await createTestCa(join(dir.path, 'ca'));
+    const pair = await issueServerPair(ca, join(dir.path, 'ca'), 'registry');
+    const tls = await startRegistry({ tls: { certFile: pair.certFile, keyFile: pair.keyFile } });
+    try {
+      const result = await runCli(['scan', '--plain-http', `${tls.host}/multi/app:2.0`]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`${tls.host}: the registry answered a plain-HTTP request with`);
+      expect(result.stderr).toContain('it speaks HTTPS; drop --plain-http');
+    } finally {
+      await tls.stop();
+    }
   });
 
   it('exits 3 when the image does not exist', async () => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, constants, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { freePort } from './ports.js';
 import { tempDir } from './temp-dir.js';
 import {
@@ -34,6 +35,8 @@ export interface StartRegistryOptions {
   notifications?: RegistryNotificationEndpoint[];
   /** For `auth: 'token'`: users and grant policy of the token issuer. */
   tokenIssuer?: TokenIssuerOptions;
+  /** Serve HTTPS with this certificate and key (PEM files); `url` is then `https://…`. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface TestRegistry {
@@ -59,6 +62,17 @@ const MAX_LOG = 256 * 1024;
  * a temp dir and deletes enabled; `auth` picks no auth, htpasswd Basic auth, or token auth backed
  * by a test token issuer. Resolves once `/v2/` answers.
  */
+/** True once a TLS handshake on 127.0.0.1:`port` completes (the test CA is not trusted here). */
+function answersTls(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 export async function startRegistry(options: StartRegistryOptions = {}): Promise<TestRegistry> {
   try {
     await access(REGISTRY_BINARY, constants.X_OK);
@@ -102,7 +116,11 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
         delete: { enabled: true },
         maintenance: { uploadpurging: { enabled: false } },
       },
-      http: { addr: host, secret: randomBytes(16).toString('hex') },
+      http: {
+        addr: host,
+        secret: randomBytes(16).toString('hex'),
+        ...(options.tls ? { tls: { certificate: options.tls.certFile, key: options.tls.keyFile } } : {}),
+      },
     };
     if (auth === 'htpasswd') {
       const htpasswd = join(dir.path, 'htpasswd');
@@ -159,6 +177,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
         `docker-registry on ${host}`,
         async () => {
           if (exitInfo !== undefined) throw new Error(`docker-registry ${exitInfo}`);
+          if (options.tls) return answersTls(port);
           try {
             const res = await fetch(`http://${host}/v2/`);
             await res.arrayBuffer();
@@ -176,7 +195,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     const username = auth === 'htpasswd' ? HTPASSWD_USER : tokenIssuer?.username;
     const password = auth === 'htpasswd' ? HTPASSWD_PASSWORD : tokenIssuer?.password;
     return {
-      url: `http://${host}`,
+      url: `${options.tls ? 'https' : 'http'}://${host}`,
       host,
       auth,
       username,

@@ -112,6 +112,9 @@ export const SARIF_SUBSET_SCHEMA = {
                         name: { type: 'string' },
                         shortDescription: multiformatMessage,
                         fullDescription: multiformatMessage,
+                        // §3.49.12 (an absolute URI) and §3.49.13.
+                        helpUri: { type: 'string', format: 'uri' },
+                        help: multiformatMessage,
                         defaultConfiguration: {
                           type: 'object',
                           additionalProperties: false,
@@ -155,6 +158,22 @@ export const SARIF_SUBSET_SCHEMA = {
                 locations: { type: 'array', items: location },
                 relatedLocations: { type: 'array', items: location },
                 partialFingerprints: { type: 'object', additionalProperties: { type: 'string' } },
+                // §3.27.23 and §3.35 suppression.
+                suppressions: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['kind'],
+                    additionalProperties: false,
+                    properties: {
+                      kind: { enum: ['inSource', 'external'] },
+                      status: { enum: ['accepted', 'underReview', 'rejected'] },
+                      justification: { type: 'string' },
+                      guid: { type: 'string' },
+                      properties: propertyBag,
+                    },
+                  },
+                },
                 properties: propertyBag,
               },
             },

@@ -1,3 +1,4 @@
+import { REMEDIES } from '../remedies.js';
 import type { CheckDefinition, ReportFinding } from '../checks.js';
 import { historyEvidence } from '../evidence.js';
 import type { FactExtractor } from '../extractor.js';
@@ -13,6 +14,7 @@ const CHECKS: readonly CheckDefinition[] = [
     category: 'Build cache',
     description:
       'A history step copies the whole build context (`COPY . .`, `ADD . /app`; from the classic builder, which records no source names, a directory copied into the directory the install runs in) before a step that installs dependencies (`npm ci`, `npm install`, `yarn install`, `pnpm install`, `pip install -r`, `uv sync`, `poetry|pipenv|composer install`, `bundle install`, `go mod download`, `dotnet restore`): every code change invalidates the install’s cache and reinstalls everything. Copy the manifests and lockfiles first, install, then copy the rest. One finding per copy step, naming the first install after it.',
+    remedy: REMEDIES.buildCacheOrder,
   },
 ];
 

@@ -1,4 +1,5 @@
 import type { CheckDefinition } from '../checks.js';
+import { REMEDIES } from '../remedies.js';
 import { COMPILER_CATALOGUE } from '../tools/tool-catalogue.js';
 import { createToolDetector } from '../tools/tool-detector.js';
 
@@ -9,6 +10,7 @@ const COMPILER_PRESENT: CheckDefinition = {
   category: 'Compilers and build toolchains',
   description:
     'A compiler, linker, assembler or build tool (gcc, g++, cc, clang, ld, as, rustc, cargo, go, javac, tsc, node-gyp, make, cmake, ninja…) in the final image: an installed package (gcc*, build-essential, build-base, golang-go, openjdk-*-jdk…) or an ELF/script binary in a bin directory (links followed, versioned and multiarch names included). Lets an intruder build tools inside the container; it belongs in a build stage.',
+  remedy: REMEDIES.buildToolchain,
 };
 
 const DEV_HEADERS_PRESENT: CheckDefinition = {
@@ -18,6 +20,7 @@ const DEV_HEADERS_PRESENT: CheckDefinition = {
   category: 'Compilers and build toolchains',
   description:
     'Development packages (`*-dev`, `*-devel`, libc6-dev, musl-dev, linux-headers) installed in the final image: build leftovers that add size and attack surface; one finding lists them all.',
+  remedy: REMEDIES.devHeaders,
 };
 
 /** Compilers and build toolchains in the final image. */

@@ -1,4 +1,5 @@
 import type { CheckDefinition, ReportFinding } from '../checks.js';
+import { REMEDIES } from '../remedies.js';
 import { parseComposerInstalled, parseComposerManifest } from '../dev-deps/composer.js';
 import { findComposerDevPackages } from '../dev-deps/find-composer-dev-packages.js';
 import { findLeftovers } from '../dev-deps/find-leftovers.js';
@@ -121,6 +122,7 @@ const LEFTOVER_CHECKS: Record<LeftoverKind, CheckDefinition> = {
     category: CATEGORY,
     description:
       'Test folders (`__tests__`, `test`, `tests`, `spec`) and test files (`*.test.*`, `*.spec.*`, `*_test.go`) of the application, one finding per folder or per project. Not inside dependency trees (`node_modules`, `site-packages`, `dist-packages`, `vendor`…), hidden tool folders or distribution paths (`/usr` except `/usr/src` and known app folders, `/lib`, `/etc`, `/var/lib`…), where tests belong to the package that ships them.',
+    remedy: REMEDIES.buildOutputOnly,
   },
   'typescript-source': {
     id: 'typescript-source-present',
@@ -129,6 +131,7 @@ const LEFTOVER_CHECKS: Record<LeftoverKind, CheckDefinition> = {
     category: CATEGORY,
     description:
       'TypeScript sources (`.ts`, `.tsx`, `.mts`, `.cts`; not `.d.ts`) of a project (the folder of the nearest `package.json` or `tsconfig.json`) that also holds compiled JavaScript of the same name (`src/x.ts` and `dist/x.js`). A project without compiled counterparts runs its TypeScript (Deno, Bun, ts-node) and is not flagged; dependency trees and distribution paths are skipped.',
+    remedy: REMEDIES.buildOutputOnly,
   },
   'source-map': {
     id: 'source-map-present',
@@ -137,6 +140,7 @@ const LEFTOVER_CHECKS: Record<LeftoverKind, CheckDefinition> = {
     category: CATEGORY,
     description:
       'Source maps of JavaScript, CSS and TypeScript (`*.js.map`, `*.mjs.map`, `*.cjs.map`, `*.css.map`, `*.ts.map`…) in application folders, one finding per project: they expose the original sources. Maps shipped inside dependency trees (`node_modules` and the like) are the dependency’s choice and are not flagged; other `*.map` files (kernel `System.map`, keymaps) are no source maps.',
+    remedy: REMEDIES.buildOutputOnly,
   },
   'git-directory': {
     id: 'git-directory-present',
@@ -145,6 +149,7 @@ const LEFTOVER_CHECKS: Record<LeftoverKind, CheckDefinition> = {
     category: CATEGORY,
     description:
       'A `.git` folder (or worktree `.git` file) outside dependency trees and distribution paths: it carries the full history of the sources, often more than the build needed, and remote URLs.',
+    remedy: REMEDIES.buildContext,
   },
   dockerfile: {
     id: 'dockerfile-present',
@@ -153,6 +158,7 @@ const LEFTOVER_CHECKS: Record<LeftoverKind, CheckDefinition> = {
     category: CATEGORY,
     description:
       '`Dockerfile`, `Dockerfile.*`, `*.dockerfile` or `Containerfile` copied into the image (usually by `COPY . .` without a `.dockerignore`), outside dependency trees and distribution paths (where package docs ship examples).',
+    remedy: REMEDIES.buildContext,
   },
   'compose-file': {
     id: 'compose-file-present',
@@ -161,6 +167,7 @@ const LEFTOVER_CHECKS: Record<LeftoverKind, CheckDefinition> = {
     category: CATEGORY,
     description:
       '`docker-compose*.yml`/`.yaml` or `compose*.yml`/`.yaml` copied into the image, outside dependency trees and distribution paths. Compose files often name hosts and credentials of other environments.',
+    remedy: REMEDIES.buildContext,
   },
   'editor-folder': {
     id: 'editor-folder-present',
@@ -169,6 +176,7 @@ const LEFTOVER_CHECKS: Record<LeftoverKind, CheckDefinition> = {
     category: CATEGORY,
     description:
       '`.vscode` and `.idea` folders and vim swap files (`.*.swp`, `.*.swo`) outside dependency trees and distribution paths.',
+    remedy: REMEDIES.buildContext,
   },
   'package-cache': {
     id: 'package-cache-present',
@@ -177,6 +185,7 @@ const LEFTOVER_CHECKS: Record<LeftoverKind, CheckDefinition> = {
     category: CATEGORY,
     description:
       "A package-manager cache holding files in the final image, with their bytes: `~/.npm` (debug logs excepted), `~/.cache/{pip,uv,yarn,pnpm,pypoetry,composer,go-build}`, `~/.composer/cache`, `~/.local/share/pnpm/store`, a project `.pnpm-store`, `/usr/local/share/.cache/yarn`, `/var/cache/apk`, `/var/lib/apt/lists`, `/var/cache/apt` (lock files excepted), `/var/cache/{yum,dnf,libdnf5,tdnf}` (lock files, mirror timings and the makecache stamp that `yum/dnf clean all` leaves excepted), Go module, Cargo registry, Maven and Gradle caches (`~` is `/root` and every `/home/*`). Yarn Berry: the zip archives of a project's `.yarn/cache` and of `~/.yarn/berry/cache` that no Plug'n'Play loader (`.pnp.cjs`) points into (those it points into are the app's dependency tree, read at run time), and a project's `.yarn/install-state.gz` and `.yarn/build-state.yml`. Conda caches and pip's temporary build folders are not covered.",
+    remedy: REMEDIES.packageCache,
   },
 };
 
@@ -187,6 +196,7 @@ const DEV_DEPENDENCY_CHECK: CheckDefinition = {
   category: CATEGORY,
   description:
     "Packages only development needs, present in the final image. npm/pnpm/yarn: a project `package.json` with a sibling `node_modules/` whose `devDependencies` are installed there (unless also a runtime dependency, marked needed by production in `node_modules/.package-lock.json`, or the install left dev dependencies out per pnpm `.modules.yaml` or yarn `.yarn-integrity`), and every package the hidden lockfile marks `\"dev\": true` (reported together per lockfile); without a hidden lockfile (npm 5/6), the project `npm-shrinkwrap.json` or `package-lock.json` (v1 to v3) serves instead, for the packages present in `node_modules` only (`npm ci --omit=dev` keeps the lockfile, not the packages); Yarn Plug'n'Play: a workspace's `devDependencies` that its `.pnp.cjs` (or `.pnp.data.json`) links and whose cache archive is present; Composer `vendor/composer/installed.json` `dev-package-names` present in `vendor/`; Python test, lint, format, type-check and debug tools (pytest, mypy, black, ruff, flake8, pylint, isort, coverage, tox, nox, pre-commit, ipython, ipdb, bandit…) by their `*.dist-info`/`*.egg-info` in site-packages or dist-packages. Packages a later layer removed (`npm prune --omit=dev`) are not reported.",
+  remedy: REMEDIES.devDependencies,
 };
 
 const EVIDENCE_ARRAY = { type: 'array', minItems: 1, items: { $ref: '#/$defs/evidence' } };

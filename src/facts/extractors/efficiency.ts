@@ -1,4 +1,5 @@
 import type { CheckDefinition, ReportFinding } from '../checks.js';
+import { REMEDIES } from '../remedies.js';
 import type { Evidence } from '../evidence.js';
 import type { AssembleInput, FactExtractor } from '../extractor.js';
 import type { EfficiencySection } from '../image-facts.js';
@@ -52,6 +53,7 @@ const CHECKS: readonly CheckDefinition[] = [
     severity: 'low',
     category: 'Efficiency',
     description: `Regular-file bytes a layer wrote that a later layer overwrote or deleted (N−1 copies of a file rewritten N times; whiteouts of directories and opaque directories count the files below). Fires when they reach ${WASTED_BYTES_THRESHOLD / 1_000_000} MB and ${WASTED_SHARE_THRESHOLD * 100} % of all bytes the layers wrote.`,
+    remedy: REMEDIES.wastedBytes,
   },
 ];
 

@@ -1,3 +1,4 @@
+import { REMEDIES } from '../remedies.js';
 import type { CheckDefinition, ReportFinding } from '../checks.js';
 import { fileEvidence } from '../evidence.js';
 import type { FactExtractor } from '../extractor.js';
@@ -32,6 +33,7 @@ const CHECKS: readonly CheckDefinition[] = [
     category: 'Native code',
     description:
       'An ELF executable or shared object a runtime would load (a file with an exec bit, `*.so`, `*.so.N`, a `.node` addon, a Python extension module) whose header (e_machine, class, byte order) names another architecture than the image config: it fails with `Exec format error` or `wrong ELF class` when run or loaded. Not reported: files a later layer deleted, relocatable objects, copies kept for other platforms (`prebuilds/<platform>/`, directories and npm packages whose name names another platform such as `@esbuild/linux-x64` or `aarch64-linux-gnu`), files under test/tests/testdata/fixtures/__tests__, and 32-bit executables and libraries on their 64-bit host (386 on amd64, arm on arm64). Nothing is judged when the config names no architecture.',
+    remedy: REMEDIES.nativeArchitecture,
   },
 ];
 

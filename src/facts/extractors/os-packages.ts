@@ -1,4 +1,5 @@
 import type { CheckDefinition, ReportFinding } from '../checks.js';
+import { REMEDIES } from '../remedies.js';
 import { fileEvidence, type Evidence } from '../evidence.js';
 import type { FactExtractor } from '../extractor.js';
 import type { InstalledPackage, PackagesSection } from '../image-facts.js';
@@ -43,6 +44,7 @@ const UNREAD_CHECK: CheckDefinition = {
   category: 'OS packages',
   description:
     'A package database in the final image that pushgate found but could not read: rpm BerkeleyDB (`Packages`) and NDB (`Packages.db`) formats are not parsed, a SQLite write-ahead log is not replayed, and a database larger than the per-file content cap or corrupt is read partly or not at all. Package-based detection is incomplete for such images; binaries and history are still checked.',
+  remedy: REMEDIES.packageDatabase,
 };
 
 function parseCopy(path: string, content: Buffer, size: number): DbCopy {

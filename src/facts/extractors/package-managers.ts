@@ -1,4 +1,5 @@
 import type { CheckDefinition } from '../checks.js';
+import { REMEDIES } from '../remedies.js';
 import { PACKAGE_MANAGER_CATALOGUE } from '../tools/tool-catalogue.js';
 import { createToolDetector } from '../tools/tool-detector.js';
 
@@ -9,6 +10,7 @@ const PACKAGE_MANAGER_PRESENT: CheckDefinition = {
   category: 'Package managers',
   description:
     'A package manager (apt, apt-get, dpkg, apk, yum, dnf, microdnf, rpm, zypper, pacman, pip, pipx, poetry, npm, npx, yarn, pnpm, corepack, gem, bundle, composer, conda, mamba) in the final image: an installed package or an ELF/script binary in a bin directory, links followed. It lets an intruder install tools at run time; production images should not need one.',
+  remedy: REMEDIES.packageManager,
 };
 
 /** Package managers in the final image. */

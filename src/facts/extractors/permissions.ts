@@ -1,4 +1,5 @@
 import type { CheckDefinition, ReportFinding } from '../checks.js';
+import { REMEDIES } from '../remedies.js';
 import { fileEvidence } from '../evidence.js';
 import type { FactExtractor } from '../extractor.js';
 import type { ModeFinding, PermissionsSection } from '../image-facts.js';
@@ -25,6 +26,7 @@ const CHECKS: readonly CheckDefinition[] = [
     category: CATEGORY,
     description:
       'A regular file of the final filesystem with the setuid bit (mode 4000): it runs with its owner’s privileges, a classic escalation path. Files a later layer deleted are not listed.',
+    remedy: REMEDIES.setId,
   },
   {
     id: 'setgid-file',
@@ -33,6 +35,7 @@ const CHECKS: readonly CheckDefinition[] = [
     category: CATEGORY,
     description:
       'A regular file of the final filesystem with the setgid bit (mode 2000). setgid directories are not listed: on them the bit only makes new files inherit the group.',
+    remedy: REMEDIES.setId,
   },
   {
     id: 'world-writable-file',
@@ -41,6 +44,7 @@ const CHECKS: readonly CheckDefinition[] = [
     category: CATEGORY,
     description:
       'A regular file, or a directory without the sticky bit, that any user may write (o+w) in the final filesystem. Sticky directories such as `/tmp` (1777) and symlinks (whose mode means nothing) are not flagged.',
+    remedy: REMEDIES.worldWritable,
   },
 ];
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CheckDefinition, ReportFinding } from '../checks.js';
+import { REMEDIES } from '../remedies.js';
 import type { Evidence } from '../evidence.js';
 import { fileEvidence, historyEvidence } from '../evidence.js';
 import type { FactExtractor, Want } from '../extractor.js';
@@ -105,6 +106,7 @@ const CHECKS: readonly CheckDefinition[] = RULES.map((rule) => ({
   category: CATEGORY,
   description: rule.description,
   definedIn: DEFINED_IN.get(rule.id),
+  remedy: REMEDIES.secret,
 }));
 
 const SECRET_FINDING_SCHEMA = {
@@ -551,6 +553,7 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
         category: CATEGORY,
         message: `${finding.title}: ${finding.preview} in ${describe(finding)}${provenanceNote(finding)}`,
         evidence: [finding.evidence],
+        fingerprint: finding.fingerprint,
       }));
     },
   };

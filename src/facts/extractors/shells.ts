@@ -1,4 +1,5 @@
 import type { CheckDefinition } from '../checks.js';
+import { REMEDIES } from '../remedies.js';
 import { SHELL_CATALOGUE } from '../tools/tool-catalogue.js';
 import { createToolDetector } from '../tools/tool-detector.js';
 
@@ -9,6 +10,7 @@ const SHELL_PRESENT: CheckDefinition = {
   category: 'Shells',
   description:
     'A shell (sh, bash, dash, ash, zsh, ksh, mksh, csh, tcsh, fish, busybox) in the final image: an installed package or an ELF/script binary in a bin directory, links followed (`/bin/sh → busybox` counts). A shell turns a code-execution bug into an interactive foothold; distroless and scratch images have none. Medium: many images need `/bin/sh` for their entrypoint.',
+  remedy: REMEDIES.shell,
 };
 
 /** Shells in the final image. */

@@ -1,4 +1,5 @@
 import type { CheckDefinition, ReportFinding } from '../checks.js';
+import { REMEDIES } from '../remedies.js';
 import type { Evidence } from '../evidence.js';
 import { fileEvidence } from '../evidence.js';
 import type { AssembleInput, FactExtractor } from '../extractor.js';
@@ -28,6 +29,7 @@ const CHECKS: readonly CheckDefinition[] = [
     category: CATEGORY,
     description:
       'The config `User` resolves to UID 0: unset or empty (implicit), `root`, `0`, `0:0`, `root:root`, or a name that the image’s final `/etc/passwd` maps to UID 0. Resolved as Docker/runc resolve it.',
+    remedy: REMEDIES.rootUser,
   },
   {
     id: 'root-group-user',
@@ -36,6 +38,7 @@ const CHECKS: readonly CheckDefinition[] = [
     category: CATEGORY,
     description:
       'A non-root UID whose group is GID 0 because `User` says so (`1000:0`, `app:root`) or `/etc/passwd`/`/etc/group` make GID 0 its primary or supplementary group. The runtime default GID 0 of a numeric UID without a passwd entry is not flagged.',
+    remedy: REMEDIES.rootGroup,
   },
   {
     id: 'unknown-user',
@@ -44,6 +47,7 @@ const CHECKS: readonly CheckDefinition[] = [
     category: CATEGORY,
     description:
       'The config `User` names an account missing from the final `/etc/passwd` (or a group missing from `/etc/group`, or an id out of range): the runtime refuses to start the container. Numeric ids without an entry are fine.',
+    remedy: REMEDIES.unknownUser,
   },
 ];
 

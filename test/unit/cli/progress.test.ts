@@ -24,8 +24,8 @@ describe('createProgress', () => {
     });
     progress.done();
     const out = text();
-    expect(out).toContain('linux/amd64 layer 1/2 abababababab  cached');
-    expect(out).toContain('layer 2/2');
+    expect(out).toContain('linux/amd64 layer 0 (0–1) abababababab  cached');
+    expect(out).toContain('layer 1 (0–1)');
     expect(out).toContain('2.0 MB →   9.0 MB  3 files');
     expect(out).toContain('\x1b[1A'); // moved up to redraw the first line
   });
@@ -37,7 +37,7 @@ describe('createProgress', () => {
     progress.update({ ...base, platform, layer: 0, state: 'done', compressedBytes: 1, uncompressedBytes: 1 });
     progress.done();
     const out = text();
-    expect(out).toContain('linux/amd64\\x1b[2J\\x9b32m\\u202e layer 1/2');
+    expect(out).toContain('linux/amd64\\x1b[2J\\x9b32m\\u202e layer 0 (0–1)');
     // What remains raw is the display's own erase-line and cursor-up codes.
     expect(out.replace(/\x1b\[(2K|\d+A)/g, '')).not.toMatch(
       /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/,

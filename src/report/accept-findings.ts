@@ -17,7 +17,6 @@ export interface AcceptEntry {
   source: string;
 }
 
-
 function matches(entry: AcceptEntry, finding: ReportFinding): boolean {
   if (entry.check !== finding.check) return false;
   if (entry.fingerprint !== undefined && entry.fingerprint !== finding.fingerprint) return false;

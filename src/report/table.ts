@@ -120,6 +120,22 @@ export function renderTable(report: ScanReport, checks: readonly CheckDefinition
       `Size      ${formatBytes(t.compressedSize)} compressed, ${formatBytes(t.uncompressedSize)} uncompressed, ` +
         `${t.fileCount} files, ${formatBytes(t.wastedBytes)} wasted`,
     );
+    const secrets = facts.secrets;
+    if (secrets) {
+      const { scanned: n, skipped: k, byOrigin: o } = secrets;
+      const cut =
+        k.tooLarge.files > 0
+          ? `, ${k.tooLarge.files} cut by the per-file limit (${formatBytes(k.tooLarge.bytes)} unread)`
+          : '';
+      lines.push(
+        `Secrets   scanned ${n.textFiles} text, ${n.binaryFiles} binary (high-confidence rules), ${n.utf16Files} UTF-16 files ` +
+          `(${n.streamedFiles} streamed, ${formatBytes(n.bytes)}); skipped by type ${k.byType.files} (${formatBytes(k.byType.bytes)})${cut}`,
+      );
+      lines.push(
+        `          found ${secrets.findings.length} blocking, ${secrets.vendorFindings.length} vendor/fixture at info ` +
+          `(by origin: user ${o.user}, os-package ${o['os-package']}, dependency-fixture ${o['dependency-fixture']})`,
+      );
+    }
     lines.push('');
     lines.push(
       ...alignColumns(

@@ -105,6 +105,9 @@ async function runUntilStopped(
   const clients = new RegistryClients(config.registries, config.limits);
   for (const registry of config.registries) clients.client(registry.name);
   await clients.close();
+  // Decided once, here, for every process of the service (sandboxed workers get this config).
+  if ((config.log.format ?? 'auto') === 'auto')
+    config = { ...config, log: { ...config.log, format: io.stdout.isTTY === true ? 'pretty' : 'json' } };
   const logger = createLogger(config.log, { service: 'pushgate' });
   logger.info({ config: loaded.source, mode }, 'configuration loaded');
   for (const warning of loaded.warnings) logger.warn(warning);

@@ -231,8 +231,11 @@ describe('admitted workloads and verdicts that turn to reject', () => {
       body,
     });
     expect(put.status).toBe(201);
+    // The first push's pass tag (passTagOnWarn) is a tag action too: wait for this push's.
     await waitForRecord(service!.url, stack.cfg.apiToken, digest, (r) =>
-      (r.actions as Array<{ kind: string }>).some((a) => a.kind === 'tag'),
+      (r.actions as Array<{ kind: string; detail: string }>).some(
+        (a) => a.kind === 'tag' && a.detail.includes(':2-rejected'),
+      ),
     );
     const record = await waitForRecord(service!.url, stack.cfg.apiToken, digest);
     const actions = record.actions as Array<{ kind: string; outcome: string; detail: string }>;

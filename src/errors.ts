@@ -45,7 +45,7 @@ export interface ErrorKind {
    * The HTTP status the server answers with. 500 means "not the client's doing": the error is
    * logged and the client gets a generic INTERNAL answer, so internals never reach it.
    */
-  readonly http: 400 | 401 | 403 | 404 | 413 | 415 | 422 | 500 | 503;
+  readonly http: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
   /** The exit code of a CLI run that ends with this error. */
   readonly exit: (typeof FailureExit)[keyof typeof FailureExit];
 }
@@ -86,6 +86,7 @@ export const ERRORS = {
   MALFORMED:                  { retryable: false, fault: 'infrastructure', http: 400, exit: USAGE,            message: 'the request body or URL cannot be read' },
   UNAUTHORIZED:               { retryable: false, fault: 'infrastructure', http: 401, exit: USAGE,            message: 'the request is not authenticated' },
   NOT_FOUND:                  { retryable: false, fault: 'infrastructure', http: 404, exit: USAGE,            message: 'no such route, webhook endpoint, verdict or job' },
+  AMBIGUOUS_DIGEST:           { retryable: false, fault: 'infrastructure', http: 409, exit: USAGE,            message: 'the digest has verdicts in several repositories: the request must name one' },
   PAYLOAD_TOO_LARGE:          { retryable: false, fault: 'infrastructure', http: 413, exit: USAGE,            message: 'the request body exceeds its limit' },
   UNSUPPORTED_MEDIA_TYPE:     { retryable: false, fault: 'infrastructure', http: 415, exit: USAGE,            message: 'the request body has a content type or encoding pushgate does not read' },
   REGISTRY_NOT_CONFIGURED:    { retryable: false, fault: 'infrastructure', http: 422, exit: USAGE,            message: 'the request names a registry that is not configured' },

@@ -28,28 +28,56 @@ export interface ServiceOptions {
   admissionDecider?: AdmissionDeciderFactory;
 }
 
-function signalled(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string): void => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolve(signal);
+/**
+ * Resolves with the first SIGTERM or SIGINT. Installed before anything starts, so a signal during
+ * startup (a supervisor stopping a pod that is still starting) is a clean shutdown once startup
+ * ends, not Node's default (death by the signal, the local redis-server and open jobs left as they
+ * were). After the first, the handlers are gone: a second signal kills at once.
+ */
+function signalled(): { signal: Promise<string>; dispose(): void } {
+  let on!: (signal: string) => void;
+  const signal = new Promise<string>((resolve) => {
+    on = (name: string): void => {
+      dispose();
+      resolve(name);
     };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
   });
+  const dispose = (): void => {
+    process.off('SIGTERM', on);
+    process.off('SIGINT', on);
+  };
+  process.on('SIGTERM', on);
+  process.on('SIGINT', on);
+  return { signal, dispose };
 }
 
 /**
  * `serve` (HTTP), `worker` (BullMQ workers) or `start` (both, plus a local redis-server when no
  * Redis is configured — the quick start). Runs until SIGTERM/SIGINT, then stops taking requests and
- * jobs, lets running jobs finish (or hands them back) and exits 0.
+ * jobs, lets running jobs finish (or hands them back) and exits 0 — also for a signal that came
+ * while it was starting (it stops once what was starting has started).
  */
 export async function runService(
   mode: ServiceMode,
   options: ServiceOptions,
   io: CliEnvironment,
 ): Promise<number> {
+  const signals = options.stopSignal ? undefined : signalled();
+  try {
+    return await runUntilStopped(mode, options, io, options.stopSignal ?? signals!.signal);
+  } finally {
+    signals?.dispose();
+  }
+}
+
+async function runUntilStopped(
+  mode: ServiceMode,
+  options: ServiceOptions,
+  io: CliEnvironment,
+  stop: Promise<unknown>,
+): Promise<number> {
+  let stopping = false;
+  void stop.then(() => (stopping = true));
   const cwd = options.cwd ?? process.cwd();
   const where = { ...(options.config ? { path: options.config } : {}), env: io.env, cwd };
   // The development configuration serves the API from the first start: with no token anywhere it
@@ -77,6 +105,9 @@ export async function runService(
   const clients = new RegistryClients(config.registries, config.limits);
   for (const registry of config.registries) clients.client(registry.name);
   await clients.close();
+  // Decided once, here, for every process of the service (sandboxed workers get this config).
+  if ((config.log.format ?? 'auto') === 'auto')
+    config = { ...config, log: { ...config.log, format: io.stdout.isTTY === true ? 'pretty' : 'json' } };
   const logger = createLogger(config.log, { service: 'pushgate' });
   logger.info({ config: loaded.source, mode }, 'configuration loaded');
   for (const warning of loaded.warnings) logger.warn(warning);
@@ -103,7 +134,9 @@ export async function runService(
         // The Downward API's namespace (the chart sets it): pushgate's own pods are never refused.
         ...(io.env.POD_NAMESPACE ? { ownNamespace: io.env.POD_NAMESPACE } : {}),
       });
-    if (mode !== 'serve') workers = await startWorkers(config, logger.child({ component: 'worker' }));
+    // Stopped while the server started: no workers to start only to stop them.
+    if (mode !== 'serve' && !stopping)
+      workers = await startWorkers(config, logger.child({ component: 'worker' }));
     if (devToken) {
       if (devToken.warning) logger.warn(devToken.warning);
       // The token is never printed: the file is the way to it.
@@ -115,7 +148,6 @@ export async function runService(
       );
     }
     options.onReady?.({ ...(server ? { server } : {}), ...(workers ? { workers } : {}), config });
-    const stop = options.stopSignal ?? signalled();
     const redisDied = localRedis?.died.then((how) => ({ redisDied: how }));
     const reason = await Promise.race(redisDied ? [stop, redisDied] : [stop]);
     if (typeof reason === 'object' && reason !== null && 'redisDied' in reason) {

@@ -78,6 +78,12 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     parse: (text) => ({ value: text.trim().toLowerCase() }),
   },
   {
+    variable: 'PUSHGATE_LOG_FORMAT',
+    path: ['log', 'format'],
+    description: 'json, pretty or auto (pretty on a terminal, the default); log.format',
+    parse: (text) => ({ value: text.trim().toLowerCase() }),
+  },
+  {
     variable: 'PUSHGATE_DRY_RUN',
     path: ['enforcement', 'dryRun'],
     description: 'true/false/1/0: log and audit actions without changing any registry; enforcement.dryRun',

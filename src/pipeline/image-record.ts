@@ -1,8 +1,10 @@
 import type { PushgateError } from '../errors.js';
+import type { Severity } from '../facts/checks.js';
 import type { PlatformFacts } from '../facts/gather-facts.js';
 import { strongestDecision } from '../policy/evaluate.js';
 import type { Verdict } from '../policy/types.js';
 import type { InspectJobData } from '../queue/job-types.js';
+import { MAX_AUDIT_FIELD_CHARS } from '../store/audit-log.js';
 import type { AuditEntry, FactsSummary, ImageRecord } from '../store/types.js';
 
 /** Who and when an image record is about: the same for a verdict and for a failure. */
@@ -95,27 +97,66 @@ export function auditOf(record: ImageRecord, data: InspectJobData): AuditEntry {
     digest: record.digest,
     ...(data.tag !== undefined ? { tag: data.tag } : {}),
     decision: record.decision,
-    detail: record.reasons.slice(0, 5).join('; ').slice(0, 1000),
+    detail: auditReasons(record.reasons),
     ...(data.eventId !== undefined ? { ref: data.eventId } : {}),
   };
 }
 
-/** One line per violation of a failing enforce policy (waived ones left out). */
+/**
+ * Reasons as one audit field: `lead` (when given), then whole reasons in their order (most severe
+ * first) while they fit the store's field limit, then "+N more" for the rest. A reason is never
+ * cut: half a message reads as a different finding; the record (`GET /api/v1/images/{digest}`)
+ * has them all.
+ */
+export function auditReasons(reasons: readonly string[], lead?: string): string {
+  const budget = MAX_AUDIT_FIELD_CHARS - 32; // room for "; +N more"
+  const parts = lead !== undefined ? [lead] : [];
+  let length = lead?.length ?? 0;
+  let shown = 0;
+  for (const reason of reasons) {
+    const added = (parts.length > 0 ? 2 : 0) + reason.length;
+    if (length + added > budget) break;
+    parts.push(reason);
+    length += added;
+    shown++;
+  }
+  if (shown < reasons.length) parts.push(`+${reasons.length - shown} more`);
+  return parts.join('; ');
+}
+
+/** Most severe first; a policy that could not be evaluated before any violation (it may hide any). */
+const RANK: Record<Severity | 'error', number> = {
+  error: 0,
+  critical: 1,
+  high: 2,
+  medium: 3,
+  low: 4,
+  info: 5,
+};
+
+/**
+ * One line per violation of a failing enforce policy (waived ones left out), most severe first;
+ * within a severity, in the order the policies were evaluated.
+ */
 export function reasonsOf(verdicts: readonly Verdict[]): string[] {
-  const reasons = new Set<string>();
+  const reasons = new Map<string, number>();
   for (const verdict of verdicts) {
     for (const policy of verdict.policies) {
       if (policy.mode !== 'enforce') continue;
-      if (policy.result === 'error')
-        reasons.add(`${policy.name}: could not be evaluated: ${policy.error ?? ''}`);
+      if (policy.result === 'error') {
+        const reason = `${policy.name}: could not be evaluated: ${policy.error ?? ''}`;
+        if (!reasons.has(reason)) reasons.set(reason, RANK.error);
+      }
       if (policy.result !== 'fail' && policy.result !== 'warn') continue;
       for (const violation of policy.violations) {
         if (violation.waived) continue;
-        reasons.add(`${policy.name}/${violation.rule} (${violation.severity}): ${violation.message}`);
+        const reason = `${policy.name}/${violation.rule} (${violation.severity}): ${violation.message}`;
+        if (!reasons.has(reason)) reasons.set(reason, RANK[violation.severity] ?? RANK.info);
       }
     }
   }
-  return [...reasons];
+  // Array.prototype.sort is stable: equal ranks keep their evaluation order.
+  return [...reasons].sort((a, b) => a[1] - b[1]).map(([reason]) => reason);
 }
 
 function names(findings: ReadonlyArray<{ name: string }> | undefined): string[] {

@@ -13,6 +13,7 @@ import { artifactReason } from './artifact-check.js';
 import { auditOf, verdictRecord } from './image-record.js';
 import { queueEnforcement, type Attempt, type InspectContext } from './inspect-context.js';
 import { acquireInspection } from './inspection-lock.js';
+import { markManifestMissing } from './missing-manifest.js';
 import { recordFailure } from './record-failure.js';
 
 /**
@@ -158,7 +159,9 @@ async function readImage(
   name: string,
 ): Promise<{ skipped: InspectJobResult } | { platforms: PlatformFacts[] }> {
   const client = ctx.clients.client(data.registry);
-  const top = await client.getManifest(data.repository, digest);
+  const top = await client.getManifest(data.repository, digest).catch((err: unknown) => {
+    throw markManifestMissing(err);
+  });
   const artifact = artifactReason(safeJson(top.body));
   if (artifact) return { skipped: { outcome: 'skipped', digest, reason: artifact } };
   // The sender's quirk (see WebhookAdapter.untaggedManifestsBelongToIndex): this platform manifest

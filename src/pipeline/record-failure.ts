@@ -1,11 +1,13 @@
 import type { PushgateError } from '../errors.js';
 import type { InspectJobData } from '../queue/job-types.js';
 import { auditOf, failureRecord } from './image-record.js';
+import { isManifestMissing } from './missing-manifest.js';
 import { queueEnforcement, type Attempt, type InspectContext } from './inspect-context.js';
 
 /**
  * A final failure still leaves a record, so the API and admission can say why, and is enforced
- * like any verdict. Under `policies.onError: fail-closed` an image that cannot be judged (an image
+ * like any verdict — unless the manifest is not in the registry (`isManifestMissing`): then there
+ * is nothing to act on. Under `policies.onError: fail-closed` an image that cannot be judged (an image
  * fault, or an unexpected exception while reading it: `isUnjudgeable`) is rejected with the reason
  * UNJUDGED; the registry action for it is `enforcement.rejectUnjudged`. Infrastructure faults
  * (Redis, the registry, credentials, configuration) record `error` and change nothing, and never
@@ -57,5 +59,7 @@ export async function recordFailure(
   await ctx.store.put(record);
   await ctx.facts.announce([digest]);
   await ctx.audit.append(auditOf(record, data));
+  // Nothing in the registry to act on (see markManifestMissing): the record and audit say why.
+  if (isManifestMissing(error)) return;
   await queueEnforcement(ctx, record, data, attempt, 'verdict');
 }

@@ -11,7 +11,7 @@ import type { ReevaluationMarker } from '../store/reevaluation-marker.js';
 import type { AuditEntry, ImageRecord } from '../store/types.js';
 import type { VerdictStore } from '../store/verdict-store.js';
 import { admittedAuditEntry, isRejecting, workloadNames } from './admitted-workloads.js';
-import { reevaluatedRecord } from './image-record.js';
+import { auditReasons, reevaluatedRecord } from './image-record.js';
 import type { PolicySet } from './load-policy-set.js';
 
 export interface ReevaluationContext {
@@ -141,11 +141,10 @@ async function reevaluateOne(
     repository: record.repository,
     digest: record.digest,
     decision: record.decision,
-    detail:
-      `re-evaluated under policy set ${version}: was ${previous.decision}; ${record.reasons.slice(0, 5).join('; ')}`.slice(
-        0,
-        1000,
-      ),
+    detail: auditReasons(
+      record.reasons,
+      `re-evaluated under policy set ${version}: was ${previous.decision}`,
+    ),
     ref: 'reevaluation',
   });
   ctx.logger.info(

@@ -33,8 +33,11 @@ export interface AuditPage {
 export const DEFAULT_AUDIT_LIMIT = 100;
 export const MAX_AUDIT_LIMIT = 1000;
 const DEFAULT_SCAN_BUDGET = 10_000;
-/** Audit values are short by design; a long error message is cut, not stored whole. */
-const MAX_FIELD_CHARS = 4096;
+/**
+ * Audit values are short by design; a longer one is cut, not stored whole. Writers that must not
+ * be cut mid-item (a verdict's reasons) bound their text by count to fit.
+ */
+export const MAX_AUDIT_FIELD_CHARS = 4096;
 
 /** Fields in the order they are written; `id` is the stream's. */
 const FIELDS = [
@@ -57,7 +60,7 @@ const FIELDS = [
 const STREAM_ID = /^\d{1,20}(-\d{1,20})?$/;
 
 function clip(value: string): string {
-  return value.length > MAX_FIELD_CHARS ? `${value.slice(0, MAX_FIELD_CHARS - 1)}…` : value;
+  return value.length > MAX_AUDIT_FIELD_CHARS ? `${value.slice(0, MAX_AUDIT_FIELD_CHARS - 1)}…` : value;
 }
 
 function toEntry(id: string, fields: readonly string[]): AuditEntry {

@@ -210,6 +210,12 @@ export async function waitForRecord(
       const response = await fetch(`${url}/api/v1/images/${digest}${query}`, {
         headers: { authorization: `Bearer ${apiToken}` },
       });
+      if (response.status === 409) {
+        // AMBIGUOUS_DIGEST: polling cannot end; the caller must name the repository.
+        throw new Error(
+          `${digest} is in several repositories; pass one to waitForRecord: ${await response.text()}`,
+        );
+      }
       if (response.status !== 200) {
         await response.body?.cancel();
         return false;

@@ -91,7 +91,7 @@ describe('ERRORS: one table says what every code means', () => {
       expect(kind.message.length, code).toBeGreaterThan(0);
       expect(typeof kind.retryable, code).toBe('boolean');
       expect(['image', 'infrastructure'], code).toContain(kind.fault);
-      expect([400, 401, 403, 404, 413, 415, 422, 500, 503], code).toContain(kind.http);
+      expect([400, 401, 403, 404, 409, 413, 415, 422, 500, 503], code).toContain(kind.http);
       expect(Object.values(FailureExit), code).toContain(kind.exit);
     }
   });
@@ -115,7 +115,13 @@ describe('ERRORS: one table says what every code means', () => {
       'SCAN_TIMEOUT',
     ];
     const http = new Set(
-      Object.keys(WEBHOOK_ERROR_STATUS).concat(['BAD_REQUEST', 'UNAVAILABLE', 'API_DISABLED', 'FORBIDDEN']),
+      Object.keys(WEBHOOK_ERROR_STATUS).concat([
+        'BAD_REQUEST',
+        'UNAVAILABLE',
+        'API_DISABLED',
+        'FORBIDDEN',
+        'AMBIGUOUS_DIGEST',
+      ]),
     );
     const core = codes.filter((code) => !http.has(code));
     expect(core.filter((code) => !ERRORS[code].retryable).sort()).toEqual(permanent.sort());
@@ -137,12 +143,18 @@ describe('ERRORS: one table says what every code means', () => {
     }
     expect(
       Object.fromEntries(
-        ['BAD_REQUEST', 'UNAVAILABLE', 'API_DISABLED', 'FORBIDDEN'].map((c) => [
+        ['BAD_REQUEST', 'UNAVAILABLE', 'API_DISABLED', 'FORBIDDEN', 'AMBIGUOUS_DIGEST'].map((c) => [
           c,
           ERRORS[c as ErrorCode].http,
         ]),
       ),
-    ).toEqual({ BAD_REQUEST: 400, UNAVAILABLE: 503, API_DISABLED: 503, FORBIDDEN: 403 });
+    ).toEqual({
+      BAD_REQUEST: 400,
+      UNAVAILABLE: 503,
+      API_DISABLED: 503,
+      FORBIDDEN: 403,
+      AMBIGUOUS_DIGEST: 409,
+    });
   });
 
   it('derives isPermanent, exitCodeFor and the HTTP status from it', () => {

@@ -12,6 +12,7 @@ import { relative } from 'node:path';
 import type { PolicySet } from '../../pipeline/load-policy-set.js';
 import type { AuditEntry, ImageRecord } from '../../store/types.js';
 import { PushgateError } from '../../errors.js';
+import { sendError } from '../http-error.js';
 import { listAdmissions, type AdmittedWorkloadsDeps } from '../../pipeline/admitted-workloads.js';
 import { DEFAULT_LIST_LIMIT } from '../../store/verdict-store.js';
 import { breakGlassProblems, namespaceProblem, type BreakGlassStore } from '../../store/break-glass.js';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   policySet: PolicySet;
   store: {
     get(digest: string, where?: { registry?: string; repository?: string }): Promise<ImageRecord | undefined>;
+    /** Every stored image with this digest, most recent first. */
+    getAll(digest: string): Promise<ImageRecord[]>;
     list(query: {
       registry?: string;
       repository?: string;
@@ -82,10 +85,37 @@ export function apiRouter(deps: ApiDeps): Router {
       throw new PushgateError('BAD_REQUEST', 'digest must be sha256:<64 hex> (or sha512)');
     const registry = queryString(req.query.registry, 'registry');
     const repository = queryString(req.query.repository, 'repository');
-    const record = await deps.store.get(digest, {
-      ...(registry ? { registry } : {}),
-      ...(repository ? { repository } : {}),
-    });
+    let record: ImageRecord | undefined;
+    if (registry !== undefined && repository !== undefined) {
+      record = await deps.store.get(digest, { registry, repository });
+    } else {
+      // The same digest pushed to several repositories has a verdict (and actions) in each: the
+      // caller names one, never gets whichever was judged last.
+      const records = (await deps.store.getAll(digest)).filter(
+        (r) =>
+          (registry === undefined || r.registry === registry) &&
+          (repository === undefined || r.repository === repository),
+      );
+      if (records.length > 1) {
+        const images = records.map((r) => ({
+          registry: r.registry,
+          repository: r.repository,
+          decision: r.decision,
+          evaluatedAt: r.evaluatedAt,
+        }));
+        const names = images.slice(0, 10).map((i) => `${i.registry}/${i.repository}`);
+        if (images.length > 10) names.push(`+${images.length - 10} more`);
+        const hint = repository === undefined ? '?repository=' : '?registry=';
+        sendError(
+          res,
+          'AMBIGUOUS_DIGEST',
+          `${digest} has verdicts in ${images.length} repositories (${names.join(', ')}): add ${hint} to choose one`,
+          { images },
+        );
+        return;
+      }
+      record = records[0];
+    }
     if (!record) throw new PushgateError('NOT_FOUND', `no verdict for ${digest}`);
     const tags = await deps.store.tags(record.registry, record.repository, record.digest);
     res.json({ ...record, tags: [...new Set([...record.tags, ...tags])] });

@@ -313,6 +313,34 @@ describe('the OpenAPI document is the contract of every route', () => {
     expectError(await api('GET', '/api/v1/images', { token: false }), 401, 'UNAUTHORIZED');
   });
 
+  it('images: a digest in two repositories is 409 AMBIGUOUS_DIGEST listing both until the request names one', async () => {
+    const multi = await buildMultiStageImage();
+    expect((await pushImage({ url: registry.url, repository: 'prod/copy', tag: '2.0' }, multi)).digest).toBe(
+      passed,
+    );
+    await waitForRecord(service.url, API_TOKEN, passed, () => true, 60_000, 'prod/copy');
+
+    const ambiguous = await api('GET', `/api/v1/images/${passed}`);
+    expectError(ambiguous, 409, 'AMBIGUOUS_DIGEST');
+    const error = ambiguous.body.error as { message: string; images: Array<Record<string, unknown>> };
+    expect(error.images.map((i) => i.repository).sort()).toEqual(['prod/api', 'prod/copy']);
+    expect(error.images.every((i) => i.registry === 'local' && i.decision === 'pass')).toBe(true);
+    expect(error.message).toContain('?repository=');
+    expect(error.message).toContain('local/prod/api');
+    // Both are in the one registry: ?registry= alone still matches both.
+    expectError(await api('GET', `/api/v1/images/${passed}?registry=local`), 409, 'AMBIGUOUS_DIGEST');
+
+    for (const repository of ['prod/api', 'prod/copy']) {
+      const one = await api('GET', `/api/v1/images/${passed}?repository=${encodeURIComponent(repository)}`);
+      expect(one.status).toBe(200);
+      expect(one.body).toMatchObject({ repository, digest: passed });
+    }
+    const copy = await api('GET', `/api/v1/images/${passed}?registry=local&repository=prod%2Fcopy`);
+    expect(copy.body).toMatchObject({ repository: 'prod/copy', tags: ['2.0'] });
+    // A digest in one repository answers as it always did.
+    expect((await api('GET', `/api/v1/images/${rejected}`)).body).toMatchObject({ repository: 'prod/app' });
+  });
+
   it('admissions: listed (empty: no webhook admitted anything here), filtered, and the refusals', async () => {
     const all = await api('GET', '/api/v1/admissions?limit=5');
     expect(all.status).toBe(200);

@@ -167,7 +167,7 @@ describe('loadConfig: defaults', () => {
         protectAdmittedDays: 30,
       },
       secrets: { fingerprintKey: DEVELOPMENT_FINGERPRINT_KEY },
-      log: { level: 'info' },
+      log: { level: 'info', format: 'auto' },
     });
   });
 

@@ -72,7 +72,11 @@ function configSchema(): { config: Schema; defs: Schema } {
     for (const key of keys) delete schema.properties[key];
     schema.description = `${schema.description ?? ''} ${why}`.trim();
   };
-  without('server', ['host', 'port', 'apiTokens'], 'host and port are the chart\'s; API tokens come from apiTokens.existingSecret.');
+  without(
+    'server',
+    ['host', 'port', 'apiTokens'],
+    "host and port are the chart's; API tokens come from apiTokens.existingSecret.",
+  );
   without('policies', ['paths'], 'Paths come from the policies value.');
   without(
     'admission',
@@ -131,7 +135,8 @@ export function buildValuesSchema(): Schema {
           prefix: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
           external: object({
             url: {
-              description: 'redis:// or rediss:// host:port[/db], without credentials (they come from existingSecret).',
+              description:
+                'redis:// or rediss:// host:port[/db], without credentials (they come from existingSecret).',
               type: 'string',
               pattern: '^$|^rediss?://[^:@/]+(:[0-9]{1,5})?(/[0-9]{1,2})?$',
             },

@@ -1,9 +1,10 @@
-// `npm run gen:chart`: writes helm/pushgate/values.schema.json and the parameter tables of
-// helm/pushgate/README.md (from the `## @param` lines of values.yaml). A test fails when either is
-// stale.
+// `npm run gen:chart`: writes helm/pushgate/values.schema.json, the parameter tables of
+// helm/pushgate/README.md (from the `## @param` lines of values.yaml) and the golden render of the
+// default values. Tests fail when any of them is stale.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CHART_GOLDEN, helmWithValues, maskGenerated, NAMESPACE } from './chart.js';
 import { buildValuesSchema, CHART_DIR, VALUES_SCHEMA_PATH } from './chart-values-schema.js';
 import { REPO_ROOT } from './run-cli.js';
 
@@ -19,3 +20,8 @@ execFileSync(
   ],
   { stdio: 'inherit' },
 );
+
+const render = await helmWithValues(['template'], {}, ['--namespace', NAMESPACE, '--kube-version', '1.30.0']);
+if (render.code !== 0) throw new Error(`helm template failed: ${render.stderr}`);
+mkdirSync(dirname(CHART_GOLDEN), { recursive: true });
+writeFileSync(CHART_GOLDEN, maskGenerated(render.stdout));

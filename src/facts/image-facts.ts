@@ -26,6 +26,7 @@ export interface ImageFacts {
   secrets?: SecretsSection;
   nativeCode?: NativeCodeSection;
   buildOrder?: BuildOrderSection;
+  savings?: SavingsSection;
 }
 
 export interface ImageSection {
@@ -353,4 +354,32 @@ export interface BuildOrderSection {
 export interface FileCount {
   files: number;
   bytes: number;
+}
+
+/** The categories of `savings`, in the order bytes are attributed (each byte counted once). */
+export type SavingsCategory =
+  | 'buildToolchain'
+  | 'devDependencies'
+  | 'packageManagers'
+  | 'cachesAndLeftovers'
+  | 'wasted'
+  | 'rest';
+
+/**
+ * What a runtime stage built the multi-stage way would drop: every byte the layers write is
+ * attributed to the first category (in `SavingsCategory` order) that claims it, so the
+ * categories add up to `totalBytes`.
+ */
+export interface SavingsSection {
+  /** Bytes of file content all layers write (deleted and overwritten files included). */
+  totalBytes: number;
+  categories: Record<SavingsCategory, { bytes: number; files: number }>;
+  /** Everything but `rest`. */
+  removableBytes: number;
+  /** removableBytes / totalBytes (0 when the image is empty). */
+  removableRatio: number;
+  /** totalBytes − removableBytes: about what a runtime stage without them would hold. */
+  runtimeEstimateBytes: number;
+  /** The largest contributors per category (at most 10 each), for reports. */
+  top: Array<{ category: SavingsCategory; label: string; bytes: number; files: number }>;
 }

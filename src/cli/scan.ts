@@ -7,6 +7,7 @@ import { parsePlatformFilter } from '../image/select-manifests.js';
 import { renderJson } from '../report/json.js';
 import { buildScanReport } from '../report/scan-report.js';
 import { renderSarif } from '../report/sarif.js';
+import { renderReportHtml } from '../report/html-report.js';
 import { collectChecks } from '../report/checks-catalogue.js';
 import { EXTRACTORS } from '../facts/extractors/index.js';
 import { PUSHGATE_VERSION } from '../version.js';
@@ -57,7 +58,7 @@ export interface ScanCommandOptions {
   ignorefile?: string;
 }
 
-export const FORMATS = ['table', 'json', 'sarif'] as const;
+export const FORMATS = ['table', 'json', 'sarif', 'html'] as const;
 
 export async function runScan(
   given: string | undefined,
@@ -139,7 +140,9 @@ export async function runScan(
         ? renderJson(report)
         : options.format === 'sarif'
           ? renderSarif(report, collectChecks(EXTRACTORS), PUSHGATE_VERSION)
-          : renderTable(report, collectChecks(EXTRACTORS)) + (verdicts ? renderVerdictTable(verdicts) : '');
+          : options.format === 'html'
+            ? renderReportHtml(report).html
+            : renderTable(report, collectChecks(EXTRACTORS)) + (verdicts ? renderVerdictTable(verdicts) : '');
     if (options.output) await writeFile(options.output, text);
     else if (options.format === 'table' && io.stdout.isTTY)
       // The guard's escaping done here (idempotent), then colour codes the guard would show as text.

@@ -79,7 +79,7 @@ describe('the seed images through `pushgate scan`', () => {
 
   it('never prints the secret value in any format', async () => {
     expect(JSON.stringify(single)).not.toContain(SEED_STRIPE_KEY);
-    for (const format of ['table', 'sarif']) {
+    for (const format of ['table', 'sarif', 'html']) {
       const result = await runCli(['scan', '-f', format, `docker-archive:${singleArchive}`]);
       expect(result.code).toBe(0);
       expect(result.stdout).not.toContain(SEED_STRIPE_KEY);
@@ -99,5 +99,12 @@ describe('the seed images through `pushgate scan`', () => {
     // The archive path is a temp dir: scanForGolden normalises it before comparing.
     const result = await scanForGolden(table, singleArchive);
     expect(result.stdout).toBe(await readGolden(table));
+  });
+
+  it('matches the golden HTML report of the single-stage image', async () => {
+    const page = golden('seed-single.html.golden');
+    const result = await scanForGolden(page, singleArchive);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(await readGolden(page));
   });
 });

@@ -37,13 +37,14 @@ export interface Golden {
   /** The file name under test/fixtures/golden. */
   file: string;
   input: keyof typeof GOLDEN_INPUTS;
-  format: 'table' | 'json';
+  format: 'table' | 'json' | 'html';
 }
 
 export const GOLDENS: readonly Golden[] = [
   { file: 'sample.table.golden', input: 'sample', format: 'table' },
   { file: 'sample.json.golden', input: 'sample', format: 'json' },
   { file: 'seed-single.table.golden', input: 'seed-single', format: 'table' },
+  { file: 'seed-single.html.golden', input: 'seed-single', format: 'html' },
 ];
 
 /** The list's entry for a golden file; throws for a file the list does not name. */

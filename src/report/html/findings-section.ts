@@ -4,8 +4,12 @@ import { evidenceList } from './evidence-list.js';
 import { remedyHtml } from './remedy-markdown.js';
 import { html, type SafeHtml } from './safe-html.js';
 
+/** Accepted findings are not findings: the filters (and their count) leave their rows alone. */
 function findingRow(idPrefix: string, finding: ReportFinding, extra?: SafeHtml): SafeHtml {
-  return html`<tr data-severity="${finding.severity}">
+  const marker = extra
+    ? html`data-accepted-severity="${finding.severity}"`
+    : html`data-severity="${finding.severity}"`;
+  return html`<tr ${marker}>
     <td><span class="sev-${finding.severity}">${finding.severity.toUpperCase()}</span></td>
     <td>
       ${finding.helpUri ? html`<a href="${finding.helpUri}"><code>${finding.check}</code></a>` : html`<code>${finding.check}</code>`}

@@ -142,4 +142,16 @@ describe('renderReportHtml', () => {
     const { html: page } = renderReportHtml({ ...sample, verdicts: [verdict('pass'), verdict('reject')] });
     expect(flat(page)).toContain('id="decision" data-decision="reject">REJECT<');
   });
+
+  it('shows accepted findings apart, out of the rows the filters count', () => {
+    const report = structuredClone(sample);
+    const [p] = report.platforms;
+    const [first, ...rest] = p.findings;
+    p.findings = rest;
+    p.accepted = [{ ...first, accepted: { reason: 'legacy base', source: '.pushgateignore:3' } }];
+    const { html: page } = renderReportHtml(report);
+    expect(page.match(/<tr data-severity=/g)).toHaveLength(rest.length);
+    expect(page.match(/<tr data-accepted-severity=/g)).toHaveLength(1);
+    expect(page.replace(/\s+/g, ' ')).toContain('accepted: legacy base (.pushgateignore:3');
+  });
 });

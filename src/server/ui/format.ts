@@ -31,5 +31,7 @@ export function imagePath(image: { registry?: string; repository?: string; diges
   if (image.registry !== undefined) query.set('registry', image.registry);
   if (image.repository !== undefined) query.set('repository', image.repository);
   const rest = query.toString();
-  return `/ui/images/${encodeURIComponent(image.digest)}${rest ? `?${rest}` : ''}`;
+  // `sha256:…` reads better with its colon, which a path segment may hold.
+  const digest = encodeURIComponent(image.digest).replace(/%3A/g, ':');
+  return `/ui/images/${digest}${rest ? `?${rest}` : ''}`;
 }

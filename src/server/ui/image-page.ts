@@ -5,11 +5,10 @@ import { renderReportHtml } from '../../report/html-report.js';
 import type { AuditEntry, ImageRecord } from '../../store/types.js';
 import { decisionBadge, imagePath, shortDigest, size, when } from './format.js';
 import { html, type Html } from './html.js';
-import { header, sendPage, sendRendered } from './layout.js';
+import { header, sendPage, sendRendered, styleElement } from './layout.js';
 import { formField } from './query.js';
 import { reportFromRecord } from './report-from-record.js';
 import type { UiContext, UiRoute } from './ui-types.js';
-import { UI_STYLE } from './ui-style.js';
 
 const AUDIT_ENTRIES = 50;
 
@@ -200,7 +199,7 @@ export const imagePage: UiRoute = {
     }
     const rendered = renderReportHtml(report, {
       title,
-      extraHead: `<style>${UI_STYLE}</style>`,
+      extraHead: styleElement().text,
       extraBody: html`${header(context.viewer, 'images')}
         <section class="pg-ui" id="main" tabindex="-1" aria-label="Verdict, actions and audit">
           ${ours}

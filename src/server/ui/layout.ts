@@ -30,6 +30,14 @@ export function header(viewer: UiViewer | undefined, current?: NavItem): Html {
     </header>`;
 }
 
+/**
+ * The stylesheet element, built outside any `html` template: its text must be exactly what
+ * `UI_STYLE_HASH` hashes, and a formatter may re-indent a template's markup.
+ */
+export function styleElement(): Html {
+  return raw(`<style>${UI_STYLE}</style>`);
+}
+
 /** A whole page of the web view: header, `<main id="main">` around `body`, the one stylesheet. */
 export function page(options: {
   title: string;
@@ -44,9 +52,7 @@ export function page(options: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>${options.title} · pushgate</title>
-        <style>
-          ${raw(UI_STYLE)}
-        </style>
+        ${styleElement()}
       </head>
       <body>
         ${header(options.viewer, options.current)}

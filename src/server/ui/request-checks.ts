@@ -2,15 +2,26 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 
 /**
- * True when the request's `Origin` is this server as the browser reached it: same host and port
- * as the `Host` header (a TLS proxy in front must pass `Host` on). Browsers send `Origin` with
- * every POST, so a missing or `null` one is refused too. SameSite=Strict already keeps the
- * session cookie off cross-site requests; this check does not depend on that.
+ * True when the request comes from a page of this server. Two signals, both set by the browser
+ * and out of reach of page scripts:
+ *
+ * - `Origin`, when the browser names one: it must be this host and port as the `Host` header says
+ *   (a TLS proxy in front must pass `Host` on).
+ * - `Sec-Fetch-Site`, when present, must be `same-origin`. The web view's pages say
+ *   `Referrer-Policy: no-referrer`, and under that policy browsers send `Origin: null` with a
+ *   form POST even to the page's own origin (Fetch, "serializing a request origin"); then
+ *   `Sec-Fetch-Site: same-origin` is the proof, and without it (a browser too old to send it, a
+ *   sandboxed or cross-site document) the POST is refused.
+ *
+ * SameSite=Strict already keeps the session cookie off cross-site requests; this does not rely on it.
  */
 export function sameOrigin(req: Request): boolean {
   const origin = req.headers.origin;
   const host = req.headers.host;
-  if (typeof origin !== 'string' || typeof host !== 'string' || origin === 'null') return false;
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') return false;
+  if (origin === undefined || origin === 'null') return site === 'same-origin';
+  if (typeof host !== 'string') return false;
   try {
     const from = new URL(origin);
     if (from.protocol !== 'https:' && from.protocol !== 'http:') return false;

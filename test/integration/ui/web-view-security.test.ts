@@ -229,20 +229,28 @@ describe('web view: login, sessions, CSRF, Origin, rate limit', () => {
       ['other port', { ...good, origin: origin.replace(/:(\d+)$/, (_m, p: string) => `:${Number(p) + 1}`) }],
       ['Origin null', { ...good, origin: 'null' }],
       ['no Origin', { ...good, origin: null }],
+      [
+        'Origin null, cross-site fetch',
+        { ...good, origin: 'null', headers: { 'sec-fetch-site': 'cross-site' } },
+      ],
+      ['same-site fetch', { ...good, headers: { 'sec-fetch-site': 'same-site' } }],
     ];
     for (const [name, options] of cases) {
       const answer = await request('POST', '/ui/login', options);
       expect(answer.status, name).toBe(403);
       expect(answer.cookies[SESSION], name).toBeUndefined();
     }
-    // The same form with everything in place logs in.
+    // The same form with everything in place logs in; so does a browser that hides the Origin
+    // (the page's no-referrer policy) but says the request is same-origin.
     expect((await request('POST', '/ui/login', good)).status).toBe(303);
+    const hidden = { ...good, origin: 'null', headers: { 'sec-fetch-site': 'same-origin' } };
+    expect((await request('POST', '/ui/login', hidden)).status).toBe(303);
   });
 
   it('logs out only with the session’s CSRF token and this Origin, and the session is gone everywhere', async () => {
     const { session } = await logIn();
     const images = await request('GET', '/ui/images', { cookies: { [SESSION]: session } });
-    const csrf = /action="\/ui\/logout"><input type="hidden" name="csrf" value="([^"]+)"/.exec(
+    const csrf = /action="\/ui\/logout">\s*<input type="hidden" name="csrf" value="([^"]+)"/.exec(
       images.text,
     )?.[1];
     expect(csrf).toBeDefined();

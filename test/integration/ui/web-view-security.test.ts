@@ -312,6 +312,33 @@ describe('web view: login, sessions, CSRF, Origin, rate limit', () => {
     expect(await client.pttl(key)).toBeGreaterThan(0);
   });
 
+  it('ends a session when its token is no longer configured', async () => {
+    const { session } = await logIn(READ);
+    // A second `serve` on the same Redis and prefix whose configuration dropped the read token.
+    const port = await freePort();
+    const cfg = await writeServiceConfig({
+      dir: dir.path,
+      redisUrl: redis.url,
+      registryUrl: 'http://127.0.0.1:5999',
+      port,
+      prefix,
+      extra: { server: { host: '127.0.0.1', port, apiTokens: [{ token: ADMIN, role: 'admin' }] } },
+    });
+    const other = await startInProcess('serve', cfg.path);
+    try {
+      const answer = await fetch(`${other.url}/ui/images`, {
+        headers: { cookie: `${SESSION}=${session}` },
+        redirect: 'manual',
+      });
+      await answer.body?.cancel();
+      expect(answer.status).toBe(303);
+      expect(answer.headers.get('location')).toBe('/ui/login');
+      expect(await client.exists(sessionKey(session))).toBe(0);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('never lets the session cookie authenticate /api/v1 (bearer tokens only)', async () => {
     const { session } = await logIn(ADMIN);
     const withCookie = await request('GET', '/api/v1/images', { cookies: { [SESSION]: session } });

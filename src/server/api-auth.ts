@@ -41,6 +41,20 @@ function presentedToken(header: string | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * Checks a presented token the way the API does (hashed, constant time, every entry compared):
+ * its role, or undefined. The web view's login uses it, so a token means the same in both.
+ */
+export function apiTokenChecker(
+  tokens: readonly ApiTokenEntry[],
+): (candidate: string) => ApiTokenRole | undefined {
+  const hashed = tokens.map((entry) => {
+    const { token, role } = apiTokenRole(entry);
+    return { hash: digest(token), role };
+  });
+  return (candidate) => roleOf(candidate, hashed);
+}
+
 /** Reading is GET and HEAD; every other method acts (a scan, an exemption) and needs `admin`. */
 function roleNeeded(method: string): ApiTokenRole {
   return method === 'GET' || method === 'HEAD' ? 'read' : 'admin';
@@ -55,12 +69,9 @@ export function requireApiToken(
   tokens: readonly ApiTokenEntry[],
   options: { basicRealm?: string } = {},
 ): RequestHandler {
-  const hashed = tokens.map((entry) => {
-    const { token, role } = apiTokenRole(entry);
-    return { hash: digest(token), role };
-  });
+  const check = apiTokenChecker(tokens);
   return (req, res, next) => {
-    if (hashed.length === 0) {
+    if (tokens.length === 0) {
       sendError(
         res,
         'API_DISABLED',
@@ -69,7 +80,7 @@ export function requireApiToken(
       return;
     }
     const token = presentedToken(req.headers.authorization);
-    const role = token !== undefined ? roleOf(token, hashed) : undefined;
+    const role = token !== undefined ? check(token) : undefined;
     if (role === undefined) {
       if (options.basicRealm) res.setHeader('WWW-Authenticate', `Basic realm="${options.basicRealm}"`);
       sendError(res, 'UNAUTHORIZED', 'a valid API token is required (Authorization: Bearer <token>)');

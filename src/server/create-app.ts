@@ -13,6 +13,8 @@ import { requestLog } from './request-log.js';
 import { apiRouter, type ApiDeps } from './routes/api.js';
 import { healthRouter } from './routes/health.js';
 import { hooksRouter, type HooksDeps } from './routes/hooks.js';
+import { uiRouter } from './ui/ui-router.js';
+import type { UiDeps } from './ui/ui-types.js';
 
 export const OPENAPI_DOCUMENT: unknown = JSON.parse(
   readFileSync(new URL('./openapi.json', import.meta.url), 'utf8'),
@@ -31,6 +33,8 @@ export interface AppDeps {
   metrics: { handler: RequestHandler; countEvent: HooksDeps['countEvent'] };
   readinessChecks: Record<string, () => Promise<unknown>>;
   queueReady: () => boolean;
+  /** The web view's own stores: sessions, login attempts, and the facts its image pages render. */
+  ui: Pick<UiDeps, 'sessions' | 'loginAttempts' | 'facts'>;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -59,6 +63,19 @@ export function createApp(deps: AppDeps): Express {
   });
   const apiAuth = requireApiToken(deps.config.server.apiTokens);
   app.use('/api/v1', apiAuth, apiRouter({ ...deps, queueReady: deps.queueReady }));
+  // The web view: a session cookie, never a bearer token. `/api/v1` above reads only the
+  // Authorization header, so a cookie never authenticates the API.
+  app.use(
+    '/ui',
+    uiRouter({
+      ...deps.ui,
+      tokens: deps.config.server.apiTokens,
+      store: deps.store,
+      audit: deps.audit,
+      admitted: deps.admitted,
+      logger: deps.logger,
+    }),
+  );
   if (deps.config.server.bullBoard) {
     const board = new ExpressAdapter();
     board.setBasePath('/admin/queues');

@@ -22,6 +22,8 @@ import { ReevaluationMarker } from '../store/reevaluation-marker.js';
 import { admittedRetentionSeconds, countAdmittedRejected } from '../pipeline/admitted-workloads.js';
 import { startBackgroundReevaluation } from '../pipeline/reevaluate-images.js';
 import { cachedFor } from './cached-for.js';
+import { LoginAttempts } from '../store/login-attempts.js';
+import { UiSessions } from '../store/ui-sessions.js';
 
 export type { AdmissionDeciderContext, AdmissionDeciderFactory } from './admission-decider.js';
 
@@ -70,6 +72,7 @@ export async function startServer(
     ttlSeconds: admittedRetentionSeconds(config.admission),
   });
   const breakGlass = new BreakGlassStore(redis, prefix, audit);
+  const facts = new FactsStore(redis, prefix);
   // While Redis is away, BullMQ's connection queues commands without limit: probes must not add
   // to that queue, so they fail at once instead.
   const whenReady = <T>(run: () => Promise<T>): Promise<T> =>
@@ -98,6 +101,11 @@ export async function startServer(
       countEvent: (source, outcome, count) => metrics.countEvent(source, outcome, count),
     },
     queueReady: () => isRedisReady(bullRedis),
+    ui: {
+      sessions: new UiSessions(redis, prefix),
+      loginAttempts: new LoginAttempts(redis, prefix),
+      facts,
+    },
     readinessChecks: {
       redis: () => (isRedisReady(redis) ? redis.ping() : Promise.reject(new Error('Redis is not connected'))),
       queues: () =>
@@ -141,7 +149,7 @@ export async function startServer(
     logger: logger.child({ component: 'reevaluation' }),
     policySet,
     store,
-    facts: new FactsStore(redis, prefix),
+    facts,
     audit,
     admitted,
     lock: new InspectionLock(redis, prefix),

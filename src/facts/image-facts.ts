@@ -358,12 +358,7 @@ export interface FileCount {
 
 /** The categories of `savings`, in the order bytes are attributed (each byte counted once). */
 export type SavingsCategory =
-  | 'buildToolchain'
-  | 'devDependencies'
-  | 'packageManagers'
-  | 'cachesAndLeftovers'
-  | 'wasted'
-  | 'rest';
+  'buildToolchain' | 'devDependencies' | 'packageManagers' | 'cachesAndLeftovers' | 'wasted' | 'rest';
 
 /**
  * What a runtime stage built the multi-stage way would drop: every byte the layers write is

@@ -121,8 +121,13 @@ export function renderTable(report: ScanReport, checks: readonly CheckDefinition
       `Size      ${formatBytes(t.compressedSize)} compressed, ${formatBytes(t.uncompressedSize)} uncompressed, ` +
         `${t.fileCount} files, ${formatBytes(t.wastedBytes)} wasted`,
     );
-    if (facts.savings) {
-      lines.push(`Savings   ${describeRemovable(facts.savings)}: ${describeRuntimeEstimate(facts.savings)}`);
+    const savings = facts.savings;
+    if (savings) {
+      lines.push(
+        savings.removableBytes === 0
+          ? `Savings   nothing a multi-stage build would drop (all ${formatBytes(savings.totalBytes)} the layers write stays)`
+          : `Savings   ${describeRemovable(savings)}: ${describeRuntimeEstimate(savings)}`,
+      );
     }
     const secrets = facts.secrets;
     if (secrets) {

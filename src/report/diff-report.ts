@@ -22,12 +22,17 @@ export interface DiffLayer {
   createdBy?: string;
 }
 
-/** What identifies a finding across two images: the check and the first evidence path (and a secret's fingerprint). */
+/**
+ * What identifies a finding across two images: the check and its first evidence's path (and
+ * package, since several packages share their database's path), and a secret's fingerprint.
+ */
 export interface DiffFinding {
   check: string;
   severity: Severity;
   category: string;
   path: string;
+  /** The first evidence's package, when it names one. */
+  package?: string;
   message: string;
   fingerprint?: string;
 }
@@ -105,13 +110,14 @@ function findingOf(finding: ReportFinding): DiffFinding {
     severity: finding.severity,
     category: finding.category,
     path: finding.evidence[0]?.path ?? '',
+    ...(finding.evidence[0]?.package ? { package: finding.evidence[0].package } : {}),
     message: finding.message,
     ...(finding.fingerprint ? { fingerprint: finding.fingerprint } : {}),
   };
 }
 
 function findingKey(finding: DiffFinding): string {
-  return `${finding.check}\0${finding.path}\0${finding.fingerprint ?? ''}`;
+  return `${finding.check}\0${finding.path}\0${finding.package ?? ''}\0${finding.fingerprint ?? ''}`;
 }
 
 /** Added and removed by key; a key present on both sides (any number of times) is unchanged. */

@@ -6,6 +6,7 @@ import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { PUSHGATE_VERSION } from '../version.js';
 import type { CliEnvironment } from './cli-environment.js';
 import { FORMATS, runScan } from './scan.js';
+import { DIFF_FORMATS, runDiff } from './diff.js';
 import { DEFAULT_SCAN_TIMEOUT } from './scan-limits.js';
 import { renderFactsSchema } from './facts-schema.js';
 import { runPolicyLint } from './policy-lint.js';
@@ -84,6 +85,42 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     )
     .action(async (reference: string | undefined, options) => {
       setExit(await runScan(reference, options, io));
+    });
+
+  program
+    .command('diff')
+    .description(
+      'Compare two images (before and after a multi-stage rewrite, or two releases): size, layers, savings, findings, policy results',
+    )
+    .argument(
+      '<before>',
+      'the first image: any reference `scan` takes (docker-archive:FILE, oci:DIR, HOST/REPO:TAG…)',
+    )
+    .argument('<after>', 'the second image; with --policy its decision sets the exit code')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices([...DIFF_FORMATS]).default('table'),
+    )
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--platform <os/arch[/variant]>', 'read only this platform of multi-platform images')
+    .option('--plain-http', 'talk to the registry over plain HTTP (never the default)')
+    .option(
+      '--docker-config <path>',
+      'Docker config.json with registry credentials (default ~/.docker/config.json)',
+    )
+    .option(
+      '--policy <path>',
+      'evaluate the ImagePolicy files or directories on both images; exit 1 when the second is rejected (or error)',
+      collectList,
+    )
+    .option('--fail-open', 'a policy that cannot be evaluated does not block (default: it blocks, exit 1)')
+    .option(
+      '--timeout <duration>',
+      'give up on each image after this long (90s, 5m, 1h30m)',
+      DEFAULT_SCAN_TIMEOUT,
+    )
+    .option('--max-image-bytes <size>', 'refuse images larger than this (e.g. 10GiB; default 64GiB)')
+    .action(async (before: string, after: string, options) => {
+      setExit(await runDiff(before, after, options, io));
     });
 
   program

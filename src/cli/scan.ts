@@ -192,7 +192,7 @@ function parseExitCode(value: string | undefined, policy: string[] | undefined):
 }
 
 /** The Docker CLI's own config, when there is one; an explicit --docker-config must exist. */
-function defaultDockerConfig(env: NodeJS.ProcessEnv): string | undefined {
+export function defaultDockerConfig(env: NodeJS.ProcessEnv): string | undefined {
   const path = env.DOCKER_CONFIG
     ? `${env.DOCKER_CONFIG}/config.json`
     : env.HOME
@@ -201,7 +201,7 @@ function defaultDockerConfig(env: NodeJS.ProcessEnv): string | undefined {
   return path && existsSync(path) ? path : undefined;
 }
 
-function dockerSocket(env: NodeJS.ProcessEnv): string {
+export function dockerSocket(env: NodeJS.ProcessEnv): string {
   const host = env.DOCKER_HOST;
   if (host?.startsWith('unix://')) return host.slice('unix://'.length);
   return '/var/run/docker.sock';
@@ -211,12 +211,12 @@ function dockerSocket(env: NodeJS.ProcessEnv): string {
  * `reject` blocks; so does `error`, which evaluate() only returns under fail-closed (the default):
  * a policy that could not be evaluated vouches for nothing. `tag` and `warn` do not block.
  */
-function blocks(verdict: Verdict): boolean {
+export function blocks(verdict: Verdict): boolean {
   return verdict.decision === 'reject' || verdict.decision === 'error';
 }
 
 /** Loaded and compiled policies, or null after printing the problems (a usage error). */
-async function preparePolicies(
+export async function preparePolicies(
   paths: string[],
   io: CliEnvironment,
 ): Promise<{ compiled: CompiledPolicy[]; version: string } | null> {
@@ -236,7 +236,7 @@ async function preparePolicies(
  * RepoTags, the layout's ref names or the engine's tags): one target per name, registry '' unless
  * the name spells one. An image without names is judged under its reference as the repository.
  */
-function evaluationTargets(image: ResolvedImage, platform: PlatformFacts): EvaluationTarget[] {
+export function evaluationTargets(image: ResolvedImage, platform: PlatformFacts): EvaluationTarget[] {
   const base = {
     digest: platform.manifestDigest ?? platform.facts.image.configDigest,
     image: image.reference,

@@ -53,6 +53,10 @@ export const REMEDIES = {
     markdown:
       'Remove the cache in the same `RUN` that fills it, since a later layer cannot shrink an earlier one: `RUN apt-get update && apt-get install -y --no-install-recommends … && rm -rf /var/lib/apt/lists/*`; `apk add --no-cache`; `pip install --no-cache-dir`; `npm ci … && npm cache clean --force`. Or use BuildKit cache mounts (`RUN --mount=type=cache,target=/root/.npm`), which never reach the image.',
   },
+  multiStage: {
+    summary: 'Build in one stage, run from another: copy only the artifacts into a minimal runtime stage.',
+    markdown: `${MULTI_STAGE}; ${MINIMAL_RUNTIME}. The build stage keeps the compilers, dev dependencies, package managers and caches; the runtime stage installs production dependencies only (\`npm ci --omit=dev\`) and never carries files a later step deletes. The \`savings\` facts section says how many bytes each of these takes.`,
+  },
   wastedBytes: {
     summary: 'Delete files in the same RUN that creates them, or build in a stage and copy only artifacts.',
     markdown: `A file written in one layer and removed or overwritten in a later one still ships in the earlier layer. Delete in the same \`RUN\` that creates (\`… && rm -rf /var/lib/apt/lists/*\`), avoid \`chown\`/\`chmod\` of whole trees in a later layer (use \`COPY --chown=10001:10001\`), or ${MULTI_STAGE.charAt(0).toLowerCase()}${MULTI_STAGE.slice(1)}.`,

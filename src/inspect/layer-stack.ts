@@ -131,6 +131,18 @@ export class LayerStack {
     return this.fateOfRow(layer, row);
   }
 
+  /**
+   * Calls `visit` for every regular-file row layer `layer` wrote (duplicates included), in table
+   * order; `fateOfRow(layer, row)` says what became of it. Lets a fact extractor attribute every
+   * byte the layers wrote without keeping its own copy of the (cached) tables.
+   */
+  forEachFileRow(layer: number, visit: (path: string, size: number, row: number) => void): void {
+    const table = this.tables[layer];
+    if (table === undefined) return;
+    const { paths, kinds, sizes } = table;
+    for (let row = 0; row < paths.length; row++) if (kinds[row] === 'f') visit(paths[row], sizes[row], row);
+  }
+
   /** Same as `fate`, addressed by the row of the layer's table. */
   fateOfRow(layer: number, row: number): EntryFate {
     const how = this.how[layer][row];

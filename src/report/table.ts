@@ -4,6 +4,7 @@ import type { CheckDefinition } from '../facts/checks.js';
 import type { Evidence } from '../facts/evidence.js';
 import type { ScanReport } from './scan-report.js';
 import type { AcceptedFinding } from './accept-findings.js';
+import { describeRemovable, describeRuntimeEstimate } from '../facts/savings-summary.js';
 
 function describeEvidence(e: Evidence): string {
   const where = e.layer === undefined ? e.kind : `layer ${e.layer}`;
@@ -120,6 +121,14 @@ export function renderTable(report: ScanReport, checks: readonly CheckDefinition
       `Size      ${formatBytes(t.compressedSize)} compressed, ${formatBytes(t.uncompressedSize)} uncompressed, ` +
         `${t.fileCount} files, ${formatBytes(t.wastedBytes)} wasted`,
     );
+    const savings = facts.savings;
+    if (savings) {
+      lines.push(
+        savings.removableBytes === 0
+          ? `Savings   nothing a multi-stage build would drop (all ${formatBytes(savings.totalBytes)} the layers write stays)`
+          : `Savings   ${describeRemovable(savings)}: ${describeRuntimeEstimate(savings)}`,
+      );
+    }
     const secrets = facts.secrets;
     if (secrets) {
       const { scanned: n, skipped: k, byOrigin: o } = secrets;

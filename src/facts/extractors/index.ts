@@ -11,6 +11,7 @@ import { devDependencies } from './dev-dependencies.js';
 import { secrets } from './secrets.js';
 import { nativeCode } from './native-code.js';
 import { buildOrder } from './build-order.js';
+import { savings } from './savings.js';
 
 /**
  * Every extractor, in one explicit list. Adding a detector is one file and one line here; a test
@@ -30,6 +31,8 @@ export const EXTRACTORS: readonly FactExtractor[] = [
   secrets as FactExtractor,
   nativeCode as FactExtractor,
   buildOrder as FactExtractor,
+  // Last: its assemble reads the sections of every extractor above.
+  savings as FactExtractor,
 ];
 
 export function assertUniqueIds(extractors: readonly FactExtractor[]): void {

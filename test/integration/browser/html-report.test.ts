@@ -104,13 +104,25 @@ describe('the HTML report in a real browser (Debian chromium)', () => {
       'Dev dependencies and build leftovers': 5,
       'Package managers': 3,
       Shells: 3,
+      Efficiency: 1,
     });
-    expect(await page.locator('dd[data-finding-count]').innerText()).toBe('20');
+    expect(await page.locator('dd[data-finding-count]').innerText()).toBe('21');
     // The layer that installed gcc, and its history step, as evidence links to.
     const gccRow = page.locator('tr[data-severity]', { hasText: 'gcc (c)' });
     await expect.poll(() => gccRow.locator('a[href="#p0-layer-1"]').count()).toBeGreaterThan(0);
     expect(await page.locator('#p0-layer-1').innerText()).toContain(
       'apt-get install -y build-essential gcc make',
+    );
+    // What a multi-stage build would save: compilers and dev dependencies removable, with bytes.
+    const savings = await page.locator('.savings-estimate').innerText();
+    expect(savings).toMatch(/A runtime stage without these would be about\s+5\.6 kB \(−66\.0 %\)/);
+    expect(savings).toMatch(/10\.9 kB\s+of 16\.6 kB/);
+    const chart = page.locator('svg.size-chart[aria-labelledby="p0-savings-chart-title"]');
+    expect(await chart.locator('rect.seg-buildToolchain title').textContent()).toBe(
+      'Compilers and build toolchains: 4.2 kB (25.2 %)',
+    );
+    expect(await chart.locator('rect.seg-devDependencies title').textContent()).toBe(
+      'Dev dependencies: 34 B (0.2 %)',
     );
     // Remedies under each category.
     expect(await page.locator('.remedy').first().innerText()).toMatch(/How to fix compiler-present/);
@@ -137,6 +149,10 @@ describe('the HTML report in a real browser (Debian chromium)', () => {
     expect(await page.locator('dd[data-finding-count]').innerText()).toBe('0');
     expect(await categoryCounts(page)).toEqual({});
     expect(await page.getByText('No findings.').count()).toBe(1);
+    // Nothing a multi-stage build would drop.
+    expect(await page.locator('#p0-savings').locator('xpath=..').innerText()).toMatch(
+      /nothing|0\.0 %|−0\.0 %/i,
+    );
     await saveScreenshot(page, 'html-report-seed-multi');
     expect(problems).toEqual(NO_PROBLEMS);
   });
@@ -158,6 +174,7 @@ describe('the HTML report in a real browser (Debian chromium)', () => {
       'A:Skip to the report',
       'A:Summary',
       'A:Policies',
+      'A:Savings',
       'A:Layers',
       'A:Findings',
       'checkbox:critical',
@@ -166,17 +183,16 @@ describe('the HTML report in a real browser (Debian chromium)', () => {
       'checkbox:low',
       'checkbox:info',
       'search:q',
-      'SUMMARY:History steps that made no layer (1)',
     ]);
-    // Space on a focused checkbox filters: the 8 HIGH findings go, 12 stay.
+    // Space on a focused checkbox filters: the 8 HIGH findings go, 13 stay.
     await page.locator('input[value=high]').focus();
     await page.keyboard.press('Space');
-    expect(await page.locator('#filter-status').innerText()).toBe('Showing 12 of 20 findings');
+    expect(await page.locator('#filter-status').innerText()).toBe('Showing 13 of 21 findings');
     expect(await page.locator('tr[data-severity=high]:visible').count()).toBe(0);
     await page.keyboard.press('Space');
     await page.locator('input[type=search]').focus();
     await page.keyboard.type('jest');
-    expect(await page.locator('#filter-status').innerText()).toBe('Showing 1 of 20 findings');
+    expect(await page.locator('#filter-status').innerText()).toBe('Showing 2 of 21 findings' // the dev dependency, and the savings finding naming it);
     await page.keyboard.press('Enter'); // no form to submit: nothing happens, nothing is violated
     // The skip link moves focus into the report.
     await page.keyboard.press('Shift+Tab');
@@ -191,7 +207,7 @@ describe('the HTML report in a real browser (Debian chromium)', () => {
     try {
       const page = await context.newPage();
       await page.goto(pathToFileURL(pages.single).href);
-      expect(await page.locator('tr[data-severity]:visible').count()).toBe(20);
+      expect(await page.locator('tr[data-severity]:visible').count()).toBe(21);
       expect(await page.locator('#finding-filters').isVisible()).toBe(false);
       expect(await page.locator('#decision').innerText()).toBe('REJECT');
       await saveScreenshot(page, 'html-report-seed-single-no-js');
@@ -207,8 +223,8 @@ describe('the HTML report in a real browser (Debian chromium)', () => {
     expect(await page.evaluate<unknown>('window.__pwned')).toBeUndefined();
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('circle').count()).toBe(0);
-    // One picture (the layer chart), one stylesheet, the two scripts the report writes.
-    expect(await page.locator('svg').count()).toBe(1);
+    // Two pictures (layers, savings), one stylesheet, the two scripts the report writes.
+    expect(await page.locator('svg').count()).toBe(2);
     expect(await page.locator('style').count()).toBe(1);
     expect(await page.locator('script').count()).toBe(2);
     expect(await page.locator('body').isVisible()).toBe(true);

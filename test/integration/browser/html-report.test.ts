@@ -192,7 +192,8 @@ describe('the HTML report in a real browser (Debian chromium)', () => {
     await page.keyboard.press('Space');
     await page.locator('input[type=search]').focus();
     await page.keyboard.type('jest');
-    expect(await page.locator('#filter-status').innerText()).toBe('Showing 2 of 21 findings' // the dev dependency, and the savings finding naming it);
+    // The dev dependency, and the savings finding that names it.
+    expect(await page.locator('#filter-status').innerText()).toBe('Showing 2 of 21 findings');
     await page.keyboard.press('Enter'); // no form to submit: nothing happens, nothing is violated
     // The skip link moves focus into the report.
     await page.keyboard.press('Shift+Tab');

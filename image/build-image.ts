@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dockerFromEnvironment, run, type DockerCli, type Log } from './docker-cli.js';
-import { ensureStandIns } from './stand-ins.js';
+import { ensureStandIns, STAND_IN_REPOSITORY } from './stand-ins.js';
 
 /**
  * `npm run image`: builds pushgate's image (the Dockerfile at the root) as `pushgate:dev` in a
@@ -130,25 +130,28 @@ export async function ensurePushgateImage(options: BuildImageOptions): Promise<B
   let runtimeBase = options.runtimeBase;
   const needBuild = !buildBase && !(await havePullable(docker, DEFAULT_BUILD_BASE, log));
   const needRuntime = !runtimeBase && !(await havePullable(docker, DEFAULT_RUNTIME_BASE, log));
-  if (needBuild || needRuntime) {
-    log('building local stand-ins for the bases that cannot be pulled');
-    const standIns = await ensureStandIns({ docker, cacheDir, log });
-    if (needBuild) buildBase = standIns.buildBase;
-    if (needRuntime) runtimeBase = standIns.runtimeBase;
-  }
+  const standIns = async (load: boolean): Promise<void> => {
+    if (!needBuild && !needRuntime) return;
+    if (load) log('building or importing local stand-ins for the bases that cannot be pulled');
+    const tags = await ensureStandIns({ docker, cacheDir, log, load });
+    if (needBuild) buildBase = tags.buildBase;
+    if (needRuntime) runtimeBase = tags.runtimeBase;
+  };
+  await standIns(false);
   buildBase ??= DEFAULT_BUILD_BASE;
   runtimeBase ??= DEFAULT_RUNTIME_BASE;
-  const bases = {
-    build: (await imageId(docker, buildBase)) ?? buildBase,
-    runtime: (await imageId(docker, runtimeBase)) ?? runtimeBase,
-  };
+  // A pulled base is known by its image id (content-addressed). A stand-in by its tag, which
+  // names the hash of its content: each `docker import` of the same tar makes a new image id.
+  const baseKey = async (image: string): Promise<string> =>
+    image.startsWith(`${STAND_IN_REPOSITORY}/`) ? image : ((await imageId(docker, image)) ?? image);
+  const bases = { build: await baseKey(buildBase), runtime: await baseKey(runtimeBase) };
   const hash = (await contentHash(bases)).slice(0, 16);
   const hashTag = `pushgate:${hash}`;
+  const chosen = { buildBase, runtimeBase };
   const result = (how: BuiltPushgateImage['how']): BuiltPushgateImage => ({
     tag,
     hashTag,
-    buildBase,
-    runtimeBase,
+    ...chosen,
     how,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   });
@@ -165,6 +168,7 @@ export async function ensurePushgateImage(options: BuildImageOptions): Promise<B
     return result('loaded');
   }
 
+  await standIns(true);
   log(`docker build (build base ${buildBase}, runtime base ${runtimeBase})`);
   const args = ['build', '--network', 'host', '--build-arg', `BUILD_BASE=${buildBase}`];
   args.push('--build-arg', `RUNTIME_BASE=${runtimeBase}`, '--tag', hashTag, '--tag', tag, REPO_ROOT);

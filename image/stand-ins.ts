@@ -42,6 +42,9 @@ const PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const HOST_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const BUILD_CA_PATH = '/usr/local/share/pushgate-build/host-ca.crt';
 
+/** The stand-ins' tags are `pushgate-stand-in/{build,runtime}:<hash of their content>`. */
+export const STAND_IN_REPOSITORY = 'pushgate-stand-in';
+
 export interface StandIns {
   buildBase: string;
   runtimeBase: string;
@@ -51,6 +54,8 @@ export interface StandInOptions {
   docker: DockerCli;
   cacheDir: string;
   log: Log;
+  /** Build the stand-ins' tars when missing and import them into the engine (else: tags only). */
+  load: boolean;
 }
 
 function sha256(data: string | Buffer): string {
@@ -297,7 +302,11 @@ async function importOnce(
   await docker(['import', ...changes.flatMap((c) => ['--change', c]), file, tag]);
 }
 
-/** Makes sure both stand-ins are in the engine (building and caching what is missing); their tags. */
+/**
+ * The stand-ins' tags; with `load`, also makes sure both are in the engine (building and caching
+ * what is missing). Without it nothing is built or imported: a cached app image names its bases
+ * by these tags, and loading it needs neither.
+ */
 export async function ensureStandIns(options: StandInOptions): Promise<StandIns> {
   const { docker, cacheDir, log } = options;
   await mkdir(cacheDir, { recursive: true });
@@ -318,13 +327,14 @@ export async function ensureStandIns(options: StandInOptions): Promise<StandIns>
   const runtimeKey = sha256(JSON.stringify({ ...debianKey, node: nodeSum, NONROOT_UID })).slice(0, 16);
   const buildFile = join(cacheDir, `stand-in-build-${buildKey}.tar`);
   const runtimeFile = join(cacheDir, `stand-in-runtime-${runtimeKey}.tar`);
+  const buildBase = `${STAND_IN_REPOSITORY}/build:${buildKey}`;
+  const runtimeBase = `${STAND_IN_REPOSITORY}/runtime:${runtimeKey}`;
+  if (!options.load) return { buildBase, runtimeBase };
   if (!existsSync(buildFile) || !existsSync(runtimeFile)) {
     const rootfs = await debianRootfs(cacheDir, mirror, log);
     if (!existsSync(buildFile)) await buildRootfs(rootfs, nodeTgz, npmTgz, buildFile, log);
     if (!existsSync(runtimeFile)) await runtimeRootfs(rootfs, nodeTgz, runtimeFile, log);
   }
-  const buildBase = `pushgate-stand-in/build:${buildKey}`;
-  const runtimeBase = `pushgate-stand-in/runtime:${runtimeKey}`;
   await importOnce(
     docker,
     buildBase,

@@ -1,21 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { PushgateError } from '../errors.js';
-import { EXTRACTORS } from '../facts/extractors/index.js';
-import { gatherFacts } from '../facts/gather-facts.js';
-import { openImageSource } from '../image/open-image-source.js';
-import { parsePlatformFilter } from '../image/select-manifests.js';
-import { evaluate } from '../policy/evaluate.js';
 import type { CompiledPolicy } from '../policy/compile-policies.js';
 import { buildDiffReport } from '../report/diff-report.js';
 import { renderDiffTable } from '../report/diff-table.js';
 import { escapeJson } from '../escape-text.js';
-import { buildScanReport, type ScanReport } from '../report/scan-report.js';
+import { type ScanReport } from '../report/scan-report.js';
 import type { CliEnvironment } from './cli-environment.js';
 import { ExitCode } from './exit-codes.js';
-import { blocks, defaultDockerConfig, dockerSocket, evaluationTargets, preparePolicies } from './scan.js';
-import { onInterrupt, withDeadline } from './scan-deadline.js';
+import { blocks, preparePolicies } from './scan.js';
+import { readImageReport } from './read-image.js';
 import { resolveScanInput } from './scan-input.js';
-import { scanLimits } from './scan-limits.js';
 
 export interface DiffCommandOptions {
   format: string;
@@ -39,49 +33,9 @@ async function readReport(
   policies: { compiled: CompiledPolicy[]; version: string } | undefined,
 ): Promise<ScanReport> {
   const reference = await resolveScanInput(given, undefined);
-  const filter = options.platform ? parsePlatformFilter(options.platform) : undefined;
-  const limits = scanLimits(options, io.env);
-  const stop = new AbortController();
-  const source = await openImageSource(reference, {
-    plainHttp: options.plainHttp ?? false,
-    dockerConfigPath: options.dockerConfig ?? defaultDockerConfig(io.env),
-    dockerSocket: dockerSocket(io.env),
-    signal: stop.signal,
-    throughput: limits.throughput,
-    maxImageBytes: limits.maxImageBytes,
-  });
-  const uninstall = onInterrupt(async (signal) => {
-    stop.abort(new PushgateError('INTERRUPTED', `diff interrupted by ${signal}`));
-    await source.close();
-  }, io.stderr);
-  try {
-    const { image, platforms } = await withDeadline(limits.timeoutMs, stop, reference, async () => {
-      const image = await source.resolve(filter);
-      const platforms = await gatherFacts(image, {
-        signal: stop.signal,
-        limits: {
-          maxImageUncompressedBytes: limits.maxImageBytes,
-          maxImageCompressedBytes: limits.maxImageBytes,
-        },
-      });
-      return { image, platforms };
-    });
-    const report = buildScanReport(image, platforms, EXTRACTORS);
-    if (policies) {
-      report.verdicts = platforms.flatMap((p) =>
-        evaluationTargets(image, p).map((target) =>
-          evaluate(policies.compiled, p.facts, target, {
-            onError: options.failOpen ? 'fail-open' : 'fail-closed',
-            policySetVersion: policies.version,
-          }),
-        ),
-      );
-    }
-    return report;
-  } finally {
-    uninstall();
-    await source.close();
-  }
+  const { report, verdicts } = await readImageReport(reference, options, io, 'diff', policies);
+  if (verdicts) report.verdicts = verdicts;
+  return report;
 }
 
 /**

@@ -1,11 +1,6 @@
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { PushgateError } from '../errors.js';
-import { gatherFacts } from '../facts/gather-facts.js';
-import { openImageSource } from '../image/open-image-source.js';
-import { parsePlatformFilter } from '../image/select-manifests.js';
 import { renderJson } from '../report/json.js';
-import { buildScanReport } from '../report/scan-report.js';
 import { renderSarif } from '../report/sarif.js';
 import { renderReportHtml } from '../report/html-report.js';
 import { collectChecks } from '../report/checks-catalogue.js';
@@ -13,21 +8,16 @@ import { EXTRACTORS } from '../facts/extractors/index.js';
 import { PUSHGATE_VERSION } from '../version.js';
 import { renderTable } from '../report/table.js';
 import { ExitCode } from './exit-codes.js';
-import { createProgress } from './progress.js';
 import { unguardedOutput } from './guard-output.js';
 import { loadPolicies } from '../policy/load-policies.js';
 import { compilePolicies, type CompiledPolicy } from '../policy/compile-policies.js';
-import { evaluate, type EvaluationTarget } from '../policy/evaluate.js';
 import type { Verdict } from '../policy/types.js';
-import { parseReference } from '../oci/reference.js';
-import type { ResolvedImage } from '../image/types.js';
-import type { PlatformFacts } from '../facts/gather-facts.js';
 import { renderVerdictTable } from '../report/verdict-table.js';
 import type { CliEnvironment } from './cli-environment.js';
 import { formatExpiredWaiver, formatLintResult, hasErrors } from './policy-lint.js';
-import { onInterrupt, withDeadline } from './scan-deadline.js';
-import { scanLimits } from './scan-limits.js';
 import { resolveScanInput } from './scan-input.js';
+import { readImageReport } from './read-image.js';
+export { defaultDockerConfig, dockerSocket, evaluationTargets } from './scan-source.js';
 import { styleForTerminal, wantsColour } from './terminal-style.js';
 import { escapeLines } from '../escape-text.js';
 import { loadIgnoreFile } from './ignore-file.js';
@@ -88,76 +78,32 @@ export async function runScan(
       `pushgate: ${entry.source}: the entry for ${entry.check} expired on ${entry.expires} and no longer applies\n`,
     );
   const reference = await resolveScanInput(given, options.input);
-  const filter = options.platform ? parsePlatformFilter(options.platform) : undefined;
-  const limits = scanLimits(options, io.env);
-  const stop = new AbortController();
-  const source = await openImageSource(reference, {
-    plainHttp: options.plainHttp ?? false,
-    dockerConfigPath: options.dockerConfig ?? defaultDockerConfig(io.env),
-    dockerSocket: dockerSocket(io.env),
-    signal: stop.signal,
-    throughput: limits.throughput,
-    maxImageBytes: limits.maxImageBytes,
+  const read = await readImageReport(reference, options, io, 'scan', policies);
+  const verdicts = read.verdicts;
+  const report = filterFindings(read.report, {
+    ...(severities ? { severities } : {}),
+    accept: ignore?.entries ?? [],
   });
-  const uninstall = onInterrupt(async (signal) => {
-    stop.abort(new PushgateError('INTERRUPTED', `scan interrupted by ${signal}`));
-    await source.close();
-  }, io.stderr);
-  try {
-    const { image, platforms } = await withDeadline(limits.timeoutMs, stop, reference, async () => {
-      const image = await source.resolve(filter);
-      const progress =
-        options.progress && io.stderr.isTTY ? createProgress(unguardedOutput(io.stderr)) : undefined;
-      const platforms = await gatherFacts(image, {
-        onProgress: progress?.update,
-        signal: stop.signal,
-        limits: {
-          maxImageUncompressedBytes: limits.maxImageBytes,
-          maxImageCompressedBytes: limits.maxImageBytes,
-        },
-      });
-      progress?.done();
-      return { image, platforms };
-    });
-    const report = filterFindings(buildScanReport(image, platforms, EXTRACTORS), {
-      ...(severities ? { severities } : {}),
-      accept: ignore?.entries ?? [],
-    });
-    // One verdict per platform and name: an image with several names is judged under each.
-    const verdicts = policies
-      ? platforms.flatMap((p) =>
-          evaluationTargets(image, p).map((target) =>
-            evaluate(policies.compiled, p.facts, target, {
-              onError: options.failOpen ? 'fail-open' : 'fail-closed',
-              policySetVersion: policies.version,
-            }),
-          ),
-        )
-      : undefined;
-    if (verdicts) report.verdicts = verdicts;
-    const text =
-      options.format === 'json'
-        ? renderJson(report)
-        : options.format === 'sarif'
-          ? renderSarif(report, collectChecks(EXTRACTORS), PUSHGATE_VERSION)
-          : options.format === 'html'
-            ? renderReportHtml(report).html
-            : renderTable(report, collectChecks(EXTRACTORS)) + (verdicts ? renderVerdictTable(verdicts) : '');
-    if (options.output) await writeFile(options.output, text);
-    else if (options.format === 'table' && io.stdout.isTTY)
-      // The guard's escaping done here (idempotent), then colour codes the guard would show as text.
-      unguardedOutput(io.stdout).write(
-        styleForTerminal(escapeLines(text), { colour: wantsColour(io.env, true), width: io.stdout.columns }),
-      );
-    else io.stdout.write(text);
-    if (verdicts) return verdicts.some(blocks) ? ExitCode.POLICY_FAILED : ExitCode.OK;
-    // Without a policy, Trivy's contract: --exit-code N when findings remain after filters and accepts.
-    const remaining = report.platforms.some((p) => p.findings.length > 0);
-    return findingsExit !== undefined && remaining ? findingsExit : ExitCode.OK;
-  } finally {
-    uninstall();
-    await source.close();
-  }
+  if (verdicts) report.verdicts = verdicts;
+  const text =
+    options.format === 'json'
+      ? renderJson(report)
+      : options.format === 'sarif'
+        ? renderSarif(report, collectChecks(EXTRACTORS), PUSHGATE_VERSION)
+        : options.format === 'html'
+          ? renderReportHtml(report).html
+          : renderTable(report, collectChecks(EXTRACTORS)) + (verdicts ? renderVerdictTable(verdicts) : '');
+  if (options.output) await writeFile(options.output, text);
+  else if (options.format === 'table' && io.stdout.isTTY)
+    // The guard's escaping done here (idempotent), then colour codes the guard would show as text.
+    unguardedOutput(io.stdout).write(
+      styleForTerminal(escapeLines(text), { colour: wantsColour(io.env, true), width: io.stdout.columns }),
+    );
+  else io.stdout.write(text);
+  if (verdicts) return verdicts.some(blocks) ? ExitCode.POLICY_FAILED : ExitCode.OK;
+  // Without a policy, Trivy's contract: --exit-code N when findings remain after filters and accepts.
+  const remaining = report.platforms.some((p) => p.findings.length > 0);
+  return findingsExit !== undefined && remaining ? findingsExit : ExitCode.OK;
 }
 
 const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -191,22 +137,6 @@ function parseExitCode(value: string | undefined, policy: string[] | undefined):
   return Number(value);
 }
 
-/** The Docker CLI's own config, when there is one; an explicit --docker-config must exist. */
-export function defaultDockerConfig(env: NodeJS.ProcessEnv): string | undefined {
-  const path = env.DOCKER_CONFIG
-    ? `${env.DOCKER_CONFIG}/config.json`
-    : env.HOME
-      ? `${env.HOME}/.docker/config.json`
-      : undefined;
-  return path && existsSync(path) ? path : undefined;
-}
-
-export function dockerSocket(env: NodeJS.ProcessEnv): string {
-  const host = env.DOCKER_HOST;
-  if (host?.startsWith('unix://')) return host.slice('unix://'.length);
-  return '/var/run/docker.sock';
-}
-
 /**
  * `reject` blocks; so does `error`, which evaluate() only returns under fail-closed (the default):
  * a policy that could not be evaluated vouches for nothing. `tag` and `warn` do not block.
@@ -228,38 +158,4 @@ export async function preparePolicies(
   }
   for (const waiver of loaded.expiredWaivers) io.stderr.write(`${formatExpiredWaiver(waiver)}\n`);
   return { compiled: compilePolicies(loaded.policies), version: loaded.version };
-}
-
-/**
- * What policies match on. A registry reference names registry, repository and tag. The other
- * sources name the image through `ResolvedImage.names` (the selector's name, else the archive's
- * RepoTags, the layout's ref names or the engine's tags): one target per name, registry '' unless
- * the name spells one. An image without names is judged under its reference as the repository.
- */
-export function evaluationTargets(image: ResolvedImage, platform: PlatformFacts): EvaluationTarget[] {
-  const base = {
-    digest: platform.manifestDigest ?? platform.facts.image.configDigest,
-    image: image.reference,
-    platform: platform.platform,
-  };
-  if (image.source === 'registry') {
-    const ref = parseReference(image.reference);
-    return [
-      {
-        ...base,
-        registry: ref.registry,
-        repository: ref.repository,
-        ...(ref.tag ? { tag: ref.tag } : {}),
-      },
-    ];
-  }
-  const names = image.names ?? [];
-  if (names.length === 0) return [{ ...base, registry: '', repository: image.reference }];
-  return names.map((name) => ({
-    ...base,
-    image: name.reference,
-    registry: name.registry,
-    repository: name.repository ?? image.reference,
-    ...(name.tag !== undefined ? { tag: name.tag } : {}),
-  }));
 }

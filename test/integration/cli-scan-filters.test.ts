@@ -60,7 +60,7 @@ describe('pushgate scan --severity, --exit-code and the ignore file', () => {
 
   it('--severity keeps only the severities asked for (any case, comma-separated or repeated)', async () => {
     const all = await runCli(['scan', '-f', 'json', image]);
-    expect(severities(json(all.stdout)).sort()).toEqual(['high', 'low', 'medium']);
+    expect(severities(json(all.stdout)).sort()).toEqual(['high', 'info', 'low', 'medium']);
     const high = await runCli(['scan', '-f', 'json', '--severity', 'HIGH,critical', image]);
     expect(high.code).toBe(0);
     expect(severities(json(high.stdout))).toEqual(['high']);

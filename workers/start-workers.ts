@@ -32,7 +32,11 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
     component: 'enforce',
     logger: logger.child({ queue: ENFORCE_QUEUE }),
   });
-  const connection = createRedis(target, { name: 'worker', forBullmq: true, onError: logRedisErrors(logger) });
+  const connection = createRedis(target, {
+    name: 'worker',
+    forBullmq: true,
+    onError: logRedisErrors(logger),
+  });
   const common = {
     connection,
     prefix: config.redis.prefix,

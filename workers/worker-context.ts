@@ -52,7 +52,11 @@ export async function createWorkerContext(
   const target = redisTarget(config.redis);
   const onError = logRedisErrors(logger);
   const redis: Redis = createRedis(target, { name: options.component, onError });
-  const bullRedis: Redis = createRedis(target, { name: `${options.component}-queue`, forBullmq: true, onError });
+  const bullRedis: Redis = createRedis(target, {
+    name: `${options.component}-queue`,
+    forBullmq: true,
+    onError,
+  });
   const prefix = config.redis.prefix;
   const store = new VerdictStore(redis, prefix);
   const enforceQueue = new Queue<EnforceJobData>(ENFORCE_QUEUE, {

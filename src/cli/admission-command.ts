@@ -52,9 +52,13 @@ async function withStore<T>(
     );
   } catch (err) {
     if (isPushgateError(err) && err.code === 'STORE_UNAVAILABLE') {
-      throw new PushgateError('STORE_UNAVAILABLE', `Redis at ${describeRedisTarget(target)}: ${err.message}`, {
-        cause: err,
-      });
+      throw new PushgateError(
+        'STORE_UNAVAILABLE',
+        `Redis at ${describeRedisTarget(target)}: ${err.message}`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   } finally {

@@ -380,6 +380,12 @@ function checkRedis(raw: Record<string, unknown>, ctx: Context): void {
       'set either redis.url (one Redis server) or redis.sentinels (Redis Sentinel finds the primary), not both',
     );
   }
+  if (sentinels.length > 0 && redis.sentinelName === undefined) {
+    ctx.problem(
+      ['redis', 'sentinelName'],
+      'is required with redis.sentinels: the master name the sentinels monitor (`sentinel monitor NAME …`, often mymaster)',
+    );
+  }
   sentinels.forEach((entry, index) => {
     if (typeof entry !== 'string' || !/:[0-9]{1,5}$/.test(entry)) return; // the schema reports those
     if (!parseSentinelAddress(entry)) {

@@ -43,7 +43,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   {
     variable: 'REDIS_SENTINEL_PASSWORD',
     path: ['redis', 'sentinelPassword'],
-    description: "password of the sentinels themselves (their requirepass); redis.sentinelPassword",
+    description: 'password of the sentinels themselves (their requirepass); redis.sentinelPassword',
     parse: asString,
   },
   {

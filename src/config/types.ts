@@ -51,8 +51,8 @@ export interface RedisConfig {
   url?: string;
   /** Redis Sentinel instead of `url`: `host:port` of each sentinel; empty or absent = not used. */
   sentinels?: string[];
-  /** The master name the sentinels monitor. */
-  sentinelName: string;
+  /** The master name the sentinels monitor; required with `sentinels`. */
+  sentinelName?: string;
   /** Password of the Redis servers (with `url` or `sentinels`); empty = none. */
   password?: string;
   /** Password of the sentinels themselves (their `requirepass`); empty = none. */

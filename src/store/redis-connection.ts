@@ -54,7 +54,9 @@ function connectionName(name: string): string {
 /** The target as it may appear in logs and errors: no password. */
 export function describeRedisTarget(target: RedisTarget): string {
   if (target.kind === 'url') return redactRedisUrl(target.url);
-  const hosts = target.sentinels.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`);
+  const hosts = target.sentinels.map(
+    ({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`,
+  );
   return `sentinel master ${target.name} via ${hosts.join(',')}`;
 }
 

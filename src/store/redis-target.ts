@@ -23,12 +23,17 @@ export function redisTarget(redis: Readonly<RedisConfig>): RedisTarget {
   const password = redis.password ? { password: redis.password } : {};
   const sentinels = redis.sentinels ?? [];
   if (sentinels.length > 0) {
+    if (!redis.sentinelName)
+      throw new PushgateError('CONFIG_INVALID', 'redis.sentinelName is required with redis.sentinels');
     return {
       kind: 'sentinel',
       sentinels: sentinels.map((text) => {
         const address = parseSentinelAddress(text);
         if (!address)
-          throw new PushgateError('CONFIG_INVALID', `redis.sentinels: ${JSON.stringify(text)} is not host:port`);
+          throw new PushgateError(
+            'CONFIG_INVALID',
+            `redis.sentinels: ${JSON.stringify(text)} is not host:port`,
+          );
         return address;
       }),
       name: redis.sentinelName,

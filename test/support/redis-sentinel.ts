@@ -53,7 +53,8 @@ export interface SentinelClusterOptions {
  */
 function sentinelCommand(configPath: string): { command: string; args: string[] } {
   const found = spawnSync('sh', ['-c', 'command -v redis-sentinel'], { encoding: 'utf8' });
-  if (found.status === 0 && found.stdout.trim() !== '') return { command: 'redis-sentinel', args: [configPath] };
+  if (found.status === 0 && found.stdout.trim() !== '')
+    return { command: 'redis-sentinel', args: [configPath] };
   return { command: 'redis-server', args: [configPath, '--sentinel'] };
 }
 

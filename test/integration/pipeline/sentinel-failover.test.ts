@@ -308,7 +308,17 @@ describe('Redis Sentinel failover', () => {
       );
       expect(await cluster.role(promoted)).toBe('master');
     } catch (error) {
-      // What pushgate said while it happened (warnings and errors), for whoever reads the failure.
+      // Where the jobs are (waiting, active, delayed, failed) and what pushgate said while it
+      // happened (warnings and errors), for whoever reads the failure.
+      const metrics = await fetch(`http://127.0.0.1:${cfg.port}/metrics`)
+        .then((answer) => answer.text())
+        .catch((err: unknown) => `no metrics: ${String(err)}`);
+      console.error(
+        `--- pushgate job counts:\n${metrics
+          .split('\n')
+          .filter((line) => line.startsWith('pushgate_jobs'))
+          .join('\n')}`,
+      );
       for (const [name, service] of [
         ['serve', serve],
         ['worker', worker],

@@ -14,7 +14,7 @@ import { createEnforceProcessor } from './enforce-verdict.js';
 import { RESOLVED_CONFIG_ENV, writeResolvedConfig } from './worker-config.js';
 import { createWorkerContext } from './worker-context.js';
 import { startBackgroundReevaluation } from '../src/pipeline/reevaluate-images.js';
-import { requireRedisUrl } from '../src/store/require-redis-url.js';
+import { redisTarget } from '../src/store/redis-target.js';
 
 export interface RunningWorkers {
   inspect: Worker<InspectJobData, InspectJobResult>;
@@ -27,12 +27,16 @@ export interface RunningWorkers {
 }
 
 export async function startWorkers(config: PushgateConfig, logger: Logger): Promise<RunningWorkers> {
-  const url = requireRedisUrl(config);
+  const target = redisTarget(config.redis);
   const ctx = await createWorkerContext(config, {
     component: 'enforce',
     logger: logger.child({ queue: ENFORCE_QUEUE }),
   });
-  const connection = createRedis(url, { name: 'worker', forBullmq: true, onError: logRedisErrors(logger) });
+  const connection = createRedis(target, {
+    name: 'worker',
+    forBullmq: true,
+    onError: logRedisErrors(logger),
+  });
   const common = {
     connection,
     prefix: config.redis.prefix,

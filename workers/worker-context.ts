@@ -12,7 +12,7 @@ import type { EnforceContext } from '../src/pipeline/enforce-image.js';
 import type { InspectContext } from '../src/pipeline/inspect-context.js';
 import { loadPolicySet, type PolicySet } from '../src/pipeline/load-policy-set.js';
 import { RegistryClients } from '../src/pipeline/registry-clients.js';
-import { requireRedisUrl } from '../src/store/require-redis-url.js';
+import { redisTarget } from '../src/store/redis-target.js';
 import { AuditLog } from '../src/store/audit-log.js';
 import { createRedis } from '../src/store/redis-connection.js';
 import { FactsStore } from '../src/store/facts-store.js';
@@ -49,10 +49,14 @@ export async function createWorkerContext(
   options: { component: string; logger?: Logger; policySet?: PolicySet },
 ): Promise<WorkerContext> {
   const logger = options.logger ?? createLogger(config.log, { component: options.component });
-  const url = requireRedisUrl(config);
+  const target = redisTarget(config.redis);
   const onError = logRedisErrors(logger);
-  const redis: Redis = createRedis(url, { name: options.component, onError });
-  const bullRedis: Redis = createRedis(url, { name: `${options.component}-queue`, forBullmq: true, onError });
+  const redis: Redis = createRedis(target, { name: options.component, onError });
+  const bullRedis: Redis = createRedis(target, {
+    name: `${options.component}-queue`,
+    forBullmq: true,
+    onError,
+  });
   const prefix = config.redis.prefix;
   const store = new VerdictStore(redis, prefix);
   const enforceQueue = new Queue<EnforceJobData>(ENFORCE_QUEUE, {

@@ -10,8 +10,8 @@ import {
   BreakGlassStore,
   type BreakGlassExemption,
 } from '../store/break-glass.js';
-import { createRedis, redactRedisUrl } from '../store/redis-connection.js';
-import { requireRedisUrl } from '../store/require-redis-url.js';
+import { createRedis, describeRedisTarget } from '../store/redis-connection.js';
+import { redisTarget } from '../store/redis-target.js';
 import type { CliEnvironment } from './cli-environment.js';
 import { ExitCode } from './exit-codes.js';
 import { parseDuration } from './scan-limits.js';
@@ -43,18 +43,22 @@ async function withStore<T>(
   work: (store: BreakGlassStore) => Promise<T>,
 ): Promise<T> {
   const { config } = loadConfig({ ...(configPath ? { path: configPath } : {}), env: io.env });
-  const url = requireRedisUrl(config);
+  const target = redisTarget(config.redis);
   // One reconnect attempt per command: an operator in an incident wants an answer, not a wait.
-  const redis = createRedis(url, { name: 'cli-admission', maxRetriesPerRequest: 1 });
+  const redis = createRedis(target, { name: 'cli-admission', maxRetriesPerRequest: 1 });
   try {
     return await work(
       new BreakGlassStore(redis, config.redis.prefix, new AuditLog(redis, config.redis.prefix)),
     );
   } catch (err) {
     if (isPushgateError(err) && err.code === 'STORE_UNAVAILABLE') {
-      throw new PushgateError('STORE_UNAVAILABLE', `Redis at ${redactRedisUrl(url)}: ${err.message}`, {
-        cause: err,
-      });
+      throw new PushgateError(
+        'STORE_UNAVAILABLE',
+        `Redis at ${describeRedisTarget(target)}: ${err.message}`,
+        {
+          cause: err,
+        },
+      );
     }
     throw err;
   } finally {

@@ -7,6 +7,7 @@ import { startServer, type AdmissionDeciderFactory, type RunningServer } from '.
 import { startWorkers, type RunningWorkers } from '../../workers/start-workers.js';
 import { ExitCode } from './exit-codes.js';
 import { startLocalRedis, type LocalRedis } from './local-redis.js';
+import { hasRedisTarget } from '../store/redis-target.js';
 import {
   DEVELOPMENT_API_TOKEN_FILE,
   developmentApiToken,
@@ -91,10 +92,10 @@ async function runUntilStopped(
   });
   let config = loaded.config;
   let localRedis: LocalRedis | undefined;
-  if (!config.redis.url) {
+  if (!hasRedisTarget(config.redis)) {
     if (mode !== 'start') {
       io.stderr.write(
-        `pushgate: no Redis configured: set REDIS_URL=redis://host:6379 (or redis.url in the config); \`pushgate start\` starts a local redis-server\n`,
+        `pushgate: no Redis configured: set REDIS_URL=redis://host:6379 (or redis.url in the config, or redis.sentinels for Redis Sentinel); \`pushgate start\` starts a local redis-server\n`,
       );
       return ExitCode.USAGE;
     }

@@ -6,6 +6,7 @@ import { renderTagTemplate, renderTemplate, templatePattern, type TemplateValues
 import type { ConfigProblem } from './config-problem.js';
 import { checkHostPattern } from '../registry/ssrf-guard.js';
 import { normaliseRegistryHost } from './registry-hosts.js';
+import { parseSentinelAddress } from './sentinel-address.js';
 import { templatesOverlap } from './templates-overlap.js';
 import type { AdapterId } from './types.js';
 
@@ -362,12 +363,50 @@ function checkServer(raw: Record<string, unknown>, ctx: Context): void {
 }
 
 function checkRedis(raw: Record<string, unknown>, ctx: Context): void {
-  const url = text(section(raw, 'redis').url);
-  if (url === undefined || !/^rediss?:\/\//.test(url)) return;
-  try {
-    new URL(url);
-  } catch {
-    ctx.problem(['redis', 'url'], 'is not a valid URL');
+  const redis = section(raw, 'redis');
+  const url = text(redis.url);
+  let urlPassword: string | undefined;
+  if (url !== undefined && /^rediss?:\/\//.test(url)) {
+    try {
+      urlPassword = decodeURIComponent(new URL(url).password) || undefined;
+    } catch {
+      ctx.problem(['redis', 'url'], 'is not a valid URL');
+    }
+  }
+  const sentinels = Array.isArray(redis.sentinels) ? redis.sentinels : [];
+  if (url !== undefined && sentinels.length > 0) {
+    ctx.problem(
+      ['redis', 'sentinels'],
+      'set either redis.url (one Redis server) or redis.sentinels (Redis Sentinel finds the primary), not both',
+    );
+  }
+  if (sentinels.length > 0 && redis.sentinelName === undefined) {
+    ctx.problem(
+      ['redis', 'sentinelName'],
+      'is required with redis.sentinels: the master name the sentinels monitor (`sentinel monitor NAME …`, often mymaster)',
+    );
+  }
+  sentinels.forEach((entry, index) => {
+    if (typeof entry !== 'string' || !/:[0-9]{1,5}$/.test(entry)) return; // the schema reports those
+    if (!parseSentinelAddress(entry)) {
+      ctx.problem(['redis', 'sentinels', index], 'the port must be from 1 to 65535');
+    }
+  });
+  if (sentinels.length === 1) {
+    ctx.warn(
+      ['redis', 'sentinels'],
+      'lists one sentinel: while it is down pushgate cannot find the primary; list every sentinel (three or more)',
+    );
+  }
+  const password = text(redis.password);
+  if (password && urlPassword !== undefined && password !== urlPassword) {
+    ctx.problem(
+      ['redis', 'password'],
+      'differs from the password in redis.url: set the password in one place (REDIS_PASSWORD, or the URL)',
+    );
+  }
+  if (text(redis.sentinelPassword) && sentinels.length === 0) {
+    ctx.warn(['redis', 'sentinelPassword'], 'is set but not used: redis.sentinels is not set');
   }
 }
 

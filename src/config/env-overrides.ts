@@ -35,6 +35,18 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     parse: asString,
   },
   {
+    variable: 'REDIS_PASSWORD',
+    path: ['redis', 'password'],
+    description: 'password of the Redis servers (with REDIS_URL or Sentinel); redis.password',
+    parse: asString,
+  },
+  {
+    variable: 'REDIS_SENTINEL_PASSWORD',
+    path: ['redis', 'sentinelPassword'],
+    description: 'password of the sentinels themselves (their requirepass); redis.sentinelPassword',
+    parse: asString,
+  },
+  {
     variable: 'PUSHGATE_REDIS_PREFIX',
     path: ['redis', 'prefix'],
     description: 'prefix of every Redis key and queue; redis.prefix',

@@ -61,7 +61,8 @@ function redactAuth(auth: WebhookAuthConfig): WebhookAuthConfig {
 /**
  * A copy of the configuration safe to print and log (`pushgate config show`, startup logs): API
  * tokens, registry passwords, webhook tokens and secrets, notify secrets, the fingerprint key and
- * the password in the Redis URL become "<redacted>"; notify URLs lose their secret-looking parts.
+ * the Redis passwords (the URL's, the servers' and the sentinels') become "<redacted>"; notify URLs
+ * lose their secret-looking parts.
  * User names, hosts and everything else stay, so the output still tells what is configured.
  */
 export function redactConfig(config: Readonly<PushgateConfig>): PushgateConfig {
@@ -70,6 +71,8 @@ export function redactConfig(config: Readonly<PushgateConfig>): PushgateConfig {
     typeof entry === 'string' ? REDACTED : { ...entry, token: REDACTED },
   );
   if (copy.redis.url !== undefined) copy.redis.url = redactRedisUrl(copy.redis.url);
+  if (copy.redis.password) copy.redis.password = REDACTED;
+  if (copy.redis.sentinelPassword) copy.redis.sentinelPassword = REDACTED;
   for (const registry of copy.registries) {
     if (registry.credentials) registry.credentials.password = REDACTED;
     if (registry.pullCredentials) registry.pullCredentials.password = REDACTED;

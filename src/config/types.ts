@@ -47,8 +47,16 @@ export interface ServerConfig {
 }
 
 export interface RedisConfig {
-  /** `redis://[:password@]host:port[/db]`; unset means `npm start` may spawn a local redis-server. */
+  /** `redis://[:password@]host:port[/db]`; unset (and no sentinels) means `npm start` may spawn a local redis-server. */
   url?: string;
+  /** Redis Sentinel instead of `url`: `host:port` of each sentinel; empty or absent = not used. */
+  sentinels?: string[];
+  /** The master name the sentinels monitor; required with `sentinels`. */
+  sentinelName?: string;
+  /** Password of the Redis servers (with `url` or `sentinels`); empty = none. */
+  password?: string;
+  /** Password of the sentinels themselves (their `requirepass`); empty = none. */
+  sentinelPassword?: string;
   /** Key prefix for every key and queue pushgate writes. */
   prefix: string;
 }

@@ -21,7 +21,15 @@ export async function acquireInspection(
     const release = await ctx.lock.acquire(subject, ctx.config.workers.lockDurationMs);
     if (release) {
       // The holder may have finished between our check and our acquire.
-      const after = await judgedRecord(ctx, data, digest);
+      let after: ImageRecord | undefined;
+      try {
+        after = await judgedRecord(ctx, data, digest);
+      } catch (error) {
+        // Redis failed here (a failover): let the lock go. Kept, its renewal would hold it for as
+        // long as this process lives, and the retry of this very job would wait on it.
+        await release().catch(() => undefined);
+        throw error;
+      }
       if (after) {
         await release();
         return { judged: after };

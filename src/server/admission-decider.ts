@@ -8,7 +8,7 @@ import { RegistryClients } from '../pipeline/registry-clients.js';
 import { FactsStore } from '../store/facts-store.js';
 import { subscribeImageChanges } from '../store/image-changes.js';
 import { createRedis } from '../store/redis-connection.js';
-import { requireRedisUrl } from '../store/require-redis-url.js';
+import { redisTarget } from '../store/redis-target.js';
 import type { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
 import type { PushgateConfig, RegistryConfig } from '../config/types.js';
@@ -58,7 +58,7 @@ export async function createServerAdmissionDecider(
   const tags = new TagResolver(readers);
   const cache = new DecisionCache();
   registerDeciderMetrics(context.metricsRegistry, { cache, tags });
-  const subscriber = createRedis(requireRedisUrl(config), {
+  const subscriber = createRedis(redisTarget(config.redis), {
     name: 'admission-changes',
     onError: (err) => logger.warn({ err: err.message }, 'admission: image-changes subscription error'),
   });

@@ -12,7 +12,7 @@ import { AuditLog } from '../store/audit-log.js';
 import { BreakGlassStore } from '../store/break-glass.js';
 import { createRedis, isRedisReady } from '../store/redis-connection.js';
 import { VerdictStore } from '../store/verdict-store.js';
-import { requireRedisUrl } from '../store/require-redis-url.js';
+import { redisTarget } from '../store/redis-target.js';
 import { loadPolicySet, type PolicySet } from '../pipeline/load-policy-set.js';
 import { createServerAdmissionDecider, type AdmissionDeciderFactory } from './admission-decider.js';
 import { AdmittedImages } from '../store/admitted-images.js';
@@ -56,11 +56,11 @@ export async function startServer(
         context,
         options.ownNamespace ? { ownNamespace: options.ownNamespace } : {},
       ));
-  const url = requireRedisUrl(config);
+  const target = redisTarget(config.redis);
   const policySet = options.policySet ?? (await loadPolicySet(config.policies));
   const onError = logRedisErrors(logger);
-  const redis = createRedis(url, { name: 'server', onError });
-  const bullRedis = createRedis(url, { name: 'server-queue', forBullmq: true, onError });
+  const redis = createRedis(target, { name: 'server', onError });
+  const bullRedis = createRedis(target, { name: 'server-queue', forBullmq: true, onError });
   const prefix = config.redis.prefix;
   const queues = createQueues(bullRedis, prefix, config.workers, (error) =>
     logger.warn({ err: error.message }, 'queue connection error'),

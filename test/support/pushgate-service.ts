@@ -17,7 +17,10 @@ export const DEFAULT_POLICIES = join(REPO_ROOT, 'policies');
 
 export interface ServiceConfigOptions {
   dir: string;
-  redisUrl: string;
+  /** Left out with `redis` naming sentinels instead. */
+  redisUrl?: string;
+  /** Fields merged into the `redis` section (sentinels, sentinelName). */
+  redis?: Record<string, unknown>;
   /** The registry pushgate reads from and acts on (`name: local`). */
   registryUrl: string;
   port?: number;
@@ -55,7 +58,7 @@ export async function writeServiceConfig(options: ServiceConfigOptions): Promise
   const webhookToken = options.webhookToken ?? newWebhookToken();
   const document = {
     server: { host: '127.0.0.1', port, apiTokens: [apiToken] },
-    redis: { url: options.redisUrl, prefix },
+    redis: { ...(options.redisUrl ? { url: options.redisUrl } : {}), prefix, ...options.redis },
     registries: [{ name: 'local', url: options.registryUrl }],
     webhooks: [
       {

@@ -72,6 +72,10 @@ describe('config.schema.json', () => {
       .map((p) => p.path);
     expect(withoutDefault).toEqual([
       '.redis.url',
+      '.redis.sentinels',
+      '.redis.sentinelName',
+      '.redis.password',
+      '.redis.sentinelPassword',
       '.enforcement.passTag',
       '.admission.tls',
       '#registry.host',

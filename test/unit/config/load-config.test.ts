@@ -263,13 +263,20 @@ describe('loadConfig: environment overrides', () => {
           PUSHGATE_POLICIES: 'a,b:/abs/c',
           PUSHGATE_SECRETS_FINGERPRINT_KEY: 'fingerprint-key-from-env-0123',
           PUSHGATE_REDIS_PREFIX: 'pg-test',
+          REDIS_PASSWORD: 'redis-password-0123',
+          REDIS_SENTINEL_PASSWORD: 'sentinel-password-0123',
         },
         cwd: '/work/dir',
         source: '/etc/pushgate/pushgate.yaml',
         baseDir: '/etc/pushgate',
       },
     );
-    expect(config.redis).toEqual({ url: 'redis://redis.internal:6380/2', prefix: 'pg-test' });
+    expect(config.redis).toEqual({
+      url: 'redis://redis.internal:6380/2',
+      password: 'redis-password-0123',
+      sentinelPassword: 'sentinel-password-0123',
+      prefix: 'pg-test',
+    });
     expect(config.server.host).toBe('::');
     expect(config.server.port).toBe(8181);
     expect(config.server.apiTokens).toEqual(['token-one-0123456789', 'token-two-0123456789']);

@@ -3,6 +3,7 @@ import { PushgateError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile-policies.js';
 import { buildDiffReport } from '../report/diff-report.js';
 import { renderDiffTable } from '../report/diff-table.js';
+import { renderDiffHtml } from '../report/diff-html.js';
 import { escapeJson } from '../escape-text.js';
 import { type ScanReport } from '../report/scan-report.js';
 import type { CliEnvironment } from './cli-environment.js';
@@ -23,7 +24,7 @@ export interface DiffCommandOptions {
   maxImageBytes?: string;
 }
 
-export const DIFF_FORMATS = ['table', 'json'] as const;
+export const DIFF_FORMATS = ['table', 'json', 'html'] as const;
 
 /** Reads one image as `scan` does (same sources and limits; each image gets the whole timeout). */
 async function readReport(
@@ -63,7 +64,11 @@ export async function runDiff(
   const b = await readReport(after, options, io, policies);
   const report = buildDiffReport(a, b);
   const text =
-    options.format === 'json' ? `${escapeJson(JSON.stringify(report, null, 2))}\n` : renderDiffTable(report);
+    options.format === 'json'
+      ? `${escapeJson(JSON.stringify(report, null, 2))}\n`
+      : options.format === 'html'
+        ? renderDiffHtml(report).html
+        : renderDiffTable(report);
   if (options.output) await writeFile(options.output, text);
   else io.stdout.write(text);
   if (policies) return (b.verdicts ?? []).some(blocks) ? ExitCode.POLICY_FAILED : ExitCode.OK;

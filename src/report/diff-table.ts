@@ -5,16 +5,18 @@ import type { Change, DiffFinding, DiffLayer, DiffReport } from './diff-report.j
 import { alignColumns } from './table.js';
 import { renderVerdictTable } from './verdict-table.js';
 
-type Unit = 'bytes' | 'count' | 'percent';
+export type Unit = 'bytes' | 'count' | 'percent';
 
-function value(n: number | null, unit: Unit): string {
+/** One side of a change, for people. */
+export function formatValue(n: number | null, unit: Unit): string {
   if (n === null) return '-';
   if (unit === 'bytes') return formatBytes(n);
   if (unit === 'percent') return `${(n * 100).toFixed(1)} %`;
   return String(n);
 }
 
-function delta(c: Change, unit: Unit): string {
+/** A change as `+1.2 MB`, `−3`, `=` (none) or `-` (a side is missing). */
+export function formatDelta(c: Change, unit: Unit): string {
   if (c.delta === null) return '-';
   if (c.delta === 0) return '=';
   const sign = c.delta > 0 ? '+' : '−';
@@ -29,7 +31,7 @@ function delta(c: Change, unit: Unit): string {
 }
 
 function row(label: string, c: Change, unit: Unit): string[] {
-  return [label, value(c.before, unit), value(c.after, unit), delta(c, unit)];
+  return [label, formatValue(c.before, unit), formatValue(c.after, unit), formatDelta(c, unit)];
 }
 
 function shortDigest(digest: string): string {

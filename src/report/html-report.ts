@@ -1,5 +1,5 @@
 import { inlineJson } from './html/inline-json.js';
-import { contentSecurityPolicy, inlineBlockHashes } from './html/content-security-policy.js';
+import { htmlPage } from './html/page.js';
 import { headlineDecision, decisionLabel } from './html/decision.js';
 import { FILTER_SCRIPT } from './html/filter-script.js';
 import { findingsSection } from './html/findings-section.js';
@@ -147,18 +147,7 @@ export function renderReportHtml(
       ${trusted(FILTER_SCRIPT)};
     </script>
   </body>`;
-  const csp = contentSecurityPolicy(inlineBlockHashes(`${headRest.value}\n${body.value}`));
-  const page = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}">
-${headRest.value}
-</head>
-${body.value}
-</html>
-`;
-  return { html: page, csp };
+  return htmlPage(headRest, body);
 }
 
 function countBy(values: readonly string[]): Record<string, number> {

@@ -1,25 +1,13 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT } from './pushgate-service.js';
+import type { BrowserContext, Page } from 'playwright-core';
 
-/** Debian's Chromium (package `chromium`), driven by playwright-core: no browser download. */
-export const CHROMIUM = '/usr/bin/chromium';
-export const SCREENSHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');
+// One launcher and one screenshot writer for every browser test (test/support/browser.ts).
+export { launchBrowser as launchChromium, saveScreenshot as screenshot } from './browser.js';
 
 export interface PageProblems {
   /** Console errors and warnings (CSP violations are reported there), and uncaught page errors. */
   console: string[];
   /** `securitypolicyviolation` events and failed requests. */
   failed: string[];
-}
-
-/**
- * Starts headless Chromium (`--no-sandbox`: tests run as root, where Chromium's sandbox refuses
- * to start). One browser per test file; each test opens its own context (cookie jar).
- */
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
 }
 
 /**
@@ -52,12 +40,4 @@ export async function focused(page: Page): Promise<{ tag: string; id: string; te
   return (await page.evaluate(
     "({ tag: (document.activeElement?.tagName ?? '').toLowerCase(), id: document.activeElement?.id ?? '', text: (document.activeElement?.textContent ?? '').trim() })",
   )) as { tag: string; id: string; text: string };
-}
-
-/** A full-page screenshot under test-artifacts/screenshots/ (git-ignored); returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
-  await mkdir(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  return path;
 }

@@ -20,7 +20,7 @@ import { fileOrigin, type FileOrigin } from '../tools/file-origin.js';
 import { packagedIndex, PackagedListingCollector, type PackagedListing } from '../tools/packaged-listing.js';
 
 /** Bump when rules, parsers or the result shape change: it is part of the layer cache key. */
-const RULES_VERSION = 2;
+const RULES_VERSION = 3;
 /**
  * Files up to this size are scanned in memory (credential parsers included); larger ones are
  * scanned as they stream by, in bounded windows (`src/secrets/stream-scanner.ts`).
@@ -340,7 +340,7 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
     preview: maskedPreview(value),
     length: value.length,
     fingerprint: fingerprint(value, key),
-    ...(isVerifiable(rule, value) ? { verifiable: true as const } : {}),
+    ...(isVerifiable(rule, value, location.key) ? { verifiable: true as const } : {}),
   });
 
   const toFinding = (

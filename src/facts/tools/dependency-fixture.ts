@@ -60,13 +60,14 @@ const TREES: readonly Tree[] = [
   },
   {
     ecosystem: 'go',
-    // GOROOT of a Go installed from the release archive (`/usr/local/go`, `/usr/lib/go-1.22`…).
+    // A GOROOT where distributions and the release archive put it (`/usr/local/go`,
+    // `/usr/lib/go-1.22`, `/usr/share/go-1.19`), never a GOPATH: `/go/src/app` (the golang
+    // images' WORKDIR convention) is the user's own code.
     root(segments) {
-      const src = segments.indexOf('src');
-      if (src < 1) return undefined;
-      const goroot = segments[src - 1];
-      if (goroot !== 'go' && !/^go-?\d+(?:\.\d+)*$/.test(goroot)) return undefined;
-      return { package: 'go', at: src + 1 };
+      if (segments[0] !== 'usr' || segments[3] !== 'src') return undefined;
+      if (!['local', 'lib', 'share'].includes(segments[1])) return undefined;
+      if (segments[2] !== 'go' && !/^go-?\d+(?:\.\d+)*$/.test(segments[2])) return undefined;
+      return { package: 'go', at: 4 };
     },
     testFile: isGoTest,
   },
@@ -82,9 +83,13 @@ const TREES: readonly Tree[] = [
   },
   {
     ecosystem: 'ruby',
+    // Installed gems live in `…/gems/<ruby version>/gems/<gem>/` (rubygems, `vendor/bundle/ruby/3.3.0/gems/`)
+    // or `/usr/local/bundle/gems/<gem>/` (the ruby images' BUNDLE_PATH); a folder merely named gems is not one.
     root(segments) {
       const i = lastIndexOf(segments, 'gems');
       if (i < 1 || i + 1 >= segments.length) return undefined;
+      const parent = segments[i - 1];
+      if (parent !== 'bundle' && !/^\d+\.\d+\.\d+$/.test(parent)) return undefined;
       return { package: segments[i + 1], at: i + 2 };
     },
   },

@@ -145,3 +145,35 @@ describe('secret provenance', () => {
     expect(facts.secrets?.findings.map((f) => `${f.source}:${f.origin}`)).toEqual(['env:user']);
   });
 });
+
+describe('live credentials in credential files stay blocking inside dependency fixtures', () => {
+  const AWS_SECRET = expandTemplate('[[gen::40:base64]]', 310)
+    .replace(/[^A-Za-z0-9/+]/g, 'A')
+    .slice(0, 40);
+  const DOCKER_PAT = `dckr_pat_${expandTemplate('[[gen::27:b64url]]', 311)}`;
+
+  it('an AWS credentials file, a docker auth holding a live token; a plain docker password softens', async () => {
+    const dockerAuth = (password: string) =>
+      JSON.stringify({
+        auths: { 'registry.example.com': { auth: Buffer.from(`ci:${password}`).toString('base64') } },
+      });
+    const facts = await scan([
+      {
+        path: 'app/node_modules/x/test/.aws/credentials',
+        content: `[default]\naws_secret_access_key = ${AWS_SECRET}\n`,
+      },
+      { path: 'app/node_modules/y/test/.docker/config.json', content: dockerAuth(DOCKER_PAT) },
+      {
+        path: 'app/node_modules/z/test/.docker/config.json',
+        content: dockerAuth(expandTemplate('[[gen::20:alnum]]', 312)),
+      },
+    ]);
+    expect(
+      facts.secrets?.findings.map((f) => `${f.rule}:${f.origin}:${f.verifiable ?? false}`).sort(),
+    ).toEqual(['aws-credentials-file:dependency-fixture:true', 'docker-config-auth:dependency-fixture:true']);
+    expect(facts.secrets?.vendorFindings.map((f) => `${f.rule}:${f.package}`)).toEqual([
+      'docker-config-auth:z',
+    ]);
+    expect(JSON.stringify(facts)).not.toContain(DOCKER_PAT);
+  });
+});

@@ -352,7 +352,7 @@ describe('secrets extractor', () => {
 
   it('a fingerprint key of its own changes fingerprints and the cache-relevant version', async () => {
     const custom = createSecretsExtractor({ fingerprintKey: 'deployment-key' });
-    expect(secrets.version).toBe(2);
+    expect(secrets.version).toBe(3);
     expect(custom.version).not.toBe(secrets.version);
     expect(createSecretsExtractor({ fingerprintKey: 'deployment-key' }).version).toBe(custom.version);
     expect(() => createSecretsExtractor({ fingerprintKey: '' })).toThrow(/must not be empty/);

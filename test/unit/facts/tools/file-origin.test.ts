@@ -19,6 +19,8 @@ describe('dependency fixtures', () => {
     ['usr/local/go/src/crypto/tls/handshake_test.go', 'go'],
     ['usr/local/go/src/crypto/x509/testdata/key.pem', 'go'],
     ['usr/local/bundle/gems/rack-3.0.8/test/spec_x.rb', 'rack-3.0.8'],
+    ['app/vendor/bundle/ruby/3.3.0/gems/rack-3.0.8/test/spec_x.rb', 'rack-3.0.8'],
+    ['usr/lib/go-1.22/src/crypto/tls/testdata/key.pem', 'go'],
     [
       'root/.cargo/registry/src/index.example.com-1ecc6299db9ec823/rustls-0.21.0/tests/data/key.pem',
       'rustls-0.21.0',
@@ -36,6 +38,12 @@ describe('dependency fixtures', () => {
     'usr/local/go/src/crypto/tls/handshake.go',
     'app/src/main_test.go',
     'root/.ssh/id_rsa',
+    // GOPATH, not GOROOT: the golang images' `WORKDIR /go/src/app` holds the user's own code.
+    'go/src/app/config_test.go',
+    'go/src/app/testdata/server.key',
+    'home/dev/go/src/example.com/app/testdata/key.pem',
+    // A folder that is merely named gems.
+    'app/gems/mine/test/key.pem',
   ])('%s is not a dependency fixture', (path) => {
     expect(dependencyFixture(path)).toBeUndefined();
   });

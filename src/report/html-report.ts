@@ -18,6 +18,8 @@ export interface HtmlReportOptions {
   extraHead?: string;
   /** Trusted markup at the start of `<body>`, before the report (the web view's navigation, actions). */
   extraBody?: string;
+  /** `extraBody` holds forms posting to the same origin (the web view's logout): allow them in the CSP. */
+  formsToSelf?: boolean;
 }
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -147,7 +149,7 @@ export function renderReportHtml(
       ${trusted(FILTER_SCRIPT)};
     </script>
   </body>`;
-  return htmlPage(headRest, body);
+  return htmlPage(headRest, body, { formsToSelf: options.formsToSelf === true });
 }
 
 function countBy(values: readonly string[]): Record<string, number> {

@@ -21,7 +21,10 @@ export function inlineBlockHashes(page: string): { styles: string[]; scripts: st
  * inline blocks with these hashes run. `frame-ancestors` is left to a server's header: browsers
  * ignore it (with a console error) in a `<meta>` policy.
  */
-export function contentSecurityPolicy(hashes: { styles: string[]; scripts: string[] }): string {
+export function contentSecurityPolicy(
+  hashes: { styles: string[]; scripts: string[] },
+  formAction: "'none'" | "'self'" = "'none'",
+): string {
   const list = (sources: string[]): string => (sources.length > 0 ? sources.join(' ') : "'none'");
   return [
     "default-src 'none'",
@@ -29,6 +32,6 @@ export function contentSecurityPolicy(hashes: { styles: string[]; scripts: strin
     `script-src ${list(hashes.scripts)}`,
     "img-src 'none'",
     "base-uri 'none'",
-    "form-action 'none'",
+    `form-action ${formAction}`,
   ].join('; ');
 }

@@ -5,8 +5,14 @@ import type { SafeHtml } from './safe-html.js';
  * One self-contained page: the CSP (every inline style and script by hash, read back from the
  * finished markup) in a `<meta>` and returned for a server's header, then `head` and `body`.
  */
-export function htmlPage(head: SafeHtml, body: SafeHtml): { html: string; csp: string } {
-  const csp = contentSecurityPolicy(inlineBlockHashes(`${head.value}\n${body.value}`));
+export function htmlPage(
+  head: SafeHtml,
+  body: SafeHtml,
+  options: { formsToSelf?: boolean } = {},
+): { html: string; csp: string } {
+  const hashes = inlineBlockHashes(`${head.value}\n${body.value}`);
+  // A `<meta>` policy adds to a server's header: a page with forms (the web view's logout) needs 'self'.
+  const csp = contentSecurityPolicy(hashes, options.formsToSelf ? "'self'" : "'none'");
   const page = `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -199,6 +199,7 @@ export const imagePage: UiRoute = {
     }
     const rendered = renderReportHtml(report, {
       title,
+      formsToSelf: true,
       extraHead: styleElement().text,
       extraBody: html`${header(context.viewer, 'images')}
         <section class="pg-ui" id="main" tabindex="-1" aria-label="Verdict, actions and audit">

@@ -171,6 +171,9 @@ describe('web view in a real browser', () => {
     expect(text).toMatch(/pass/);
     expect(text).not.toMatch(/gcc/);
     await record(page, 'ui-image-multi-stage');
+    // Log out from the report page itself: its own CSP (a <meta>) must allow the form too.
+    await page.click('button:has-text("Log out")');
+    await page.waitForURL('**/ui/login');
     expectClean(problems);
     await context.close();
   }, 60_000);

@@ -20,8 +20,10 @@ export interface LoginAttemptResult {
 }
 
 /**
- * A fixed-window counter per client in Redis (`<prefix>:ui-login:<sha256(client)>`), shared by
- * every `serve` process: at most `limit` login attempts per `windowSeconds`, failed or not.
+ * A fixed-window counter of failed logins per client in Redis (`<prefix>:ui-login:<sha256(client)>`),
+ * shared by every `serve` process: after `limit` failures in `windowSeconds` the client is refused
+ * until the window ends. Successful logins are not counted, so a busy team behind one proxy
+ * address is not locked out by its own logins.
  */
 export class LoginAttempts {
   readonly #redis: Redis;
@@ -36,8 +38,37 @@ export class LoginAttempts {
     this.windowSeconds = Math.max(1, Math.ceil(options.windowSeconds ?? 60));
   }
 
+  #key(client: string): string {
+    return `${this.#prefix}:ui-login:${createHash('sha256').update(client).digest('hex')}`;
+  }
+
+  /** Whether the client may try now (fewer than `limit` failures in the current window). */
+  async check(client: string): Promise<LoginAttemptResult> {
+    let reply: unknown;
+    try {
+      reply = await this.#redis.multi().get(this.#key(client)).pttl(this.#key(client)).exec();
+    } catch (err) {
+      throw storeError('read the web view login failures', err);
+    }
+    const [[, count], [, ttl]] = (reply ?? [
+      [null, null],
+      [null, -2],
+    ]) as Array<[unknown, unknown]>;
+    const n = Number(count ?? 0);
+    const remaining = Number(ttl);
+    return {
+      allowed: !(n >= this.limit),
+      count: n,
+      retryAfterSeconds: Math.max(
+        1,
+        Math.ceil((remaining > 0 ? remaining : this.windowSeconds * 1000) / 1000),
+      ),
+    };
+  }
+
+  /** Counts one failed login. */
   async hit(client: string): Promise<LoginAttemptResult> {
-    const key = `${this.#prefix}:ui-login:${createHash('sha256').update(client).digest('hex')}`;
+    const key = this.#key(client);
     let reply: unknown;
     try {
       reply = await this.#redis.eval(HIT_LUA, 1, key, String(this.windowSeconds * 1000));

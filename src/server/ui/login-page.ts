@@ -54,7 +54,8 @@ export const loginForm: UiRoute = {
 };
 
 /**
- * Takes the token once: counts the attempt (per client address, in Redis), checks the token as
+ * Takes the token once: refuses a client with too many recent failures (per address, in Redis;
+ * only failures count), checks the token as
  * the API does, and on success starts a session whose random id is the only thing the browser
  * keeps. The token is never echoed, stored or logged.
  */
@@ -65,7 +66,8 @@ export const login: UiRoute = {
   csrf: 'login',
   async handle(context: UiContext, req: Request, res: Response) {
     const { deps } = context;
-    const attempt = await deps.loginAttempts.hit(clientAddress(req));
+    const client = clientAddress(req);
+    const attempt = await deps.loginAttempts.check(client);
     if (!attempt.allowed) {
       res.setHeader('Retry-After', String(attempt.retryAfterSeconds));
       sendProblem(
@@ -90,6 +92,7 @@ export const login: UiRoute = {
     const token: unknown = (req.body as Record<string, unknown>).token;
     const role = typeof token === 'string' && token.length <= 4096 ? context.checkToken(token) : undefined;
     if (role === undefined || typeof token !== 'string') {
+      await deps.loginAttempts.hit(client);
       sendLoginForm(res, 401, 'That is not a valid API token.');
       return;
     }

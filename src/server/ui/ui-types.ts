@@ -13,7 +13,7 @@ export interface UiDeps {
   /** The API's tokens: a login takes one of them, and a session lasts only while it is configured. */
   tokens: readonly ApiTokenEntry[];
   sessions: Pick<UiSessions, 'create' | 'get' | 'delete' | 'ttlSeconds'>;
-  loginAttempts: Pick<LoginAttempts, 'hit'>;
+  loginAttempts: Pick<LoginAttempts, 'check' | 'hit'>;
   store: ApiDeps['store'];
   facts: Pick<FactsStore, 'get'>;
   audit: { list(query: ListAuditOptions): Promise<AuditPage> };

@@ -1,50 +1,7 @@
-import { escapeText } from '../../escape-text.js';
-
-/**
- * HTML built from strings, escaped by construction: `html` escapes every interpolated value unless
- * it is already `Html` (built by `html` itself, or `raw` for the few constants that are markup).
- */
-export class Html {
-  constructor(readonly text: string) {}
-  toString(): string {
-    return this.text;
-  }
-}
-
-/**
- * Text for HTML element content and quoted attribute values: `& < > " '` as entities, after the
- * control and bidi characters `escapeText` makes visible (a repository or audit detail cannot
- * reorder what a reader sees, any more than on a terminal).
- */
-export function escapeHtml(value: string): string {
-  return escapeText(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
-/** Markup that is already safe (constants of this folder). */
-export function raw(markup: string): Html {
-  return new Html(markup);
-}
-
-type Value = Html | string | number | undefined | null | false | readonly Value[];
-
-function render(value: Value): string {
-  if (value === undefined || value === null || value === false) return '';
-  if (value instanceof Html) return value.text;
-  if (Array.isArray(value)) return (value as readonly Value[]).map(render).join('');
-  return escapeHtml(String(value as string | number));
-}
-
-/** Tagged template: every `${value}` escaped for text or a quoted attribute; `Html` kept as it is. */
-export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
-  let out = strings[0];
-  values.forEach((value, i) => (out += render(value) + strings[i + 1]));
-  return new Html(out);
-}
+// The web view builds its pages with the report's escaping template: one `html` tag, one set of
+// entities, one rule for control and bidi characters (src/report/html).
+export { escapeHtmlAttribute as escapeHtml } from '../../report/html/html-attribute.js';
+export { html, SafeHtml as Html, trusted as raw } from '../../report/html/safe-html.js';
 
 /**
  * A same-origin link: `path` is a constant of this folder, `query`'s values are percent-encoded

@@ -200,11 +200,11 @@ export const imagePage: UiRoute = {
     const rendered = renderReportHtml(report, {
       title,
       formsToSelf: true,
-      extraHead: styleElement().text,
+      extraHead: styleElement().value,
       extraBody: html`${header(context.viewer, 'images')}
         <section class="pg-ui" id="main" tabindex="-1" aria-label="Verdict, actions and audit">
           ${ours}
-        </section>`.text,
+        </section>`.value,
     });
     sendRendered(res, rendered);
   },

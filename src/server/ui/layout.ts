@@ -65,7 +65,7 @@ export function page(options: {
 export function sendPage(res: Response, status: number, options: Parameters<typeof page>[0]): void {
   res.status(status);
   res.setHeader('Content-Security-Policy', pageCsp({ styleHashes: [UI_STYLE_HASH] }));
-  res.type('html').send(page(options).text);
+  res.type('html').send(page(options).value);
 }
 
 /** Sends HTML the report renderer made, its CSP extended with the web view's rules. */

@@ -17,14 +17,14 @@ describe('web view escaping', () => {
     );
     expect(escapeHtml('a\u202eb\nc\x1b')).toBe('a\\u202eb\\nc\\x1b');
     const value = '"><script>alert(1)</script>';
-    expect(html`<b title="${value}"></b>`.text).toBe(
+    expect(html`<b title="${value}"></b>`.value).toBe(
       '<b title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"></b>',
     );
     // Nested templates and raw markup are kept; arrays are joined; absent values print nothing.
     expect(
       html`<ul>
         ${['<1>', html`<li>${'<2>'}</li>`, raw('<hr>'), undefined, false]}
-      </ul>`.text,
+      </ul>`.value,
     ).toMatch(/^<ul>\s*&lt;1&gt;<li>&lt;2&gt;<\/li><hr>\s*<\/ul>$/);
   });
 

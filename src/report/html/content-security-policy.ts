@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
 
+/** `'sha256-…'`: the CSP source that allows exactly this inline `<style>` or `<script>` body. */
+export function cspHash(body: string): string {
+  return `'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`;
+}
+
 /**
  * The executable inline blocks of a page, as CSP hash sources. The page's markup is written by the
  * report (every image string escaped, so `<style`/`<script` cannot come from data); this reads the
@@ -7,8 +12,7 @@ import { createHash } from 'node:crypto';
  * Data blocks (`type="application/json"`) are not executed and need no hash.
  */
 export function inlineBlockHashes(page: string): { styles: string[]; scripts: string[] } {
-  const hash = (body: string): string =>
-    `'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`;
+  const hash = cspHash;
   const styles = [...page.matchAll(/<style(?:\s[^>]*)?>([\s\S]*?)<\/style>/gi)].map((m) => hash(m[1]));
   const scripts = [...page.matchAll(/<script(\s[^>]*)?>([\s\S]*?)<\/script>/gi)]
     .filter((m) => !/\btype\s*=\s*"application\/(?:ld\+)?json"/i.test(m[1] ?? ''))

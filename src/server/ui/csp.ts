@@ -1,9 +1,5 @@
-import { createHash } from 'node:crypto';
-
-/** `'sha256-…'`: the CSP source that allows exactly this inline `<style>` or `<script>` body. */
-export function cspHash(body: string): string {
-  return `'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`;
-}
+// One hash rule for the report's inline blocks and the web view's own stylesheet.
+export { cspHash } from '../../report/html/content-security-policy.js';
 
 /**
  * What every page of the web view allows: nothing by default, forms to this origin only, never

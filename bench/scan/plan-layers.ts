@@ -21,7 +21,11 @@ export interface PlannedLayer {
 }
 
 export interface PlanOptions {
-  /** Trees to cut layers from, relative to `/`, used round-robin (layer i comes from roots[i % n]). */
+  /**
+   * Trees to cut layers from, relative to `/`, used round-robin (layer i comes from roots[i % n]).
+   * `a+b` walks tree a, then tree b, as one source: a layer may span both (an apt layer that
+   * installs a toolchain writes to several trees).
+   */
   roots: string[];
   layerCount: number;
   /** Wanted uncompressed size of the whole image (sum of the layer tars). */
@@ -69,6 +73,12 @@ function* walkTree(root: string): Generator<{ path: string; isDir: boolean; size
   }
 }
 
+function* walkTrees(
+  roots: string[],
+): Generator<{ path: string; isDir: boolean; size: number; stamp: string }> {
+  for (const root of roots) yield* walkTree(root);
+}
+
 /**
  * Cuts `layerCount` layers of about `totalBytes / layerCount` each from the given trees. Each layer
  * is a contiguous run of one tree's depth-first order, preceded by the directories above its first
@@ -76,7 +86,7 @@ function* walkTree(root: string): Generator<{ path: string; isDir: boolean; size
  */
 export function planLayers(options: PlanOptions): PlannedLayer[] {
   const perLayer = Math.ceil(options.totalBytes / options.layerCount);
-  const walkers = options.roots.map((root) => ({ root, walk: walkTree(root), done: false }));
+  const walkers = options.roots.map((root) => ({ root, walk: walkTrees(root.split('+')), done: false }));
   const layers: PlannedLayer[] = [];
   let turn = 0;
   while (layers.length < options.layerCount) {

@@ -5,12 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { parseArgs } from 'node:util';
 import { startBenchRegistry } from './bench-registry.js';
 import type { BenchRegistry } from './bench-registry.js';
@@ -24,9 +25,25 @@ import type { ScanChildResult } from './scan-child.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(HERE, '..', '..');
 const MiB = 1024 * 1024;
+/** scan-child.ts as JavaScript, two levels below the repository like the original (its imports are relative). */
+const CHILD_JS = join(REPO_ROOT, 'bench', '.work', 'scan-child.mjs');
 /** Bump when the way layers are built changes: it invalidates the layer cache. */
 const BUILD_VERSION = 1;
-const REPOSITORY = 'bench/usr';
+
+/**
+ * The images the bench can cut from this machine's files. `usr`: ELF libraries, binaries and data
+ * in six layers. `go`: like a single-stage Go build image (Debian plus `golang-go`): a base layer of
+ * shared libraries and one layer dominated by ~12,000 small Go sources and the toolchain.
+ */
+const PRESETS = {
+  usr: { size: '640', layers: '6', roots: 'usr/lib,usr/share,usr/bin' },
+  go: {
+    size: '820',
+    layers: '2',
+    roots: 'usr/lib/x86_64-linux-gnu+usr/bin,usr/share/go-1.19+usr/lib/go-1.19+usr/lib/gcc+usr/libexec',
+  },
+} as const;
+type Preset = keyof typeof PRESETS;
 
 const TARGETS = {
   coldVsGzip: 0.7,
@@ -37,35 +54,47 @@ const TARGETS = {
 };
 
 interface Options {
+  image: Preset;
   sizeMiB: number;
   layers: number;
   roots: string[];
   gzipLevel: number;
   workDir: string;
   repeat: number;
+  /** Where the first cold scan with all extractors writes a V8 CPU profile (`--cpu-prof`). */
+  profileDir?: string;
+  /** Scan with the TypeScript sources through tsx instead of the compiled dist/. */
+  source: boolean;
 }
 
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
-      size: { type: 'string', default: '640' },
-      layers: { type: 'string', default: '6' },
-      roots: { type: 'string', default: 'usr/lib,usr/share,usr/bin' },
+      image: { type: 'string', default: 'usr' },
+      size: { type: 'string' },
+      layers: { type: 'string' },
+      roots: { type: 'string' },
       'gzip-level': { type: 'string', default: '6' },
       work: { type: 'string', default: join(REPO_ROOT, 'bench', '.work') },
       repeat: { type: 'string', default: '3' },
+      profile: { type: 'string' },
+      source: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
       [
-        'usage: npm run bench:scan -- [--size MiB] [--layers N] [--roots usr/lib,usr/share,...] [--gzip-level 6] [--work DIR]',
-        '  --size        uncompressed size of the full image in MiB (default 640; the half image is its first half of the layers)',
-        '  --layers      layers in the full image (default 6; even, so the half image has half of them)',
-        '  --roots       trees under / to cut layers from, round-robin (default usr/lib,usr/share,usr/bin)',
+        'usage: npm run bench:scan -- [--image usr|go] [--size MiB] [--layers N] [--roots usr/lib,usr/share,...] [--gzip-level 6] [--work DIR]',
+        '  --image       preset: usr (default; 640 MiB, 6 layers from usr/lib,usr/share,usr/bin) or go (820 MiB, 2 layers:',
+        '                shared libraries, then Go sources and toolchain, like Debian + golang-go); the options below override it',
+        '  --size        uncompressed size of the full image in MiB (the half image is its first half of the layers)',
+        '  --layers      layers in the full image (even, so the half image has half of them)',
+        '  --roots       trees under / to cut layers from, round-robin; a+b walks a then b as one source',
         '  --gzip-level  gzip level of the layer blobs (default 6, as docker and buildkit use)',
         '  --work        work directory for the cached layer blobs (default bench/.work)',
+        '  --source      scan with the TypeScript sources through tsx (default: the compiled dist/, built first)',
+        '  --profile     write a V8 CPU profile of the first cold scan (all extractors) to this directory',
         '  --repeat      rounds of (gzip baseline, cold+warm scan, structural-only scan); best times count (default 3)',
         '',
       ].join('\n'),
@@ -78,17 +107,23 @@ function parseOptions(): Options {
       throw new Error(`--${name} must be an integer ≥ ${min}, got "${text}"`);
     return n;
   };
-  const roots = values.roots.split(',').map((r) => r.trim().replace(/^\/+|\/+$/g, ''));
-  for (const root of roots) {
-    if (root === '' || !existsSync(join('/', root))) throw new Error(`--roots: /${root} does not exist`);
+  if (!(values.image in PRESETS)) throw new Error(`--image must be usr or go, got "${values.image}"`);
+  const image = values.image as Preset;
+  const preset = PRESETS[image];
+  const roots = (values.roots ?? preset.roots).split(',').map((r) => r.trim().replace(/^\/+|\/+$/g, ''));
+  for (const tree of roots.flatMap((root) => root.split('+'))) {
+    if (tree === '' || !existsSync(join('/', tree))) throw new Error(`--roots: /${tree} does not exist`);
   }
   return {
-    sizeMiB: int('size', values.size, 1),
-    layers: int('layers', values.layers, 2),
+    image,
+    sizeMiB: int('size', values.size ?? preset.size, 1),
+    layers: int('layers', values.layers ?? preset.layers, 2),
     roots,
     gzipLevel: int('gzip-level', values['gzip-level'], 1),
     workDir: resolve(values.work),
     repeat: int('repeat', values.repeat, 1),
+    source: values.source,
+    ...(values.profile === undefined ? {} : { profileDir: resolve(values.profile) }),
   };
 }
 
@@ -120,20 +155,28 @@ async function runScanChild(
   extractors: 'all' | 'none',
   layerDigests: ReadonlySet<string>,
   workDir: string,
+  profileDir: string | undefined,
+  source: boolean,
 ): Promise<ChildOutcome> {
   const before = registry.blobGetIds(layerDigests);
   const layerGets = (): number =>
     [...registry.blobGetIds(layerDigests)].filter((id) => !before.has(id)).length;
   const timeFile = join(workDir, `time-${process.pid}.txt`);
   const useTime = existsSync('/usr/bin/time');
-  const nodeArgs = ['--import', 'tsx', join(HERE, 'scan-child.ts'), reference, mode, extractors];
+  const nodeArgs = [
+    ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
+    ...(source ? ['--import', 'tsx', join(HERE, 'scan-child.ts')] : [CHILD_JS]),
+    reference,
+    mode,
+    extractors,
+  ];
   const [cmd, args] = useTime
     ? ['/usr/bin/time', ['-f', '%M', '-o', timeFile, process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   const child = spawn(cmd, args, {
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, PUSHGATE_BENCH_SYNC: '1' },
+    env: { ...process.env, PUSHGATE_BENCH_SYNC: '1', PUSHGATE_BENCH_SOURCE: source ? '1' : '0' },
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
@@ -177,7 +220,7 @@ async function runScanChild(
 async function main(): Promise<void> {
   const options = parseOptions();
   await mkdir(options.workDir, { recursive: true });
-  line(`pushgate scan bench — ${new Date().toISOString()}`);
+  line(`pushgate scan bench — ${new Date().toISOString()} — image preset: ${options.image}`);
   line(
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${mib(totalmem())} RAM, node ${process.version}`,
   );
@@ -187,6 +230,26 @@ async function main(): Promise<void> {
       .join(' ')} (other processes skew the times)`,
   );
   line();
+
+  // 0. The code under test.
+  if (!options.source) {
+    const t0 = performance.now();
+    await new Promise<void>((done, fail) =>
+      spawn('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' }).once(
+        'close',
+        (code) => (code === 0 ? done() : fail(new Error(`npm run build exited ${code}`))),
+      ),
+    );
+    // The child runs as plain JavaScript too: no TypeScript loader in the measured process.
+    const child = ts.transpileModule(await readFile(join(HERE, 'scan-child.ts'), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    await mkdir(dirname(CHILD_JS), { recursive: true });
+    await writeFile(CHILD_JS, child.outputText);
+    line(
+      `scanning with the compiled dist/ (npm run build: ${secs(performance.now() - t0)}), no tsx in the scanning process; --source for src/ through tsx`,
+    );
+  } else line('scanning with the TypeScript sources through tsx (--source)');
 
   // 1. Layers.
   let t = performance.now();
@@ -221,20 +284,21 @@ async function main(): Promise<void> {
     line(`note: the full image is below the 500 MB the issue asks for; raise --size`);
 
   // 2. Registry and push.
+  const repository = `bench/${options.image}`;
   const registry = await startBenchRegistry();
   try {
     t = performance.now();
-    await pushBenchImage(registry.url, REPOSITORY, 'full', layers);
-    await pushBenchImage(registry.url, REPOSITORY, 'half', half);
+    await pushBenchImage(registry.url, repository, 'full', layers);
+    await pushBenchImage(registry.url, repository, 'half', half);
     line(
-      `pushed ${REPOSITORY}:full and :half to docker-registry (test/support/registry.ts) at ${registry.url} in ${secs(performance.now() - t)}`,
+      `pushed ${repository}:full and :half to docker-registry (test/support/registry.ts) at ${registry.url} in ${secs(performance.now() - t)}`,
     );
     line();
 
     // 3. Rounds of baseline and scans, interleaved so that load from other processes hits both sides.
     const files = layers.map((l) => l.file);
     await gzipBaseline(files, 2); // warms the page cache so neither side pays for the disk
-    const reference = (tag: string): string => `${registry.host}/${REPOSITORY}:${tag}`;
+    const reference = (tag: string): string => `${registry.host}/${repository}:${tag}`;
     const digests = new Set(layers.map((l) => l.digest));
     const rounds: Round[] = [];
     for (let i = 0; i < options.repeat; i++) {
@@ -247,6 +311,8 @@ async function main(): Promise<void> {
         'all',
         digests,
         options.workDir,
+        i === 0 ? options.profileDir : undefined,
+        options.source,
       );
       const structural = await runScanChild(
         registry,
@@ -255,6 +321,8 @@ async function main(): Promise<void> {
         'none',
         digests,
         options.workDir,
+        undefined,
+        options.source,
       );
       const round: Round = {
         gzipSeqMs: seq.ms,
@@ -266,7 +334,16 @@ async function main(): Promise<void> {
       rounds.push(round);
       line(roundLine(i, round));
     }
-    const halfRun = await runScanChild(registry, reference('half'), 'cold', 'all', digests, options.workDir);
+    const halfRun = await runScanChild(
+      registry,
+      reference('half'),
+      'cold',
+      'all',
+      digests,
+      options.workDir,
+      undefined,
+      options.source,
+    );
     line();
     report(rounds, halfRun, layers.length, half.length);
     line(

@@ -6,11 +6,27 @@
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import type { FactExtractor } from '../../src/facts/extractor.js';
-import { gatherFacts } from '../../src/facts/gather-facts.js';
 import type { PlatformFacts } from '../../src/facts/gather-facts.js';
-import { MemoryLayerCache } from '../../src/facts/layer-cache.js';
-import { openImageSource } from '../../src/image/open-image-source.js';
+import type { MemoryLayerCache } from '../../src/facts/layer-cache.js';
 import type { ResolvedImage } from '../../src/image/types.js';
+
+/**
+ * The code under test: the compiled modules in dist/ (what `pushgate` runs once built) unless
+ * PUSHGATE_BENCH_SOURCE=1 asks for the TypeScript sources through tsx.
+ */
+const root = process.env.PUSHGATE_BENCH_SOURCE === '1' ? '../../src' : '../../dist/src';
+const { gatherFacts } = (await import(
+  `${root}/facts/gather-facts.js`
+)) as typeof import('../../src/facts/gather-facts.js');
+const { MemoryLayerCache: Cache } = (await import(
+  `${root}/facts/layer-cache.js`
+)) as typeof import('../../src/facts/layer-cache.js');
+const { openImageSource } = (await import(
+  `${root}/image/open-image-source.js`
+)) as typeof import('../../src/image/open-image-source.js');
+const { EXTRACTORS } = (await import(
+  `${root}/facts/extractors/index.js`
+)) as typeof import('../../src/facts/extractors/index.js');
 
 export interface ScanRun {
   ms: number;
@@ -59,7 +75,11 @@ async function scanOnce(
   try {
     const image = await source.resolve();
     countLayerOpens(image, counter);
-    facts = await gatherFacts(image, { cache, ...(extractors ? { extractors } : {}) });
+    facts = await gatherFacts(image, {
+      cache,
+      ...(extractors ? { extractors } : {}),
+      ...(process.env.PUSHGATE_BENCH_THREADS === '0' ? { threads: false } : {}),
+    });
   } finally {
     await source.close();
   }
@@ -93,10 +113,9 @@ async function main(): Promise<void> {
   if (!reference || (mode !== 'cold' && mode !== 'cold+warm') || (which !== 'all' && which !== 'none')) {
     throw new Error('usage: scan-child.ts REFERENCE cold|cold+warm all|none');
   }
-  const { EXTRACTORS } = await import('../../src/facts/extractors/index.js');
   const extractors = which === 'none' ? [] : undefined;
   const idleRssBytes = process.memoryUsage().rss;
-  const cache = new MemoryLayerCache();
+  const cache = new Cache();
   const cold = await scanOnce(reference, cache, extractors);
   if (mode === 'cold+warm' && process.env.PUSHGATE_BENCH_SYNC === '1') await handshake();
   const warm = mode === 'cold+warm' ? await scanOnce(reference, cache, extractors) : undefined;

@@ -3,9 +3,9 @@ import { formatPlatform } from '../oci/manifest.js';
 import type { PlatformImage, ResolvedImage } from '../image/types.js';
 import type { HistoryEntry } from '../oci/types.js';
 import { LayerStack } from '../inspect/layer-stack.js';
-import type { EntryConsumer, LayerInfo, WalkLimits } from '../inspect/types.js';
+import { ImageBudget } from '../inspect/image-budget.js';
+import type { LayerInfo, WalkLimits } from '../inspect/types.js';
 import { DEFAULT_WALK_LIMITS } from '../inspect/types.js';
-import { walkLayer } from '../inspect/walk-layer.js';
 import type { FactExtractor } from './extractor.js';
 import { EXTRACTORS } from './extractors/index.js';
 import type { ConfigSection, HistoryFact, ImageFacts, LayerFact } from './image-facts.js';
@@ -14,6 +14,11 @@ import { layerCacheKey, MemoryLayerCache } from './layer-cache.js';
 import { redactCreatedBy } from './mask-build-args.js';
 import { scrubVariable } from '../secrets/scrub.js';
 import { mapWithConcurrency } from './map-with-concurrency.js';
+import { layerThreadPool } from './layer-thread-pool.js';
+import { readLayer } from './read-layer.js';
+
+/** Layers being read on this thread right now (by any image): at most one, the rest go to threads. */
+let localReads = 0;
 
 export interface LayerProgress {
   platform: string;
@@ -35,6 +40,8 @@ export interface GatherOptions {
   /** Stops every layer walk (a scan's deadline); gatherFacts then fails with the signal's reason. */
   signal?: AbortSignal;
   onProgress?: (progress: LayerProgress) => void;
+  /** Read layers in worker threads (default true; only when every extractor is a registered one). */
+  threads?: boolean;
 }
 
 export interface PlatformFacts {
@@ -92,24 +99,20 @@ async function gatherPlatform(
       { details: { limit: 'maxImageCompressedBytes', value: limits.maxImageCompressedBytes, declared } },
     );
   }
-  const budget = { remainingUncompressedBytes: limits.maxImageUncompressedBytes };
+  const budget = new ImageBudget(limits.maxImageUncompressedBytes);
   const stats = { layersRead: 0, layersCached: 0, compressedBytesRead: 0 };
 
-  const readLayer = async (index: number): Promise<CachedLayer> => {
+  // Layers are read in worker threads when every extractor is a registered one (a thread can load
+  // those by id); a caller's own extractor list is read on this thread.
+  const threaded =
+    options.threads !== false && extractors.every((extractor) => EXTRACTORS.includes(extractor));
+  const concurrency = options.concurrency ?? 2;
+  const pool = threaded && concurrency > 1 ? layerThreadPool(concurrency - 1) : undefined;
+  const extractorIds = extractors.map((extractor) => extractor.id);
+
+  const readOne = async (index: number): Promise<CachedLayer> => {
     const info = infos[index];
     const descriptor = target.layers[index].descriptor;
-    const collectors = extractors.map((extractor) => extractor.collect(info));
-    const consumers: EntryConsumer[] = extractors.map((extractor, k) => {
-      const collector = collectors[k];
-      const consumer: EntryConsumer = {
-        id: extractor.id,
-        wants: (entry) => extractor.wants(entry),
-        onEntry: (entry, content) => collector.onEntry(entry, content),
-      };
-      if (collector.onChunk !== undefined)
-        consumer.onChunk = (entry, chunk) => collector.onChunk!(entry, chunk);
-      return consumer;
-    });
     const progress = (p: { compressedBytes: number; uncompressedBytes: number; entries: number }): void =>
       options.onProgress?.({
         platform,
@@ -120,17 +123,27 @@ async function gatherPlatform(
         ...p,
       });
     progress({ compressedBytes: 0, uncompressedBytes: 0, entries: 0 });
-    const stream = await target.openLayer(index);
-    const walk = await walkLayer(stream, { info, descriptor }, consumers, {
+    const readOptions = {
       limits,
-      imageBudget: budget,
+      budget,
       onProgress: progress,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    };
+    // This thread reads one layer itself; the others go to the pool's threads.
+    let layer: CachedLayer;
+    if (pool === undefined || localReads === 0) {
+      localReads++;
+      try {
+        layer = await readLayer(await target.openLayer(index), { info, descriptor }, extractors, readOptions);
+      } finally {
+        localReads--;
+      }
+    } else {
+      layer = await pool.read(() => target.openLayer(index), { info, descriptor }, extractorIds, readOptions);
+    }
+    const { walk, results } = layer;
     stats.layersRead++;
     stats.compressedBytesRead += walk.compressedSize;
-    const results: Record<string, unknown> = {};
-    extractors.forEach((extractor, k) => (results[extractor.id] = collectors[k].finish()));
     options.onProgress?.({
       platform,
       layer: index,
@@ -151,7 +164,7 @@ async function gatherPlatform(
     const cached = await cache.get(key);
     if (cached) {
       stats.layersCached++;
-      budget.remainingUncompressedBytes -= cached.walk.uncompressedSize;
+      budget.take(cached.walk.uncompressedSize);
       options.onProgress?.({
         platform,
         layer: info.index,
@@ -164,7 +177,7 @@ async function gatherPlatform(
       });
       return cached;
     }
-    const work = readLayer(info.index).then(
+    const work = readOne(info.index).then(
       async (value) => {
         await cache.set(key, value);
         return value;

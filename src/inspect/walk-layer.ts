@@ -8,6 +8,7 @@ import { DigestCheckStream } from '../oci/digest-check-stream.js';
 import { decompressStage } from './decompress.js';
 import { DiffIdCheck } from './diff-id-check.js';
 import { EntryDispatcher } from './entry-dispatcher.js';
+import { ImageBudget } from './image-budget.js';
 import { LayerTableBuilder } from './layer-table-builder.js';
 import { normalizeLayerPath, parentPath, quoteName } from './normalize-path.js';
 import { READ_NOTHING, readTar, type EntryRead, type TarEntryHeader, type TarVisitor } from './tar-reader.js';
@@ -34,7 +35,7 @@ export interface WalkLayerOptions {
    * fails gives its bytes back so a retry is not charged twice. Default: a fresh budget of
    * `limits.maxImageUncompressedBytes`.
    */
-  imageBudget?: { remainingUncompressedBytes: number };
+  imageBudget?: ImageBudget;
   onProgress?: (progress: WalkProgress) => void;
   signal?: AbortSignal;
 }
@@ -123,7 +124,7 @@ export async function walkLayer(
     throw err;
   }
 
-  const budget = options.imageBudget ?? { remainingUncompressedBytes: limits.maxImageUncompressedBytes };
+  const budget = options.imageBudget ?? new ImageBudget(limits.maxImageUncompressedBytes);
   const warnings: string[] = [];
   let suppressedWarnings = 0;
   const warn = (message: string): void => {
@@ -255,9 +256,9 @@ export async function walkLayer(
   const visitor: TarVisitor = {
     onBytes(length) {
       uncompressed += length;
-      budget.remainingUncompressedBytes -= length;
+      const remaining = budget.take(length);
       if (uncompressed > limits.maxLayerUncompressedBytes) throw limitError('maxLayerUncompressedBytes');
-      if (budget.remainingUncompressedBytes < 0) {
+      if (remaining < 0) {
         throw limitError('maxImageUncompressedBytes', 'with the layers read before it');
       }
       if (onProgress !== undefined)
@@ -297,7 +298,7 @@ export async function walkLayer(
       options.signal === undefined ? {} : { signal: options.signal },
     );
   } catch (err) {
-    budget.remainingUncompressedBytes += uncompressed;
+    budget.giveBack(uncompressed);
     if (isPushgateError(err)) throw err;
     if (err instanceof Error && err.name === 'AbortError') throw err;
     throw readingFault(`${label}: reading the blob`, err);
@@ -306,7 +307,7 @@ export async function walkLayer(
     // Only after the blob's own digest held: a corrupt download is reported as that, not as this.
     diffIdCheck?.verify();
   } catch (err) {
-    budget.remainingUncompressedBytes += uncompressed;
+    budget.giveBack(uncompressed);
     throw err;
   }
 

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 
+import { ImageBudget } from '../../../src/inspect/image-budget.js';
 import { describe, expect, it } from 'vitest';
 import { CompressStream } from 'zstd-napi';
 
@@ -103,7 +104,7 @@ describe('walkLayer limits', () => {
   it('charges a shared image budget across layers and gives it back when a layer fails', async () => {
     const tar = await tarLayer([{ path: 'a', content: Buffer.alloc(600_000) }]);
     const test = layerOf(compressTar(tar, 'gzip'), MEDIA_TYPE.gzip);
-    const budget = { remainingUncompressedBytes: tar.length + 1000 };
+    const budget = new ImageBudget(tar.length + 1000);
     await walkLayer(streamOf(test.data), test.layer, [], { imageBudget: budget });
     expect(budget.remainingUncompressedBytes).toBe(1000);
     const err = await failure(walkLayer(streamOf(test.data), test.layer, [], { imageBudget: budget }));

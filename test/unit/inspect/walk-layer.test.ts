@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { ImageBudget } from '../../../src/inspect/image-budget.js';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -451,7 +452,7 @@ describe('walkLayer integrity and failures', () => {
 
   it('gives a layer failing its diff_id its bytes back from the image budget', async () => {
     const { tar, gz } = await gzLayer();
-    const budget = { remainingUncompressedBytes: 10 * tar.length };
+    const budget = new ImageBudget(10 * tar.length);
     await failure(
       walk(withDiffId(layerOf(gz, MEDIA_TYPE.gzip), `sha256:${'c'.repeat(64)}`), [], { imageBudget: budget }),
     );

@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load-config.js';
 import { isPushgateError, PushgateError } from '../errors.js';
 import { escapeJson, escapeText } from '../escape-text.js';
 import { AuditLog } from '../store/audit-log.js';
@@ -10,7 +9,6 @@ import {
   BreakGlassStore,
   type BreakGlassExemption,
 } from '../store/break-glass.js';
-import { createRedis, describeRedisTarget } from '../store/redis-connection.js';
 import { redisTarget } from '../store/redis-target.js';
 import type { CliEnvironment } from './cli-environment.js';
 import { ExitCode } from './exit-codes.js';
@@ -42,6 +40,10 @@ async function withStore<T>(
   io: CliEnvironment,
   work: (store: BreakGlassStore) => Promise<T>,
 ): Promise<T> {
+  // The configuration and Redis client load here, not at the top: registering the commands must
+  // stay cheap (see main.ts).
+  const { loadConfig } = await import('../config/load-config.js');
+  const { createRedis, describeRedisTarget } = await import('../store/redis-connection.js');
   const { config } = loadConfig({ ...(configPath ? { path: configPath } : {}), env: io.env });
   const target = redisTarget(config.redis);
   // One reconnect attempt per command: an operator in an incident wants an answer, not a wait.

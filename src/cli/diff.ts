@@ -11,6 +11,7 @@ import { ExitCode } from './exit-codes.js';
 import { blocks, preparePolicies } from './scan.js';
 import { readImageReport } from './read-image.js';
 import { resolveScanInput } from './scan-input.js';
+import { DIFF_FORMATS } from './report-formats.js';
 
 export interface DiffCommandOptions {
   format: string;
@@ -23,8 +24,6 @@ export interface DiffCommandOptions {
   timeout?: string;
   maxImageBytes?: string;
 }
-
-export const DIFF_FORMATS = ['table', 'json', 'html'] as const;
 
 /** Reads one image as `scan` does (same sources and limits; each image gets the whole timeout). */
 async function readReport(

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Node } from 'yaml';
 import { PushgateError } from '../errors.js';
 import { didYouMean } from '../policy/did-you-mean.js';
 import { isWaiverExpired } from '../policy/apply-waivers.js';
@@ -42,6 +43,9 @@ export async function loadIgnoreFile(
     });
   }
   const shown = explicit ?? DEFAULT_IGNORE_FILE;
+  // The YAML parser loads only when there is a file: most scans have none.
+  const yaml = await import('yaml');
+  const { isSeq, LineCounter, parseDocument } = yaml;
   const lines = new LineCounter();
   // failsafe: every scalar is a string, so a fingerprint of digits or a date stays as written.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, schema: 'failsafe' });
@@ -64,7 +68,7 @@ export async function loadIgnoreFile(
     );
   if (problems.length === 0 && isSeq(root)) {
     for (const item of root.items as Array<Node | null>) {
-      const entry = readEntry(item, at, knownChecks);
+      const entry = readEntry(item, at, knownChecks, yaml);
       if (!entry) continue;
       const line = lines.linePos(item?.range?.[0] ?? 0).line;
       const full: AcceptEntry = { ...entry, source: `${shown}:${line}` };
@@ -83,6 +87,7 @@ function readEntry(
   item: Node | null,
   at: (node: Node | null | undefined, message: string) => void,
   knownChecks: readonly string[],
+  { isMap, isScalar }: Pick<typeof Yaml, 'isMap' | 'isScalar'>,
 ): Omit<AcceptEntry, 'source'> | undefined {
   if (!isMap(item)) {
     at(item, 'an entry must be a mapping with check and reason');

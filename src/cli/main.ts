@@ -5,18 +5,15 @@ import { guardOutput } from './guard-output.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { PUSHGATE_VERSION } from '../version.js';
 import type { CliEnvironment } from './cli-environment.js';
-import { FORMATS, runScan } from './scan.js';
-import { DIFF_FORMATS, runDiff } from './diff.js';
+import { DIFF_FORMATS, SCAN_FORMATS } from './report-formats.js';
 import { DEFAULT_SCAN_TIMEOUT } from './scan-limits.js';
-import { renderFactsSchema } from './facts-schema.js';
-import { runPolicyLint } from './policy-lint.js';
-import { renderPolicySchema, renderRuleSchemaMeta } from './policy-schema.js';
 import { registerPolicyTestCommand } from './policy-test.js';
-import { renderChecksCatalogue, collectChecks } from '../report/checks-catalogue.js';
-import { EXTRACTORS } from '../facts/extractors/index.js';
-import { runService, type ServiceMode } from './run-service.js';
-import { renderConfigSchema, runConfigCheck, runConfigShow } from './config-command.js';
+import type { ServiceMode } from './run-service.js';
 import { registerAdmissionCommands } from './admission-command.js';
+
+// Every action imports what it runs when it runs (ARCHITECTURE.md, src/cli): `--version`,
+// `--help` and a scan never load the service stack (express, BullMQ, ioredis, dockerode…), and
+// each command loads only its own dependencies. Only cheap modules are imported above.
 
 /**
  * A repeatable option that also splits on commas (`--policy a --policy b`, `--policy a,b`). Never
@@ -46,7 +43,9 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
       'HOST/REPO:TAG, HOST/REPO@sha256:…, a Docker Hub name, docker://NAME:TAG, docker-archive:FILE, oci:DIR, oci:FILE.tar, or a file path (docker save or OCI tar, told apart by content)',
     )
     .option('-i, --input <file>', 'read the image from a docker save tar, an OCI layout tar or directory')
-    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('table'))
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices([...SCAN_FORMATS]).default('table'),
+    )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--platform <os/arch[/variant]>', 'read only this platform of a multi-platform image')
     .option('--plain-http', 'talk to the registry over plain HTTP (never the default)')
@@ -84,6 +83,7 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
       'refuse images larger than this, compressed or uncompressed, and docker:// saves (e.g. 10GiB; default 64GiB)',
     )
     .action(async (reference: string | undefined, options) => {
+      const { runScan } = await import('./scan.js');
       setExit(await runScan(reference, options, io));
     });
 
@@ -120,6 +120,7 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     )
     .option('--max-image-bytes <size>', 'refuse images larger than this (e.g. 10GiB; default 64GiB)')
     .action(async (before: string, after: string, options) => {
+      const { runDiff } = await import('./diff.js');
       setExit(await runDiff(before, after, options, io));
     });
 
@@ -128,7 +129,8 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     .description('The facts document policies are written against')
     .command('schema')
     .description('Print the JSON Schema (2020-12) of the facts document')
-    .action(() => {
+    .action(async () => {
+      const { renderFactsSchema } = await import('./facts-schema.js');
       io.stdout.write(renderFactsSchema());
     });
 
@@ -138,18 +140,21 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     .description('Check policy files and directories; exit 1 when any has an error')
     .argument('<path...>', 'policy files (YAML, multi-document allowed) or directories')
     .action(async (paths: string[]) => {
+      const { runPolicyLint } = await import('./policy-lint.js');
       setExit(await runPolicyLint(paths, io));
     });
   policy
     .command('schema')
     .description('Print the JSON Schema (2020-12) of ImagePolicy documents')
-    .action(() => {
+    .action(async () => {
+      const { renderPolicySchema } = await import('./policy-schema.js');
       io.stdout.write(renderPolicySchema());
     });
   policy
     .command('rule-schema')
     .description('Print the JSON Schema of what a rule schema may name (generated from the facts schema)')
-    .action(() => {
+    .action(async () => {
+      const { renderRuleSchemaMeta } = await import('./policy-schema.js');
       io.stdout.write(renderRuleSchemaMeta());
     });
   registerPolicyTestCommand(policy, io, setExit);
@@ -168,6 +173,7 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
         'configuration file (default: $PUSHGATE_CONFIG, else ./pushgate.yaml, else built-in defaults)',
       )
       .action(async (options: { config?: string }) => {
+        const { runService } = await import('./run-service.js');
         setExit(await runService(mode, options, io));
       });
   }
@@ -180,20 +186,23 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
     .command('check')
     .description('Validate the configuration (file + environment); exit 2 on a problem')
     .option(configFile, configFileHelp)
-    .action((options: { config?: string }) => {
+    .action(async (options: { config?: string }) => {
+      const { runConfigCheck } = await import('./config-command.js');
       setExit(runConfigCheck(options.config, io));
     });
   config
     .command('show')
     .description('Print the filled-in configuration as YAML, every secret redacted')
     .option(configFile, configFileHelp)
-    .action((options: { config?: string }) => {
+    .action(async (options: { config?: string }) => {
+      const { runConfigShow } = await import('./config-command.js');
       setExit(runConfigShow(options.config, io));
     });
   config
     .command('schema')
     .description('Print the JSON Schema (2020-12) of the configuration file')
-    .action(() => {
+    .action(async () => {
+      const { renderConfigSchema } = await import('./config-command.js');
       io.stdout.write(renderConfigSchema());
     });
 
@@ -202,7 +211,9 @@ function buildProgram(io: CliEnvironment, setExit: (code: number) => void): Comm
   program
     .command('checks')
     .description('Print the catalogue of check ids (Markdown, as in CHECKS.md)')
-    .action(() => {
+    .action(async () => {
+      const { renderChecksCatalogue, collectChecks } = await import('../report/checks-catalogue.js');
+      const { EXTRACTORS } = await import('../facts/extractors/index.js');
       io.stdout.write(renderChecksCatalogue(collectChecks(EXTRACTORS)));
     });
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { escapeText } from '../escape-text.js';
-import { runPolicyTests, type PolicyTestResult } from '../policy/run-policy-tests.js';
+import type { PolicyTestResult } from '../policy/run-policy-tests.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliEnvironment } from './cli-environment.js';
 
@@ -14,6 +14,8 @@ function describeFailure(result: PolicyTestResult): string {
 
 /** Prints each failure and `N passed, N failed`; 0 when every expectation held, 1 otherwise. */
 export async function runPolicyTestCommand(paths: string[], io: CliEnvironment): Promise<number> {
+  // Loaded here, not at the top: registering the command must stay cheap (see main.ts).
+  const { runPolicyTests } = await import('../policy/run-policy-tests.js');
   const run = await runPolicyTests(paths);
   for (const result of run.results) if (!result.ok) io.stdout.write(`${describeFailure(result)}\n`);
   io.stdout.write(`${run.passed} passed, ${run.failed} failed\n`);

@@ -4,7 +4,6 @@ import { gatherFacts } from '../facts/gather-facts.js';
 import { openImageSource } from '../image/open-image-source.js';
 import { parsePlatformFilter } from '../image/select-manifests.js';
 import type { CompiledPolicy } from '../policy/compile-policies.js';
-import { evaluate } from '../policy/evaluate.js';
 import type { Verdict } from '../policy/types.js';
 import { buildScanReport, type ScanReport } from '../report/scan-report.js';
 import type { CliEnvironment } from './cli-environment.js';
@@ -72,6 +71,7 @@ export async function readImageReport(
     const report = buildScanReport(image, platforms, EXTRACTORS);
     // One verdict per platform and name: an image with several names is judged under each.
     if (policies === undefined) return { report };
+    const { evaluate } = await import('../policy/evaluate.js');
     const verdicts = platforms.flatMap((p) =>
       evaluationTargets(image, p).map((target) =>
         evaluate(policies.compiled, p.facts, target, {

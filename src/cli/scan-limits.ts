@@ -1,5 +1,5 @@
 import { PushgateError } from '../errors.js';
-import { DEFAULT_MAX_IMAGE_BYTES } from '../image/docker-engine-source.js';
+import { DEFAULT_MAX_IMAGE_BYTES } from '../image/image-limits.js';
 import { DEFAULT_THROUGHPUT_LIMITS, type ThroughputLimits } from '../throughput/throughput-watch.js';
 
 /** Like Trivy's `--timeout`: a scan of a large image over a slow link still fits. */

@@ -1,21 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { PushgateError } from '../errors.js';
-import { renderJson } from '../report/json.js';
-import { renderSarif } from '../report/sarif.js';
-import { renderReportHtml } from '../report/html-report.js';
 import { collectChecks } from '../report/checks-catalogue.js';
+import type { ScanReport } from '../report/scan-report.js';
 import { EXTRACTORS } from '../facts/extractors/index.js';
 import { PUSHGATE_VERSION } from '../version.js';
-import { renderTable } from '../report/table.js';
 import { ExitCode } from './exit-codes.js';
 import { unguardedOutput } from './guard-output.js';
-import { loadPolicies } from '../policy/load-policies.js';
-import { compilePolicies, type CompiledPolicy } from '../policy/compile-policies.js';
+import type { CompiledPolicy } from '../policy/compile-policies.js';
 import type { Verdict } from '../policy/types.js';
-import { renderVerdictTable } from '../report/verdict-table.js';
 import type { CliEnvironment } from './cli-environment.js';
-import { formatExpiredWaiver, formatLintResult, hasErrors } from './policy-lint.js';
 import { resolveScanInput } from './scan-input.js';
+import { SCAN_FORMATS } from './report-formats.js';
 import { readImageReport } from './read-image.js';
 export { defaultDockerConfig, dockerSocket, evaluationTargets } from './scan-source.js';
 import { styleForTerminal, wantsColour } from './terminal-style.js';
@@ -48,17 +43,15 @@ export interface ScanCommandOptions {
   ignorefile?: string;
 }
 
-export const FORMATS = ['table', 'json', 'sarif', 'html'] as const;
-
 export async function runScan(
   given: string | undefined,
   options: ScanCommandOptions,
   io: CliEnvironment,
 ): Promise<number> {
-  if (!(FORMATS as readonly string[]).includes(options.format)) {
+  if (!(SCAN_FORMATS as readonly string[]).includes(options.format)) {
     throw new PushgateError(
       'USAGE',
-      `--format must be one of ${FORMATS.join(', ')}, got "${options.format}"`,
+      `--format must be one of ${SCAN_FORMATS.join(', ')}, got "${options.format}"`,
     );
   }
   // Policies load before the image is read: a typo in a policy should not cost a pull.
@@ -85,14 +78,7 @@ export async function runScan(
     accept: ignore?.entries ?? [],
   });
   if (verdicts) report.verdicts = verdicts;
-  const text =
-    options.format === 'json'
-      ? renderJson(report)
-      : options.format === 'sarif'
-        ? renderSarif(report, collectChecks(EXTRACTORS), PUSHGATE_VERSION)
-        : options.format === 'html'
-          ? renderReportHtml(report).html
-          : renderTable(report, collectChecks(EXTRACTORS)) + (verdicts ? renderVerdictTable(verdicts) : '');
+  const text = await renderReport(options.format, report, verdicts);
   if (options.output) await writeFile(options.output, text);
   else if (options.format === 'table' && io.stdout.isTTY)
     // The guard's escaping done here (idempotent), then colour codes the guard would show as text.
@@ -104,6 +90,23 @@ export async function runScan(
   // Without a policy, Trivy's contract: --exit-code N when findings remain after filters and accepts.
   const remaining = report.platforms.some((p) => p.findings.length > 0);
   return findingsExit !== undefined && remaining ? findingsExit : ExitCode.OK;
+}
+
+/** The report in `format`; only that format's renderer is loaded (the HTML one is two dozen modules). */
+async function renderReport(
+  format: string,
+  report: ScanReport,
+  verdicts: Verdict[] | undefined,
+): Promise<string> {
+  if (format === 'json') return (await import('../report/json.js')).renderJson(report);
+  if (format === 'sarif') {
+    const { renderSarif } = await import('../report/sarif.js');
+    return renderSarif(report, collectChecks(EXTRACTORS), PUSHGATE_VERSION);
+  }
+  if (format === 'html') return (await import('../report/html-report.js')).renderReportHtml(report).html;
+  const { renderTable } = await import('../report/table.js');
+  const { renderVerdictTable } = await import('../report/verdict-table.js');
+  return renderTable(report, collectChecks(EXTRACTORS)) + (verdicts ? renderVerdictTable(verdicts) : '');
 }
 
 const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -150,6 +153,10 @@ export async function preparePolicies(
   paths: string[],
   io: CliEnvironment,
 ): Promise<{ compiled: CompiledPolicy[]; version: string } | null> {
+  // Loaded only with --policy: the policy loader brings YAML and ajv, which a plain scan never needs.
+  const { loadPolicies } = await import('../policy/load-policies.js');
+  const { compilePolicies } = await import('../policy/compile-policies.js');
+  const { formatExpiredWaiver, formatLintResult, hasErrors } = await import('./policy-lint.js');
   const loaded = await loadPolicies(paths);
   if (hasErrors(loaded.problems)) {
     io.stderr.write(formatLintResult(loaded));

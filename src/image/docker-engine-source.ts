@@ -18,6 +18,7 @@ import {
 } from '../throughput/throughput-watch.js';
 import { DockerArchiveSource, normaliseRepoTag } from './docker-archive-source.js';
 import { parseImageName } from './image-names.js';
+import { DEFAULT_MAX_IMAGE_BYTES } from './image-limits.js';
 import { printable } from '../escape-text.js';
 import type { ImageName, ImageSource, PlatformFilter, ResolvedImage } from './types.js';
 
@@ -42,8 +43,6 @@ export interface DockerEngineSourceOptions {
   /** Aborts the engine requests and the spool (a scan's deadline); they fail with its reason. */
   signal?: AbortSignal;
 }
-
-export const DEFAULT_MAX_IMAGE_BYTES = 64 * 1024 ** 3;
 
 /** An inspect answer is a few KiB; a hostile engine's endless one is refused at this size. */
 const MAX_INSPECT_BYTES = 16 * 1024 * 1024;

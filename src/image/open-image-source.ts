@@ -1,10 +1,6 @@
 import { existsSync } from 'node:fs';
 import { PushgateError } from '../errors.js';
 import type { ThroughputLimits } from '../throughput/throughput-watch.js';
-import { DockerArchiveSource } from './docker-archive-source.js';
-import { DockerEngineSource } from './docker-engine-source.js';
-import { OciLayoutSource } from './oci-layout-source.js';
-import { openRegistrySource } from './open-registry-source.js';
 import type { ImageSource } from './types.js';
 
 export interface OpenSourceOptions {
@@ -35,7 +31,12 @@ export function splitPathAndSelector(kind: string, rest: string): { path: string
   throw new PushgateError('ARCHIVE_INVALID', `${kind}:${rest}: no such file or directory`);
 }
 
-/** Picks the image source from the reference's prefix; anything without a prefix is a registry reference. */
+/**
+ * Picks the image source from the reference's prefix; anything without a prefix is a registry
+ * reference. Each source's module loads only when it is picked: a registry scan never loads the
+ * archive readers, and only docker:// loads dockerode (with ssh2 and protobufjs), the heaviest
+ * dependency of the scan path.
+ */
 export async function openImageSource(
   reference: string,
   options: OpenSourceOptions = {},
@@ -45,16 +46,19 @@ export async function openImageSource(
       'docker-archive',
       reference.slice('docker-archive:'.length),
     );
+    const { DockerArchiveSource } = await import('./docker-archive-source.js');
     return new DockerArchiveSource(path, selector ? { image: selector } : {});
   }
   if (reference.startsWith('oci:')) {
     const { path, selector } = splitPathAndSelector('oci', reference.slice('oci:'.length));
+    const { OciLayoutSource } = await import('./oci-layout-source.js');
     return new OciLayoutSource(path, selector ? { refName: selector } : {});
   }
   if (reference.startsWith('docker://')) {
     const name = reference.slice('docker://'.length);
     if (name === '')
       throw new PushgateError('REFERENCE_INVALID', 'docker:// needs an image name, e.g. docker://app:1.0');
+    const { DockerEngineSource } = await import('./docker-engine-source.js');
     return new DockerEngineSource(name, {
       ...(options.dockerSocket ? { socketPath: options.dockerSocket } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -68,5 +72,6 @@ export async function openImageSource(
       `unknown reference scheme in "${reference}"; use HOST/REPO:TAG, docker://, docker-archive: or oci:`,
     );
   }
+  const { openRegistrySource } = await import('./open-registry-source.js');
   return openRegistrySource(reference, options);
 }

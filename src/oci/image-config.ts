@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { jsonSyntaxProblem } from '../json-syntax.js';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PushgateError } from '../errors.js';
 import { isRecord } from '../is-record.js';
+import { validate as generatedValidator } from './image-config-validator.generated.js';
 import type { ContainerConfig, HistoryEntry, ImageConfig } from './types.js';
 
 /**
@@ -16,13 +16,13 @@ import type { ContainerConfig, HistoryEntry, ImageConfig } from './types.js';
 /** Go's encoding/json refuses documents nested deeper than this (maxNestingDepth). */
 export const MAX_JSON_DEPTH = 10_000;
 
-const SCHEMA = JSON.parse(
-  readFileSync(new URL('./image-config.schema.json', import.meta.url), 'utf8'),
-) as Record<string, unknown>;
-
-let validator: ReturnType<Ajv2020['compile']> | undefined;
+/**
+ * ajv's code for image-config.schema.json, generated ahead of time (`npm run gen:validators`;
+ * a test fails when it is stale): every scan reads a config, and loading ajv and compiling the
+ * schema cost more than the rest of a small scan's start-up.
+ */
+const validator = generatedValidator as unknown as ValidateFunction;
 function validate(json: unknown): ErrorObject[] | undefined {
-  validator ??= new Ajv2020({ allErrors: false, strict: true }).compile(SCHEMA);
   return validator(json) ? undefined : (validator.errors ?? []);
 }
 

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, request } from './undici-core.js';
 import { PushgateError } from '../errors.js';
 import { printable } from '../escape-text.js';
 import { DEFAULT_THROUGHPUT_LIMITS } from '../throughput/throughput-watch.js';

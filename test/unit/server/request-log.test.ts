@@ -6,16 +6,22 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { requestLog, setRoutineRequestLine } from '../../../src/server/request-log.js';
 
+/** A log destination that keeps each JSON line, parsed. */
+function logSink(): { lines: Array<Record<string, unknown>>; sink: Writable } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, sink };
+}
+
 describe('requestLog', () => {
   it('logs the full path of a request served by a mounted router, without the query', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-          lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { lines, sink } = logSink();
     const app = express();
     app.use(requestLog(createLogger({ level: 'info' }, {}, sink)));
     const api = Router();
@@ -35,14 +41,7 @@ describe('requestLog', () => {
   });
 
   it('gives each request its own req.log and line, also on a plain Node server; a route can make its line routine', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-          lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { lines, sink } = logSink();
     const log = requestLog(createLogger({ level: 'debug' }, {}, sink));
     // Answers out of order, so two requests are open at once (the getter and listener are shared).
     const server = createServer((req, res) => {

@@ -13,6 +13,7 @@ import { encodeResponse } from './encode-response.js';
 import { parseReview } from './parse-review.js';
 import { readReviewBody } from './read-review-body.js';
 import { readTlsPair, validateTlsPair } from './tls-pair.js';
+import { sendJson } from '../send-json.js';
 import type { AdmissionAnswer, AdmissionDecider, AdmissionRequest } from './types.js';
 
 export interface RunningAdmissionServer {
@@ -33,14 +34,6 @@ const ROUTES: Record<string, AdmissionOperation> = {
   '/admission/validate': 'validate',
   '/admission/mutate': 'mutate',
 };
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
-}
 
 /** A refused request: `{ error: { code, message } }`, as every pushgate HTTP refusal. */
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {

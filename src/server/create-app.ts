@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import express, { type Express, type RequestHandler } from 'express';
+import type { RequestListener } from 'node:http';
+import express, { type RequestHandler } from 'express';
 import type { PushgateConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { Queues } from '../queue/create-queues.js';
@@ -12,7 +13,7 @@ import { errorHandler, notFound } from './error-handler.js';
 import { requestLog } from './request-log.js';
 import { apiRouter, type ApiDeps } from './routes/api.js';
 import { healthRouter } from './routes/health.js';
-import { hooksRouter, type HooksDeps } from './routes/hooks.js';
+import { hooksRoute, type HooksDeps } from './routes/hooks.js';
 import { uiRouter } from './ui/ui-router.js';
 import type { UiDeps } from './ui/ui-types.js';
 
@@ -37,25 +38,28 @@ export interface AppDeps {
   ui: Pick<UiDeps, 'sessions' | 'loginAttempts' | 'facts'>;
 }
 
-export function createApp(deps: AppDeps): Express {
+/**
+ * The HTTP server's request listener: every request gets its id and request line, then webhook
+ * deliveries spelt plainly are answered ahead of Express (`HooksRoute.serve`), and everything else
+ * goes through the Express app.
+ */
+export function createApp(deps: AppDeps): RequestListener {
+  const hooks = hooksRoute({
+    config: deps.config,
+    queues: deps.queues,
+    policySet: deps.policySet,
+    countEvent: deps.metrics.countEvent,
+    queueReady: deps.queueReady,
+    logger: deps.logger,
+  });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   // No ETag: webhook answers and API documents are never conditionally fetched, and hashing every
   // response body costs intake throughput.
   app.set('etag', false);
-  app.use(requestLog(deps.logger));
   // Webhooks first: they are the hot path (fewest layers to walk per event).
-  app.use(
-    hooksRouter({
-      config: deps.config,
-      queues: deps.queues,
-      policySet: deps.policySet,
-      countEvent: deps.metrics.countEvent,
-      queueReady: deps.queueReady,
-      logger: deps.logger,
-    }),
-  );
+  app.use(hooks.router);
   app.use(healthRouter({ readinessChecks: deps.readinessChecks }));
   app.get('/metrics', deps.metrics.handler);
   app.get('/api/v1/openapi.json', (_req, res) => {
@@ -96,5 +100,11 @@ export function createApp(deps: AppDeps): Express {
   }
   app.use(notFound());
   app.use(errorHandler(deps.logger));
-  return app;
+  const logRequest = requestLog(deps.logger);
+  return (req, res) => {
+    logRequest(req, res, noop);
+    if (!hooks.serve(req, res)) void app(req, res);
+  };
 }
+
+function noop(): void {}

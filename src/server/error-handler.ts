@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import { ERRORS, isPushgateError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { sendError } from './http-error.js';
@@ -20,13 +21,21 @@ export function notFound(): RequestHandler {
   };
 }
 
+/** An Express error handler that also serves plain Node requests (the webhook fast path). */
+export type ErrorHandler = (
+  error: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error: unknown) => void,
+) => void;
+
 /**
  * Every error leaves as JSON `{ error: { code, message } }`. A PushgateError is answered with its
  * code's status (`ERRORS` in src/errors.ts) and message; one whose status is 500, and any other
  * unexpected error, is logged and answered with a generic 500, so internals never reach a client.
  */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req, res, next) => {
+export function errorHandler(logger: Logger): ErrorHandler {
+  return (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const log = (req as { log?: Logger }).log ?? logger;
     if (isPushgateError(error) && ERRORS[error.code].http !== 500) {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { Router, type Request } from 'express';
 import type { PushgateConfig } from '../../config/types.js';
 import { BatchingEnqueuer } from '../../queue/batching-enqueuer.js';
@@ -10,7 +11,9 @@ import type { PushEvent } from '../../webhooks/types.js';
 import { WebhookError } from '../../webhooks/webhook-error.js';
 import { ownWriteConfig } from '../../actions/own-writes.js';
 import type { Logger } from '../../logger.js';
-import type { RequestLogLocals } from '../request-log.js';
+import { errorHandler } from '../error-handler.js';
+import { setRoutineRequestLine } from '../request-log.js';
+import { sendJson } from '../../send-json.js';
 import { PushgateError } from '../../errors.js';
 
 export interface HooksDeps {
@@ -26,24 +29,46 @@ export interface HooksDeps {
   queueReady(): boolean;
 }
 
+/** The webhook route, twice: inside Express, and ahead of it for the requests that matter. */
+export interface HooksRoute {
+  /** `POST /hooks/:endpoint{/:secret}` in Express: every hook request `serve` leaves alone. */
+  router: Router;
+  /**
+   * The hot path, ahead of Express: a `POST /hooks/<endpoint>[/<secret>]` spelt plainly (lower
+   * case, no empty segment, valid percent-encoding) is answered here and `true` returned; any other
+   * request is left untouched (`false`) for the Express app. Same handler, body reader and error
+   * answers as the router: Express's app, router and response layers alone cost about as much CPU
+   * per request as everything intake does.
+   */
+  serve(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+/** What the router would match of `/hooks/:endpoint{/:secret}` without help: the plain spelling. */
+const HOOK_PATH = /^\/hooks\/([^/?]+)(?:\/([^/?]+))?\/?(?:\?|$)/;
+
 /**
  * `POST /hooks/<endpoint>` and `/hooks/<endpoint>/<secret>`: authenticate the raw bytes, normalise,
  * enqueue, answer 202. Nothing slow happens here: the registry is not contacted.
  */
-export function hooksRouter(deps: HooksDeps): Router {
-  const router = Router();
+export function hooksRoute(deps: HooksDeps): HooksRoute {
   const own = ownWriteConfig(deps.config, deps.policySet.policies);
   const enqueuer = new BatchingEnqueuer<InspectJobData>(deps.queues.inspect);
   const endpoints = new Map(deps.config.webhooks.map((w) => [w.name, w]));
-  const raw = express.raw({ type: () => true, limit: deps.config.server.maxBodyBytes });
+  const raw = express.raw({ type: () => true, limit: deps.config.server.maxBodyBytes }) as (
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: (error?: unknown) => void,
+  ) => void;
+  const onError = errorHandler(deps.logger);
 
-  router.post('/hooks/:endpoint{/:secret}', raw, async (req: Request, res) => {
-    const endpoint = endpoints.get(String(req.params.endpoint));
-    if (!endpoint)
-      throw new WebhookError(
-        'NOT_FOUND',
-        `no webhook endpoint named "${String(req.params.endpoint).slice(0, 64)}"`,
-      );
+  async function handle(
+    req: IncomingMessage & { body?: unknown },
+    res: ServerResponse,
+    name: string,
+    secret: string | undefined,
+  ): Promise<void> {
+    const endpoint = endpoints.get(name);
+    if (!endpoint) throw new WebhookError('NOT_FOUND', `no webhook endpoint named "${name.slice(0, 64)}"`);
     const result = (() => {
       try {
         return processWebhook({
@@ -51,7 +76,7 @@ export function hooksRouter(deps: HooksDeps): Router {
           registries: deps.config.registries,
           rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
           headers: req.headers,
-          ...(typeof req.params.secret === 'string' ? { pathSecret: req.params.secret } : {}),
+          ...(secret !== undefined ? { pathSecret: secret } : {}),
           receivedAt: new Date(),
           own,
         });
@@ -79,7 +104,7 @@ export function hooksRouter(deps: HooksDeps): Router {
     if (result.events.length === 0 && result.invalid === 0 && result.problems.length === 0) {
       // Nothing to do (pulls, blob events, pushgate's own writes): registries send these all day.
       // One debug line, the request line with the summary in it.
-      (res.locals as RequestLogLocals).requestLog = { level: 'debug', fields: summary };
+      setRoutineRequestLine(res, { level: 'debug', fields: summary });
     } else if (deps.logger.isLevelEnabled('info')) {
       // `req.log` is built on first use; at a level that drops the line, do not build it at all.
       (req as { log?: Logger }).log?.info(
@@ -87,15 +112,49 @@ export function hooksRouter(deps: HooksDeps): Router {
         'webhook accepted',
       );
     }
-    res.status(202).json({
+    sendJson(res, 202, {
       accepted: result.events.length,
       ignored: result.ignored,
       ownWrites: result.ownWrites,
       invalid: result.invalid,
       jobs,
     });
-  });
-  return router;
+  }
+
+  const router = Router();
+  router.post('/hooks/:endpoint{/:secret}', raw, (req: Request, res) =>
+    handle(
+      req,
+      res,
+      String(req.params.endpoint),
+      typeof req.params.secret === 'string' ? req.params.secret : undefined,
+    ),
+  );
+
+  // With the headers sent there is nothing left to answer: drop the connection (as Express does).
+  const abandon = (_error: unknown, res: ServerResponse) => res.destroy();
+
+  function serve(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST' || req.url === undefined || !req.url.startsWith('/hooks/')) return false;
+    const match = HOOK_PATH.exec(req.url);
+    if (match === null) return false;
+    let name: string;
+    let secret: string | undefined;
+    try {
+      name = decodeURIComponent(match[1]);
+      secret = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
+    } catch {
+      return false; // the router answers bad percent-encoding (400, not echoed)
+    }
+    const fail = (error: unknown) => onError(error, req, res, (e) => abandon(e, res));
+    raw(req, res, (error) => {
+      if (error !== undefined) fail(error);
+      else handle(req, res, name, secret).catch(fail);
+    });
+    return true;
+  }
+
+  return { router, serve };
 }
 
 async function enqueue(

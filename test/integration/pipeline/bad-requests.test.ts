@@ -95,6 +95,30 @@ describe('webhook and API error answers', () => {
     expect(response.body).toMatchObject({ accepted: 1 });
   });
 
+  it('answers a hook the same on the fast path and through the Express route (unusual spellings)', async () => {
+    // `/hooks/<name>` and its trailing-slash and query forms are served ahead of Express; another
+    // letter case is left to the Express router, which matches it case-insensitively.
+    for (const path of ['/hooks/distribution', '/hooks/distribution/?x=1', '/HOOKS/distribution']) {
+      const response = await request(service.url)
+        .post(path)
+        .set('authorization', 'Bearer dist-token')
+        .set('content-type', V1)
+        .set('x-request-id', 'req-fast-1')
+        .send(JSON.stringify(distributionEvent({ id: `evt-${path}` })));
+      expect(response.status, path).toBe(202);
+      expect(response.headers['content-type'], path).toBe('application/json; charset=utf-8');
+      expect(response.headers['x-request-id'], path).toBe('req-fast-1');
+      expect(Object.keys(response.body), path).toEqual([
+        'accepted',
+        'ignored',
+        'ownWrites',
+        'invalid',
+        'jobs',
+      ]);
+      expect(response.body.jobs[0], path).toMatch(/^inspect-[0-9a-f]{40}$/);
+    }
+  });
+
   it('401 for a missing or wrong token, before looking at the body', async () => {
     for (const auth of [undefined, 'Bearer wrong', 'Bearer dist-token-and-more', 'Basic ZGlzdC10b2tlbg==']) {
       const req = hook().set('content-type', V1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERRORS, PushgateError, type ErrorCode } from '../../../src/errors.js';
 import { createLogger } from '../../../src/logger.js';
 import { errorHandler } from '../../../src/server/error-handler.js';
@@ -13,18 +13,22 @@ function answer(error: unknown): { status: number; body: { error: { code: string
     { write: (line: string) => logged.push(line) },
   );
   const out = { status: 0, body: undefined as unknown };
+  // What the handler touches of a Node response (it answers plain Node requests too).
   const res = {
     headersSent: false,
-    status(code: number) {
-      out.status = code;
-      return res;
+    statusCode: 200,
+    headers: new Map<string, unknown>(),
+    setHeader(name: string, value: unknown) {
+      res.headers.set(name.toLowerCase(), value);
     },
-    json(body: unknown) {
-      out.body = body;
-      return res;
+    end(text: string) {
+      out.status = res.statusCode;
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('content-length')).toBe(Buffer.byteLength(text));
+      out.body = JSON.parse(text);
     },
   };
-  errorHandler(logger)(error, { path: '/x' } as Request, res as unknown as Response, () => {
+  errorHandler(logger)(error, { url: '/x' } as IncomingMessage, res as unknown as ServerResponse, () => {
     throw new Error('next() called');
   });
   return out as { status: number; body: { error: { code: string; message: string } } };

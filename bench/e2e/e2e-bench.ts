@@ -8,42 +8,19 @@
  *   npm run bench:e2e [-- --runs 5]
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { buildImage, pushImage } from '../../test/support/image-builder.js';
+import { pushImage } from '../../test/support/image-builder.js';
 import { startPushStack } from '../../test/support/pushgate-service.js';
-import { fakeElf } from '../../test/support/seed-images.js';
 import { waitFor } from '../../test/support/wait-for.js';
+import { smallImage } from '../support/small-image.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const args = process.argv.slice(2);
 const runsIndex = args.indexOf('--runs');
 const RUNS = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 5;
 const TARGET_MS = 2000;
-
-/** About 5 MB compressed: a shell, a compiler and 5 MiB of incompressible data, as root. */
-function image(run: number) {
-  return buildImage({
-    format: 'oci',
-    layers: [
-      {
-        createdBy: 'ADD rootfs.tar /',
-        files: [
-          { path: 'bin/sh', content: fakeElf('dash', 64 * 1024), mode: 0o755 },
-          { path: 'usr/bin/gcc', content: fakeElf('gcc', 128 * 1024), mode: 0o755 },
-        ],
-      },
-      {
-        createdBy: 'COPY data /data',
-        files: [{ path: 'data/blob.bin', content: randomBytes(5 * 1024 * 1024) }],
-      },
-      { createdBy: 'COPY app /app', files: [{ path: 'app/run.txt', content: `run ${run}\n` }] },
-    ],
-    config: { Cmd: ['/bin/sh'] },
-  });
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -63,7 +40,7 @@ try {
   const afterPushMs: number[] = [];
   const totalMs: number[] = [];
   for (let run = 0; run <= RUNS; run++) {
-    const built = await image(run);
+    const built = await smallImage(`run ${run}`);
     const size = built.layers.reduce((n, l) => n + l.size, 0) + built.config.size;
     const start = performance.now();
     const { digest } = await pushImage({ url: registry.url, repository: `prod/e2e${run}`, tag: 'v1' }, built);

@@ -26,7 +26,7 @@ import { startRegistry } from '../../test/support/registry.js';
 import { tempDir } from '../../test/support/temp-dir.js';
 import { waitFor } from '../../test/support/wait-for.js';
 import { DISTRIBUTION_CONTENT_TYPE, distributionPushEvent } from '../support/distribution-event.js';
-import { treeCpuMs } from '../support/process-tree.js';
+import { processMemory, treeCpuMs } from '../support/process-tree.js';
 import { smallImage } from '../support/small-image.js';
 import { benchConfig, openQueues, runtimeName, startWorker } from '../support/worker-stack.js';
 
@@ -64,10 +64,14 @@ interface RunResult {
   cpuMsPerScan: number;
   /** Jobs each worker process ran (BullMQ's processedBy). */
   perProcess: number[];
+  /** Peak RSS (VmHWM) of the `pushgate serve` process that took the 40 + warm-up events. */
+  serveHwmBytes: number;
   problems: string[];
 }
 
 const line = (text = ''): void => void process.stdout.write(`${text}\n`);
+// Each service the test helper spawns adds an exit listener (it kills its group when we exit).
+process.setMaxListeners(50);
 
 const redis = await startRedis({ appendOnly: false });
 const registry = await startRegistry();
@@ -126,6 +130,7 @@ async function measure(shape: Shape, warmup: Pushed[], images: Pushed[]): Promis
     await queues.settled(2 * slots + images.length, 600_000);
     const wallMs = performance.now() - started;
     const cpuMs = workers.reduce((n, w, i) => n + treeCpuMs(w.child.pid!) - cpuBefore[i], 0);
+    const serveHwmBytes = processMemory(serve.child.pid!).hwmBytes;
 
     // Exactly once, none lost: every job answered by intake completed on its first attempt, never
     // stalled, and every image has exactly one stored verdict and one verdict in the audit log.
@@ -165,6 +170,7 @@ async function measure(shape: Shape, warmup: Pushed[], images: Pushed[]): Promis
       wallMs,
       cpuMsPerScan: cpuMs / images.length,
       perProcess,
+      serveHwmBytes,
       problems,
     };
   } finally {
@@ -249,6 +255,19 @@ try {
     `same per-process concurrency ${C}: two × ${C} / one × ${C} = ${ratio.toFixed(2)}, per-process efficiency ${(ratio / 2).toFixed(2)}` +
       `  target ≥ ${TARGET} ${verdict(ratio / 2 >= TARGET)} (meaningful only with a free core per process: this machine has ${cpus().length}, shared)`,
   );
+  const median = (name: string): number => {
+    const sorted = results
+      .filter((r) => r.shape.name === name)
+      .map((r) => r.scansPerMinute)
+      .sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+  };
+  line(
+    `medians of ${ROUNDS} (for the spread; the ratios above use the best runs): two × ${C} / one × ${2 * C} = ${(median(shapes[2].name) / median(shapes[1].name)).toFixed(2)},` +
+      ` two × ${C} / one × ${C} = ${(median(shapes[2].name) / median(shapes[0].name)).toFixed(2)}`,
+  );
+  const serveHwm = Math.max(...results.map((r) => r.serveHwmBytes));
+  line(`pushgate serve peak RSS (VmHWM, highest of the runs): ${fmt(serveHwm / 1024 / 1024)} MiB`);
   line(
     `load average at the end: ${loadavg()
       .map((n) => n.toFixed(2))

@@ -22,7 +22,7 @@ export function runtimeName(): string {
  * A config for one measured run: its own Redis prefix (fresh queues, no stored verdicts, an empty
  * layer cache: every scan is cold), the production lock and stall intervals (the test helper's
  * short ones make a busy 2-core machine look like dead workers), logs at info for the
- * "workers started" line.
+ * "workers started" line, and a dry run.
  */
 export function benchConfig(
   dir: string,
@@ -35,6 +35,8 @@ export function benchConfig(
     redisUrl,
     registryUrl,
     workers: { inspectConcurrency, lockDurationMs: 30_000, stalledIntervalMs: 30_000 },
+    // Verdicts are enforced (planned, recorded) but nothing is deleted: the images serve every run.
+    enforcement: { dryRun: true },
     extra: { log: { level: 'info' } },
   });
 }
@@ -62,21 +64,24 @@ export function openQueues(redisUrl: string, prefix: string) {
   return {
     inspect,
     enforce,
-    /** Resolves once `count` inspect jobs and their enforcement are done (fails on a failed job). */
+    /** Resolves once `count` inspect jobs and their enforcement are done; fails on a failed job. */
     async settled(count: number, timeoutMs: number): Promise<void> {
-      await waitFor(
-        `${count} inspect jobs and their enforcement to complete`,
-        async () => {
-          const [i, e] = await Promise.all([
-            inspect.getJobCounts('completed', 'failed'),
-            enforce.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed'),
-          ]);
-          if (i.failed > 0 || e.failed > 0)
-            throw new Error(`failed jobs: inspect ${i.failed}, enforce ${e.failed}`);
-          return i.completed >= count && e.waiting + e.active + e.delayed === 0;
-        },
-        timeoutMs,
-      );
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const [i, e] = await Promise.all([
+          inspect.getJobCounts('completed', 'failed'),
+          enforce.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed'),
+        ]);
+        if (i.failed > 0 || e.failed > 0) {
+          const [failed] = await inspect.getFailed(0, 0);
+          throw new Error(
+            `failed jobs: inspect ${i.failed}, enforce ${e.failed}${failed ? `: ${failed.failedReason}` : ''}`,
+          );
+        }
+        if (i.completed >= count && e.waiting + e.active + e.delayed === 0) return;
+        if (Date.now() > deadline) throw new Error(`${count} inspect jobs not done after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     async close(): Promise<void> {
       await Promise.all([inspect.close(), enforce.close()]);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { PushgateConfig } from '../src/config/types.js';
 import { errorFields, logRedisErrors, type Logger } from '../src/logger.js';
@@ -44,6 +45,9 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
     stalledInterval: config.workers.stalledIntervalMs,
     // A job whose worker died twice is failed rather than retried forever.
     maxStalledCount: 2,
+    // Stored on each job as `processedBy`: which pod (and process) ran it, in bull-board and the
+    // scale-out bench's exactly-once check.
+    name: `${hostname()}/${process.pid}`,
   };
   const resolved = writeResolvedConfig(config);
   const env = { ...process.env, [RESOLVED_CONFIG_ENV]: resolved.path };

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { pushImage } from '../../test/support/image-builder.js';
 import { startPushStack } from '../../test/support/pushgate-service.js';
 import { waitFor } from '../../test/support/wait-for.js';
-import { buildFiveMbImage } from '../support/five-mb-image.js';
+import { smallImage } from '../support/small-image.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const args = process.argv.slice(2);
@@ -40,7 +40,7 @@ try {
   const afterPushMs: number[] = [];
   const totalMs: number[] = [];
   for (let run = 0; run <= RUNS; run++) {
-    const built = await buildFiveMbImage(run);
+    const built = await smallImage(`run ${run}`);
     const size = built.layers.reduce((n, l) => n + l.size, 0) + built.config.size;
     const start = performance.now();
     const { digest } = await pushImage({ url: registry.url, repository: `prod/e2e${run}`, tag: 'v1' }, built);

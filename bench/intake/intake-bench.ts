@@ -18,6 +18,7 @@ import { writeServiceConfig } from '../../test/support/pushgate-service.js';
 import { startRedis } from '../../test/support/redis.js';
 import { tempDir } from '../../test/support/temp-dir.js';
 import { waitFor } from '../../test/support/wait-for.js';
+import { distributionPushEvent } from '../support/distribution-event.js';
 import { startProcess } from '../support/start-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,34 +35,12 @@ const profileIndex = args.indexOf('--profile');
 const PROFILE_DIR = profileIndex >= 0 ? args[profileIndex + 1] : undefined;
 
 function event(): string {
-  const digest = `sha256:${randomBytes(32).toString('hex')}`;
-  return JSON.stringify({
-    events: [
-      {
-        id: randomBytes(8).toString('hex'),
-        timestamp: new Date().toISOString(),
-        action: 'push',
-        target: {
-          mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-          size: 1234,
-          digest,
-          length: 1234,
-          repository: 'prod/bench',
-          url: `http://127.0.0.1:5000/v2/prod/bench/manifests/${digest}`,
-          tag: 'v1',
-        },
-        request: {
-          id: 'r',
-          addr: '127.0.0.1:1',
-          host: '127.0.0.1:5000',
-          method: 'PUT',
-          useragent: 'docker/20.10',
-        },
-        actor: {},
-        source: { addr: 'registry:5000', instanceID: 'i' },
-      },
-    ],
-  });
+  return distributionPushEvent(
+    'prod/bench',
+    `sha256:${randomBytes(32).toString('hex')}`,
+    'v1',
+    '127.0.0.1:5000',
+  );
 }
 
 async function run(url: string): Promise<autocannon.Result> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import type { BuiltLayer } from './build-layer.js';
 
@@ -46,6 +46,24 @@ async function uploadBlob(
 }
 
 /**
+ * A layer to push: a built blob, optionally followed by `tail` bytes (the memory bench appends an
+ * empty gzip member: the same tar, hence the same diffId, in a blob with a digest of its own).
+ */
+export type PushLayer = BuiltLayer & { tail?: Buffer };
+
+function openBlob(layer: PushLayer): Readable {
+  const file = createReadStream(layer.file);
+  const tail = layer.tail;
+  if (tail === undefined) return file;
+  return Readable.from(
+    (async function* () {
+      yield* file;
+      yield tail;
+    })(),
+  );
+}
+
+/**
  * Pushes the layers (streamed from disk), an OCI config whose diff_ids match them, and an OCI
  * manifest tagged `tag`. Returns the manifest digest.
  */
@@ -53,10 +71,10 @@ export async function pushBenchImage(
   registry: string,
   repo: string,
   tag: string,
-  layers: BuiltLayer[],
+  layers: PushLayer[],
 ): Promise<{ manifestDigest: string }> {
   for (const layer of layers) {
-    await uploadBlob(registry, repo, layer.digest, layer.size, () => createReadStream(layer.file));
+    await uploadBlob(registry, repo, layer.digest, layer.size, () => openBlob(layer));
   }
   const created = '2026-01-01T00:00:00Z';
   const config = Buffer.from(

@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { pushImage } from '../../test/support/image-builder.js';
 import { startRegistry } from '../../test/support/registry.js';
-import { buildFiveMbImage } from '../support/five-mb-image.js';
+import { smallImage } from '../support/small-image.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const args = process.argv.slice(2);
@@ -93,7 +93,7 @@ function median(values: number[]): number {
 
 const registry = await startRegistry();
 try {
-  const built = await buildFiveMbImage(0);
+  const built = await smallImage('run 0');
   const size = built.layers.reduce((n, l) => n + l.size, 0) + built.config.size;
   await pushImage({ url: registry.url, repository: 'bench/startup', tag: '1' }, built);
   const reference = `${registry.host}/bench/startup:1`;

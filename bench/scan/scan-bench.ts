@@ -423,7 +423,7 @@ function report(rounds: Round[], halfRun: ChildOutcome, fullLayers: number, half
     }
     line(
       `  peak RSS (highest of ${runs.length}): ${mib(fullPeak)}` +
-        ` (of which the idle process, node + tsx + code loaded: ${mib(first.idleRssBytes)})` +
+        ` (of which the idle process, node + the code loaded: ${mib(first.idleRssBytes)})` +
         `${timePeak ? `; /usr/bin/time %M: ${mib(timePeak)}` : ''}` +
         `  target ≤ ${mib(TARGETS.peakRssBytes)} ${verdict(fullPeak <= TARGETS.peakRssBytes)}`,
     );

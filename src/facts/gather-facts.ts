@@ -157,7 +157,7 @@ async function gatherPlatform(
     return { walk, results };
   };
 
-  const layers = await mapWithConcurrency(infos, options.concurrency ?? 2, async (info) => {
+  const layers = await mapWithConcurrency(infos, concurrency, async (info) => {
     const key = layerCacheKey(info.digest, info.diffId, extractors);
     const pending = inFlight.get(key);
     if (pending) return pending;

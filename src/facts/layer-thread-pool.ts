@@ -61,6 +61,8 @@ function threadExecArgv(): string[] {
 interface Slot {
   worker: Worker;
   idleTimer?: NodeJS.Timeout;
+  /** Set when the thread has exited: it takes no more layers. */
+  exited?: boolean;
 }
 
 /**
@@ -104,19 +106,30 @@ export class LayerThreadPool {
     let slot: Slot;
     let stream: Readable;
     try {
-      stream = await open();
-    } catch (err) {
-      this.#leave();
-      throw err;
-    }
-    try {
+      // A new thread boots (loads the extractors) while the download starts.
       slot = this.#idle.pop() ?? this.#start();
     } catch (err) {
       this.#leave();
-      stream.destroy();
       throw err;
     }
     clearTimeout(slot.idleTimer);
+    try {
+      stream = await open();
+    } catch (err) {
+      this.#park(slot);
+      this.#leave();
+      throw err;
+    }
+    if (slot.exited === true) {
+      // It died while the download started (out of memory, killed): use a fresh one.
+      try {
+        slot = this.#start();
+      } catch (err) {
+        stream.destroy();
+        this.#leave();
+        throw err;
+      }
+    }
     slot.worker.ref();
     this.#busy.add(slot);
     const job = this.#nextJob++;
@@ -244,7 +257,10 @@ export class LayerThreadPool {
     // A thread that fails while idle is dropped; the next read starts a fresh one.
     const slot: Slot = { worker };
     worker.on('error', () => this.#drop(slot));
-    worker.on('exit', () => this.#drop(slot));
+    worker.on('exit', () => {
+      slot.exited = true;
+      this.#drop(slot);
+    });
     return slot;
   }
 

@@ -17,8 +17,13 @@ import { mapWithConcurrency } from './map-with-concurrency.js';
 import { layerThreadPool } from './layer-thread-pool.js';
 import { readLayer } from './read-layer.js';
 
-/** Layers being read on this thread right now (by any image): at most one, the rest go to threads. */
+/** Layers being read on this thread right now (by any image): one, the rest go to threads. */
 let localReads = 0;
+/**
+ * A layer smaller than this is not worth starting a thread for (booting one costs about 100 ms of
+ * CPU, more than reading a few megabytes): it is read here unless a thread is already running.
+ */
+const THREAD_MIN_BYTES = 16 * 1024 * 1024;
 
 export interface LayerProgress {
   platform: string;
@@ -131,7 +136,11 @@ async function gatherPlatform(
     };
     // This thread reads one layer itself; the others go to the pool's threads.
     let layer: CachedLayer;
-    if (pool === undefined || localReads === 0) {
+    if (
+      pool === undefined ||
+      localReads === 0 ||
+      (descriptor.size < THREAD_MIN_BYTES && pool.threads === 0)
+    ) {
       localReads++;
       try {
         layer = await readLayer(await target.openLayer(index), { info, descriptor }, extractors, readOptions);

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { PushgateError } from '../errors.js';
 import type { ImageBudget } from '../inspect/image-budget.js';
 import type { LayerInfo, WalkLimits } from '../inspect/types.js';
-import type { WalkProgress } from '../inspect/walk-layer.js';
+import { sourceChecksDigest, type WalkProgress } from '../inspect/walk-layer.js';
 import type { Descriptor } from '../oci/types.js';
 import type { CachedLayer } from './layer-cache.js';
 import {
@@ -80,6 +80,11 @@ export class LayerThreadPool {
 
   constructor(size: number) {
     this.#size = Math.max(1, size);
+  }
+
+  /** Threads running now, idle or busy. */
+  get threads(): number {
+    return this.#idle.length + this.#busy.size;
   }
 
   /** Lets more layers run at once (never fewer: threads already running keep going). */
@@ -213,6 +218,7 @@ export class LayerThreadPool {
           extractorIds,
           limits: options.limits,
           budget: options.budget.shared,
+          digestCheckedBySource: sourceChecksDigest(stream, layer.descriptor),
         });
         if (options.signal?.aborted === true) onAbort();
         else options.signal?.addEventListener('abort', onAbort, { once: true });

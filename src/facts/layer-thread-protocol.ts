@@ -20,6 +20,8 @@ export type ToLayerThread =
       limits: WalkLimits;
       /** The image's ImageBudget memory, charged by this thread and every other. */
       budget: SharedArrayBuffer;
+      /** The pool's source stream checks the blob digest (its failure arrives as source-error). */
+      digestCheckedBySource: boolean;
     }
   | { type: 'chunk'; job: number; chunk: Uint8Array }
   | { type: 'end'; job: number }

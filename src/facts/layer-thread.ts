@@ -67,6 +67,7 @@ async function run(message: Extract<ToLayerThread, { type: 'start' }>): Promise<
       {
         limits: message.limits,
         budget: new ImageBudget(message.budget),
+        digestCheckedBySource: message.digestCheckedBySource,
         signal: job.controller.signal,
         onProgress: (progress) => {
           const now = Date.now();

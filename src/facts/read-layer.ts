@@ -11,6 +11,8 @@ export interface ReadLayerOptions {
   budget: ImageBudget;
   signal?: AbortSignal;
   onProgress?: (progress: WalkProgress) => void;
+  /** See WalkLayerOptions.digestCheckedBySource. */
+  digestCheckedBySource?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function readLayer(
     imageBudget: options.budget,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.digestCheckedBySource === true ? { digestCheckedBySource: true } : {}),
   });
   const results: Record<string, unknown> = {};
   extractors.forEach((extractor, k) => (results[extractor.id] = collectors[k].finish()));

@@ -38,6 +38,17 @@ export interface WalkLayerOptions {
   imageBudget?: ImageBudget;
   onProgress?: (progress: WalkProgress) => void;
   signal?: AbortSignal;
+  /**
+   * The input fails unless its bytes have the descriptor's digest and size (a layer thread's copy
+   * of a registry blob stream that checks them): the walker then counts the bytes but does not
+   * hash them a second time. Found by itself when the input is such a DigestCheckStream.
+   */
+  digestCheckedBySource?: boolean;
+}
+
+/** Whether `input` itself fails unless its content has `descriptor`'s digest and size. */
+export function sourceChecksDigest(input: Readable, descriptor: Descriptor): boolean {
+  return input instanceof DigestCheckStream && input.checks(descriptor);
 }
 
 /** aufs bookkeeping (`.wh..wh.plnk/…`, `.wh..wh.aufs`): any component but a final opaque marker. */
@@ -114,6 +125,7 @@ export async function walkLayer(
       size: descriptor.size,
       what: label,
       highWaterMark: 1024 * 1024,
+      hash: !(options.digestCheckedBySource === true || sourceChecksDigest(input, descriptor)),
     });
     diffIdCheck =
       layer.info.diffId === undefined

@@ -10,6 +10,11 @@ export interface DigestCheckOptions {
   what: string;
   /** Buffering on each side; the layer walker passes 1 MiB to cut per-chunk overhead. */
   highWaterMark?: number;
+  /**
+   * false: count and bound the bytes but do not hash them, because they come from a stream that
+   * already fails unless they have this very digest (`checks()`): hashing twice is wasted CPU.
+   */
+  hash?: boolean;
 }
 
 /**
@@ -23,7 +28,7 @@ export class DigestCheckStream extends Transform {
   private readonly expected: string;
   private readonly size: number;
   private readonly what: string;
-  private readonly hash: Hash;
+  private readonly hash: Hash | undefined;
   private seen = 0;
 
   /** Throws MANIFEST_INVALID, naming `what`, for a digest it cannot verify or a size that is not one. */
@@ -48,7 +53,12 @@ export class DigestCheckStream extends Transform {
     this.expected = options.digest;
     this.size = options.size;
     this.what = options.what;
-    this.hash = createDigestHash(algorithm);
+    this.hash = options.hash === false ? undefined : createDigestHash(algorithm);
+  }
+
+  /** Whether this stream fails unless its content has exactly this digest and size. */
+  checks(descriptor: { digest: string; size: number }): boolean {
+    return this.hash !== undefined && this.expected === descriptor.digest && this.size === descriptor.size;
   }
 
   /** Bytes passed through so far. */
@@ -68,7 +78,7 @@ export class DigestCheckStream extends Transform {
       return;
     }
     this.seen += chunk.length;
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     callback(null, chunk);
   }
 
@@ -81,6 +91,10 @@ export class DigestCheckStream extends Transform {
           { details: { expectedSize: this.size, actualSize: this.seen } },
         ),
       );
+      return;
+    }
+    if (this.hash === undefined) {
+      callback();
       return;
     }
     const actual = `${this.expected.slice(0, this.expected.indexOf(':'))}:${this.hash.digest('hex')}`;

@@ -5,6 +5,7 @@ import { EXTRACTORS } from '../../../src/facts/extractors/index.js';
 import { LayerThreadPool } from '../../../src/facts/layer-thread-pool.js';
 import { readLayer } from '../../../src/facts/read-layer.js';
 import { ImageBudget } from '../../../src/inspect/image-budget.js';
+import { DigestCheckStream } from '../../../src/oci/digest-check-stream.js';
 import { DEFAULT_WALK_LIMITS } from '../../../src/inspect/types.js';
 import { compressTar, layerOf, MEDIA_TYPE, streamOf } from '../../fixtures/layers/layer-blobs.js';
 import { tarLayer } from '../../support/image-builder.js';
@@ -62,6 +63,16 @@ describe('reading layers in worker threads', () => {
     const corrupt = layerOf(garbage, MEDIA_TYPE.gzip);
     const err = await failure(pool.read(async () => streamOf(garbage), corrupt.layer, ALL, options()));
     expect(err.code).toBe('LAYER_CORRUPT');
+  });
+
+  it('fails a layer whose digest-checking source fails at the end, though the thread does not hash it', async () => {
+    const { gz } = await sampleLayer();
+    const lying = layerOf(gz, MEDIA_TYPE.gzip, { digest: `sha256:${'3'.repeat(64)}` });
+    const source = new DigestCheckStream({ ...lying.layer.descriptor, what: 'pull blob prod/app' });
+    streamOf(gz).pipe(source);
+    const err = await failure(pool.read(async () => source, lying.layer, ALL, options()));
+    expect(err.code).toBe('DIGEST_MISMATCH');
+    expect(err.message).toContain('pull blob prod/app');
   });
 
   it('passes a download failure through with its code, and the thread reads the next layer', async () => {

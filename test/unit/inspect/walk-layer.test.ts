@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { isPushgateError } from '../../../src/errors.js';
-import { walkLayer, type WalkLayerOptions } from '../../../src/inspect/walk-layer.js';
+import { sourceChecksDigest, walkLayer, type WalkLayerOptions } from '../../../src/inspect/walk-layer.js';
+import { DigestCheckStream } from '../../../src/oci/digest-check-stream.js';
 import type { EntryConsumer, LayerEntry, LayerWalkResult, Want } from '../../../src/inspect/types.js';
 import { tarLayer, type FileSpec } from '../../support/image-builder.js';
 import { tempDir } from '../../support/temp-dir.js';
@@ -457,6 +458,31 @@ describe('walkLayer integrity and failures', () => {
       walk(withDiffId(layerOf(gz, MEDIA_TYPE.gzip), `sha256:${'c'.repeat(64)}`), [], { imageBudget: budget }),
     );
     expect(budget.remainingUncompressedBytes).toBe(10 * tar.length);
+  });
+
+  it('trusts a source that checks the blob digest itself, and still fails when that check fails', async () => {
+    const { gz } = await gzLayer();
+    const test = layerOf(gz, MEDIA_TYPE.gzip);
+    const checking = (digest: string): DigestCheckStream => {
+      const stream = new DigestCheckStream({ digest, size: gz.length, what: 'pull blob' });
+      streamOf(gz).pipe(stream);
+      return stream;
+    };
+    const right = checking(test.layer.descriptor.digest);
+    expect(sourceChecksDigest(right, test.layer.descriptor)).toBe(true);
+    expect((await walkLayer(right, test.layer, [])).entryCount).toBeGreaterThan(0);
+    // The source checks another digest than the descriptor's: the walker hashes, and refuses.
+    const other = checking(`sha256:${'1'.repeat(64)}`);
+    expect(sourceChecksDigest(other, test.layer.descriptor)).toBe(false);
+    expect((await failure(walkLayer(other, test.layer, []))).code).toBe('DIGEST_MISMATCH');
+    // The descriptor itself is wrong and the source says so at the end: the walk fails with it.
+    const lying = layerOf(gz, MEDIA_TYPE.gzip, { digest: `sha256:${'2'.repeat(64)}` });
+    const err = await failure(walkLayer(checking(lying.layer.descriptor.digest), lying.layer, []));
+    expect(err.code).toBe('DIGEST_MISMATCH');
+    expect(err.message).toContain('pull blob');
+    // A stream that only counts (hash: false) is not a check.
+    const counting = new DigestCheckStream({ ...test.layer.descriptor, what: 'x', hash: false });
+    expect(sourceChecksDigest(counting, test.layer.descriptor)).toBe(false);
   });
 
   it('rejects a blob longer than its size at once, and a shorter one at the end', async () => {

@@ -17,6 +17,8 @@ import {
 } from './layer-thread-protocol.js';
 import { readLayer } from './read-layer.js';
 
+/** Taken bytes are acknowledged in batches of this size (the pool pauses at 4 MiB unread). */
+const ACK_EVERY = 512 * 1024;
 /** Progress is a display: one message per this many milliseconds is plenty. */
 const PROGRESS_EVERY_MS = 100;
 
@@ -36,13 +38,23 @@ const post = (message: FromLayerThread): void => port.postMessage(message);
 let current: Job | undefined;
 
 async function* blob(job: Job): AsyncGenerator<Buffer> {
+  let taken = 0;
+  const ack = (): void => {
+    if (taken === 0) return;
+    post({ type: 'ack', job: job.id, bytes: taken });
+    taken = 0;
+  };
   for (;;) {
     const chunk = job.chunks.shift();
     if (chunk !== undefined) {
       yield chunk;
-      post({ type: 'ack', job: job.id, bytes: chunk.length });
+      taken += chunk.length;
+      // One message per ACK_EVERY bytes, not per 64 KiB download chunk.
+      if (taken >= ACK_EVERY) ack();
       continue;
     }
+    // Before waiting, say what was taken: the pool may be holding the download until it hears.
+    ack();
     if (job.sourceError !== undefined) throw job.sourceError;
     if (job.ended) return;
     await new Promise<void>((resolve) => (job.wake = resolve));

@@ -41,6 +41,12 @@ export interface AssembleInput<R> {
 export interface FactExtractor<R = unknown> {
   readonly id: string;
   readonly version: number;
+  /**
+   * For an extractor made with options (`createSecretsExtractor({ fingerprintKey })`): those
+   * options as plain JSON, from which a layer thread makes the same extractor
+   * (`configureExtractor` in extractors/index.ts). Absent on the fixed ones.
+   */
+  readonly threadOptions?: Readonly<Record<string, unknown>>;
   /** The checks this extractor's findings belong to (documented in CHECKS.md). */
   readonly checks: readonly CheckDefinition[];
   /** JSON Schema (2020-12) of each facts section it writes, by section name; merged into facts.schema.json. */

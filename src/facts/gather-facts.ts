@@ -7,7 +7,7 @@ import { ImageBudget } from '../inspect/image-budget.js';
 import type { LayerInfo, WalkLimits } from '../inspect/types.js';
 import { DEFAULT_WALK_LIMITS } from '../inspect/types.js';
 import type { FactExtractor } from './extractor.js';
-import { EXTRACTORS } from './extractors/index.js';
+import { EXTRACTORS, isThreadable } from './extractors/index.js';
 import type { ConfigSection, HistoryFact, ImageFacts, LayerFact } from './image-facts.js';
 import type { CachedLayer, LayerCache } from './layer-cache.js';
 import { layerCacheKey, MemoryLayerCache } from './layer-cache.js';
@@ -109,11 +109,13 @@ async function gatherPlatform(
 
   // Layers are read in worker threads when every extractor is a registered one (a thread can load
   // those by id); a caller's own extractor list is read on this thread.
-  const threaded =
-    options.threads !== false && extractors.every((extractor) => EXTRACTORS.includes(extractor));
+  const threaded = options.threads !== false && extractors.every(isThreadable);
   const concurrency = options.concurrency ?? 2;
   const pool = threaded && concurrency > 1 ? layerThreadPool(concurrency - 1) : undefined;
-  const extractorIds = extractors.map((extractor) => extractor.id);
+  const extractorSpecs = extractors.map((extractor) => ({
+    id: extractor.id,
+    ...(extractor.threadOptions === undefined ? {} : { options: extractor.threadOptions }),
+  }));
 
   const readOne = async (index: number): Promise<CachedLayer> => {
     const info = infos[index];
@@ -148,7 +150,12 @@ async function gatherPlatform(
         localReads--;
       }
     } else {
-      layer = await pool.read(() => target.openLayer(index), { info, descriptor }, extractorIds, readOptions);
+      layer = await pool.read(
+        () => target.openLayer(index),
+        { info, descriptor },
+        extractorSpecs,
+        readOptions,
+      );
     }
     const { walk, results } = layer;
     stats.layersRead++;
@@ -173,7 +180,13 @@ async function gatherPlatform(
     const cached = await cache.get(key);
     if (cached) {
       stats.layersCached++;
-      budget.take(cached.walk.uncompressedSize);
+      if (budget.take(cached.walk.uncompressedSize) < 0) {
+        throw new PushgateError(
+          'LAYER_LIMIT',
+          `${image.reference} (${platform}): layer ${info.index} (${info.digest}) with the layers before it exceeds maxImageUncompressedBytes (${limits.maxImageUncompressedBytes}); raise limits.maxImageBytes (pushgate scan: --max-image-bytes)`,
+          { details: { limit: 'maxImageUncompressedBytes', value: limits.maxImageUncompressedBytes } },
+        );
+      }
       options.onProgress?.({
         platform,
         layer: info.index,

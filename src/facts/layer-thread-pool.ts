@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PushgateError } from '../errors.js';
+import { PushgateError, readingFault } from '../errors.js';
 import type { ImageBudget } from '../inspect/image-budget.js';
 import type { LayerInfo, WalkLimits } from '../inspect/types.js';
 import { sourceChecksDigest, type WalkProgress } from '../inspect/walk-layer.js';
@@ -11,6 +11,7 @@ import type { CachedLayer } from './layer-cache.js';
 import {
   deserializeError,
   serializeError,
+  type ExtractorSpec,
   type FromLayerThread,
   type ToLayerThread,
 } from './layer-thread-protocol.js';
@@ -29,6 +30,13 @@ export interface ThreadReadOptions {
   budget: ImageBudget;
   signal?: AbortSignal;
   onProgress?: (progress: WalkProgress) => void;
+}
+
+/** What a walk stopped by its signal rejects with (as `pipeline` does on the calling thread). */
+function abortError(reason: unknown): Error {
+  const err = new Error('The operation was aborted', { cause: reason });
+  err.name = 'AbortError';
+  return err;
 }
 
 /** The thread's entry: compiled next to this file, or the tsx shim in a source checkout. */
@@ -77,9 +85,15 @@ export class LayerThreadPool {
   #running = 0;
   readonly #waiting: Array<() => void> = [];
   #nextJob = 1;
+  #layersRead = 0;
 
   constructor(size: number) {
     this.#size = Math.max(1, size);
+  }
+
+  /** Layers read in this pool's threads so far (successfully or not). */
+  get layersRead(): number {
+    return this.#layersRead;
   }
 
   /** Threads running now, idle or busy. */
@@ -104,10 +118,15 @@ export class LayerThreadPool {
   async read(
     open: () => Promise<Readable>,
     layer: { info: LayerInfo; descriptor: Descriptor },
-    extractorIds: string[],
+    extractors: ExtractorSpec[],
     options: ThreadReadOptions,
   ): Promise<CachedLayer> {
     await this.#turn();
+    if (options.signal?.aborted === true) {
+      // Stopped while waiting for a thread: do not start a download only to abort it.
+      this.#leave();
+      throw abortError(options.signal.reason);
+    }
     let slot: Slot;
     let stream: Readable;
     try {
@@ -138,6 +157,7 @@ export class LayerThreadPool {
     slot.worker.ref();
     this.#busy.add(slot);
     const job = this.#nextJob++;
+    this.#layersRead++;
     let healthy = true;
     try {
       return await new Promise<CachedLayer>((resolve, reject) => {
@@ -204,8 +224,14 @@ export class LayerThreadPool {
           }
         };
         const onEnd = (): void => send({ type: 'end', job });
+        // Classified here, as the walker would on this thread: a dropped connection is a transient
+        // REGISTRY_UNREACHABLE, not an anonymous error the thread could only call INTERNAL.
         const onSourceError = (err: Error): void =>
-          send({ type: 'source-error', job, error: serializeError(err) });
+          send({
+            type: 'source-error',
+            job,
+            error: serializeError(readingFault(`layer ${layer.descriptor.digest}: reading the blob`, err)),
+          });
 
         worker.on('message', onMessage);
         worker.once('error', onError);
@@ -215,7 +241,7 @@ export class LayerThreadPool {
           job,
           info: layer.info,
           descriptor: layer.descriptor,
-          extractorIds,
+          extractors,
           limits: options.limits,
           budget: options.budget.shared,
           digestCheckedBySource: sourceChecksDigest(stream, layer.descriptor),

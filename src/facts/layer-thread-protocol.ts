@@ -15,8 +15,8 @@ export type ToLayerThread =
       job: number;
       info: LayerInfo;
       descriptor: Descriptor;
-      /** Ids of the extractors to run, all from EXTRACTORS, in this order. */
-      extractorIds: string[];
+      /** The extractors to run, in this order: registered ones by id, configured ones with their options. */
+      extractors: ExtractorSpec[];
       limits: WalkLimits;
       /** The image's ImageBudget memory, charged by this thread and every other. */
       budget: SharedArrayBuffer;
@@ -34,6 +34,12 @@ export type FromLayerThread =
   | { type: 'progress'; job: number; progress: WalkProgress }
   | { type: 'done'; job: number; layer: CachedLayer }
   | { type: 'failed'; job: number; error: SerializedError };
+
+/** An extractor a thread can make: `configureExtractor(id, options)`. */
+export interface ExtractorSpec {
+  id: string;
+  options?: Readonly<Record<string, unknown>>;
+}
 
 /** An error as it crosses a thread: structured clone keeps only name and message of an Error. */
 export interface SerializedError {

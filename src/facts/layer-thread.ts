@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { ImageBudget } from '../inspect/image-budget.js';
 import type { FactExtractor } from './extractor.js';
-import { EXTRACTORS } from './extractors/index.js';
+import { configureExtractor } from './extractors/index.js';
 import {
   deserializeError,
   serializeError,
@@ -33,7 +33,8 @@ interface Job {
 
 const port = parentPort;
 if (port === null) throw new Error('layer-thread.ts runs only as a worker thread');
-const byId = new Map<string, FactExtractor>(EXTRACTORS.map((extractor) => [extractor.id, extractor]));
+/** Extractors made so far, by id and options: a configured one is made once per thread. */
+const made = new Map<string, FactExtractor>();
 const post = (message: FromLayerThread): void => port.postMessage(message);
 let current: Job | undefined;
 
@@ -67,9 +68,14 @@ async function run(message: Extract<ToLayerThread, { type: 'start' }>): Promise<
   current = job;
   let lastProgress = 0;
   try {
-    const extractors = message.extractorIds.map((id) => {
-      const extractor = byId.get(id);
-      if (extractor === undefined) throw new Error(`no extractor "${id}" in this thread`);
+    const extractors = message.extractors.map((spec) => {
+      const key = spec.options === undefined ? spec.id : `${spec.id} ${JSON.stringify(spec.options)}`;
+      let extractor = made.get(key);
+      if (extractor === undefined) {
+        extractor = configureExtractor(spec.id, spec.options);
+        if (extractor === undefined) throw new Error(`no extractor "${spec.id}" in this thread`);
+        made.set(key, extractor);
+      }
       return extractor;
     });
     const layer = await readLayer(

@@ -12,7 +12,8 @@ export class ImageBudget {
     if (typeof bytesOrShared === 'number') {
       this.shared = new SharedArrayBuffer(8);
       this.#cell = new BigInt64Array(this.shared);
-      this.#cell[0] = BigInt(Math.floor(bytesOrShared));
+      // Clamped: a limit past 2^53 (no maximum in the schema) must not wrap in 64 bits and refuse all.
+      this.#cell[0] = BigInt(Math.floor(Math.min(bytesOrShared, Number.MAX_SAFE_INTEGER)));
     } else {
       this.shared = bytesOrShared;
       this.#cell = new BigInt64Array(bytesOrShared);

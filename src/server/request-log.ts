@@ -6,7 +6,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** `/hooks/<endpoint>/<secret>`: the secret path segment must never reach a log line. */
 export function loggablePath(path: string): string {
-  const hook = /^\/hooks\/([^/]+)\/.+/.exec(path);
+  const hook = /^\/hooks\/([^/]+)\/.+/i.exec(path);
   const shown = hook ? `/hooks/${hook[1]}/<redacted>` : path;
   return shown.slice(0, 200);
 }

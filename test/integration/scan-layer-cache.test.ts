@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PushgateError } from '../../src/errors.js';
 import { gatherFacts } from '../../src/facts/gather-facts.js';
 import { MemoryLayerCache } from '../../src/facts/layer-cache.js';
 import { openImageSource } from '../../src/image/open-image-source.js';
@@ -106,5 +107,19 @@ describe('per-layer cache', () => {
     const opens = countOpens(image);
     await gatherFacts(image, { cache, extractors: [{ ...extractor, version: 2 }] });
     expect(opens.opened).toHaveLength(2);
+  });
+
+  it('still refuses an image over the uncompressed limit when its layers come from the cache', async () => {
+    const cache = new MemoryLayerCache();
+    await gatherFacts(await resolve('cache/app:v1'), { cache });
+    const err = await gatherFacts(await resolve('cache/app:v1'), {
+      cache,
+      limits: { maxImageUncompressedBytes: 10_000 },
+    }).then(
+      () => undefined,
+      (e: unknown) => e as PushgateError,
+    );
+    expect(err?.code).toBe('LAYER_LIMIT');
+    expect(err?.message).toContain('maxImageUncompressedBytes');
   });
 });

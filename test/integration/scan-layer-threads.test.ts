@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FactExtractor } from '../../src/facts/extractor.js';
+import { EXTRACTORS } from '../../src/facts/extractors/index.js';
+import { createSecretsExtractor } from '../../src/facts/extractors/secrets.js';
 import { gatherFacts } from '../../src/facts/gather-facts.js';
 import { layerThreadPool } from '../../src/facts/layer-thread-pool.js';
 import { openImageSource } from '../../src/image/open-image-source.js';
@@ -9,10 +12,18 @@ import { startRegistry, type TestRegistry } from '../support/registry.js';
 const MiB = 1024 * 1024;
 
 /** Facts of a registry image, read with or without layer threads. */
-async function factsOf(registry: TestRegistry, reference: string, threads: boolean): Promise<unknown> {
+async function factsOf(
+  registry: TestRegistry,
+  reference: string,
+  threads: boolean,
+  extractors?: FactExtractor[],
+): Promise<unknown> {
   const source = await openImageSource(`${registry.host}/${reference}`, { plainHttp: true });
   try {
-    const platforms = await gatherFacts(await source.resolve(), { threads });
+    const platforms = await gatherFacts(await source.resolve(), {
+      threads,
+      ...(extractors === undefined ? {} : { extractors }),
+    });
     return platforms.map((p) => p.facts);
   } finally {
     await source.close();
@@ -73,5 +84,24 @@ describe('layers read in worker threads', () => {
     expect(threaded).toEqual(local);
     expect(JSON.stringify(threaded)).toContain('app/.npmrc');
     expect(JSON.stringify(threaded)).toContain('usr/bin/gcc');
+  });
+
+  it('reads in threads with the configured secrets extractor of the service, fingerprinting with its key', async () => {
+    // The worker's list (workers/worker-context.ts): the registered extractors, secrets made with the key.
+    const configured = EXTRACTORS.map((extractor) =>
+      extractor.id === 'secrets'
+        ? (createSecretsExtractor({ fingerprintKey: 'a-configured-key' }) as FactExtractor)
+        : extractor,
+    );
+    const before = layerThreadPool(2).layersRead;
+    const threaded = JSON.stringify(await factsOf(registry, 'threads/large:v1', true, configured));
+    expect(layerThreadPool(2).layersRead).toBeGreaterThan(before);
+    const local = JSON.stringify(await factsOf(registry, 'threads/large:v1', false, configured));
+    expect(threaded).toEqual(local);
+    const defaultKey = JSON.stringify(await factsOf(registry, 'threads/large:v1', false));
+    const fingerprints = (text: string): string[] =>
+      [...text.matchAll(/"fingerprint":"([^"]+)"/g)].map((m) => m[1]);
+    expect(fingerprints(threaded).length).toBeGreaterThan(0);
+    expect(fingerprints(threaded)).not.toEqual(fingerprints(defaultKey));
   });
 });

@@ -8,7 +8,7 @@ import { user } from './user.js';
 import { permissions } from './permissions.js';
 import { efficiency } from './efficiency.js';
 import { devDependencies } from './dev-dependencies.js';
-import { secrets } from './secrets.js';
+import { createSecretsExtractor, secrets, type SecretsExtractorOptions } from './secrets.js';
 import { nativeCode } from './native-code.js';
 import { buildOrder } from './build-order.js';
 import { savings } from './savings.js';
@@ -44,3 +44,26 @@ export function assertUniqueIds(extractors: readonly FactExtractor[]): void {
 }
 
 assertUniqueIds(EXTRACTORS);
+
+/** The extractors made with options, by id: what a layer thread can rebuild from `threadOptions`. */
+const CONFIGURABLE: Readonly<Record<string, (options: Readonly<Record<string, unknown>>) => FactExtractor>> =
+  {
+    secrets: (options) => createSecretsExtractor(options as SecretsExtractorOptions) as FactExtractor,
+  };
+
+/** Whether a layer thread can make this very extractor: a registered one, or one made with options. */
+export function isThreadable(extractor: FactExtractor): boolean {
+  return (
+    EXTRACTORS.includes(extractor) ||
+    (extractor.threadOptions !== undefined && Object.hasOwn(CONFIGURABLE, extractor.id))
+  );
+}
+
+/** The extractor `id` made with `options` (from its `threadOptions`), or the registered one. */
+export function configureExtractor(
+  id: string,
+  options: Readonly<Record<string, unknown>> | undefined,
+): FactExtractor | undefined {
+  if (options !== undefined && Object.hasOwn(CONFIGURABLE, id)) return CONFIGURABLE[id](options);
+  return EXTRACTORS.find((extractor) => extractor.id === id);
+}

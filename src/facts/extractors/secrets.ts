@@ -368,6 +368,8 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
   return {
     id: 'secrets',
     version: versionFor(key),
+    // A layer thread makes the same extractor from these (configureExtractor in index.ts).
+    threadOptions: { fingerprintKey: key },
     checks: CHECKS,
     schema: { secrets: SECRETS_SCHEMA },
 

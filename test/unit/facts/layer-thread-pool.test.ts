@@ -14,7 +14,7 @@ import { failOnUnhandledErrors } from '../../support/fail-on-unhandled-errors.js
 failOnUnhandledErrors();
 
 const MiB = 1024 * 1024;
-const ALL = EXTRACTORS.map((extractor) => extractor.id);
+const ALL = EXTRACTORS.map((extractor) => ({ id: extractor.id }));
 const pool = new LayerThreadPool(2);
 afterAll(() => pool.close());
 
@@ -93,6 +93,60 @@ describe('reading layers in worker threads', () => {
     expect(again.walk.entryCount).toBeGreaterThan(0);
   });
 
+  it('classifies a dropped connection as it would on this thread: transient REGISTRY_UNREACHABLE', async () => {
+    const { gz } = await sampleLayer();
+    const test = layerOf(gz, MEDIA_TYPE.gzip);
+    const dropped = new Readable({
+      read() {
+        this.push(gz.subarray(0, 100));
+        this.destroy(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+      },
+    });
+    const err = await failure(pool.read(async () => dropped, test.layer, ALL, options()));
+    expect(err.code).toBe('REGISTRY_UNREACHABLE');
+    expect(err.transient).toBe(true);
+    expect(err.message).toContain('other side closed');
+  });
+
+  it('does not open a layer whose scan was stopped while it waited for a thread', async () => {
+    const { gz } = await sampleLayer();
+    const test = layerOf(gz, MEDIA_TYPE.gzip);
+    const single = new LayerThreadPool(1);
+    try {
+      const controller = new AbortController();
+      const held = single.read(
+        async () =>
+          new Readable({
+            read() {
+              // Holds the only thread until released.
+            },
+          }),
+        test.layer,
+        [],
+        { ...options(), signal: controller.signal },
+      );
+      let opened = false;
+      const waiting = single.read(
+        async () => {
+          opened = true;
+          return streamOf(gz);
+        },
+        test.layer,
+        ALL,
+        { ...options(), signal: controller.signal },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      controller.abort(new PushgateError('SCAN_TIMEOUT', 'took too long'));
+      const [first, second] = await Promise.allSettled([held, waiting]);
+      expect(first.status).toBe('rejected');
+      expect(second.status).toBe('rejected');
+      expect(((second as PromiseRejectedResult).reason as Error).name).toBe('AbortError');
+      expect(opened).toBe(false);
+    } finally {
+      await single.terminateAll();
+    }
+  });
+
   it('charges one image budget across threads: two layers under the limit each, over it together', async () => {
     const tar = await tarLayer([{ path: 'big', content: Buffer.alloc(3 * MiB, 1) }]);
     const gz = compressTar(tar, 'gzip');
@@ -167,7 +221,7 @@ describe('reading layers in worker threads', () => {
     const { gz } = await sampleLayer();
     const test = layerOf(gz, MEDIA_TYPE.gzip);
     await expect(
-      pool.read(async () => streamOf(gz), test.layer, ['no-such-extractor'], options()),
+      pool.read(async () => streamOf(gz), test.layer, [{ id: 'no-such-extractor' }], options()),
     ).rejects.toThrow('no extractor "no-such-extractor"');
     const crashing = new LayerThreadPool(1);
     try {

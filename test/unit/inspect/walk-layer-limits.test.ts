@@ -101,6 +101,12 @@ describe('walkLayer limits', () => {
     expect(growthMB).toBeLessThan(STREAMING_BOUND_MB);
   });
 
+  it('clamps an image budget past 2^53 instead of wrapping it (no limit refuses every layer)', () => {
+    const budget = new ImageBudget(2 ** 64);
+    expect(budget.remainingUncompressedBytes).toBe(Number.MAX_SAFE_INTEGER);
+    expect(budget.take(1024)).toBeGreaterThan(0);
+  });
+
   it('charges a shared image budget across layers and gives it back when a layer fails', async () => {
     const tar = await tarLayer([{ path: 'a', content: Buffer.alloc(600_000) }]);
     const test = layerOf(compressTar(tar, 'gzip'), MEDIA_TYPE.gzip);

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import express, { Router } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
-import { requestLog, setRoutineRequestLine } from '../../../src/server/request-log.js';
+import { loggablePath, requestLog, setRoutineRequestLine } from '../../../src/server/request-log.js';
 
 /** A log destination that keeps each JSON line, parsed. */
 function logSink(): { lines: Array<Record<string, unknown>>; sink: Writable } {
@@ -84,5 +84,10 @@ describe('requestLog', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('redacts the secret path segment however /hooks/ is spelt (Express routes case-insensitively)', () => {
+    expect(loggablePath('/HOOKS/quay/s3cr3t-value')).toBe('/hooks/quay/<redacted>');
+    expect(loggablePath('/Hooks/quay/s3cr3t-value')).not.toContain('s3cr3t');
   });
 });

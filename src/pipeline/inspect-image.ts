@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ownWriteSkip } from '../actions/own-writes.js';
 import { isPermanent, isUnjudgeable, PushgateError, readingFault, withContext } from '../errors.js';
 import { gatherFacts } from '../facts/gather-facts.js';
@@ -197,6 +198,7 @@ async function readImage(
       gatherFacts(resolved, {
         extractors: ctx.extractors,
         cache: ctx.layerCache,
+        threads: layerThreadsPay(ctx.config.workers.inspectConcurrency, availableParallelism()),
         limits: {
           maxLayerUncompressedBytes: ctx.config.limits.maxLayerBytes,
           maxEntriesPerLayer: ctx.config.limits.maxLayerEntries,
@@ -209,6 +211,15 @@ async function readImage(
     `inspect ${name}@${digest}`,
   );
   return { platforms };
+}
+
+/**
+ * Whether an inspection should read layers in worker threads: only when the concurrent
+ * inspections leave a core idle. With as many inspections as cores, threads add an isolate each
+ * (about 60 MiB) and slowed scans down (bench:memory, 2 cores: 5.7 → 6.7 s at 2, 13.3 → 14.8 s at 4).
+ */
+export function layerThreadsPay(inspectConcurrency: number, cores: number): boolean {
+  return inspectConcurrency < cores;
 }
 
 /**

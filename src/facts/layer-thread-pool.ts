@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PushgateError, readingFault } from '../errors.js';
+import { runnableEntry } from '../runnable-entry.js';
 import type { ImageBudget } from '../inspect/image-budget.js';
 import type { LayerInfo, WalkLimits } from '../inspect/types.js';
 import { sourceChecksDigest, type WalkProgress } from '../inspect/walk-layer.js';
@@ -40,11 +41,9 @@ function abortError(reason: unknown): Error {
 }
 
 /** The thread's entry: compiled next to this file, or the tsx shim in a source checkout. */
-function threadEntry(): URL {
+function threadEntry(): string {
   const here = fileURLToPath(import.meta.url);
-  const compiled = new URL('./layer-thread.js', import.meta.url);
-  if (here.endsWith('.js') && existsSync(fileURLToPath(compiled))) return compiled;
-  return new URL('./layer-thread.dev.mjs', import.meta.url);
+  return runnableEntry(here.endsWith('.js'), dirname(here), 'layer-thread');
 }
 
 /**

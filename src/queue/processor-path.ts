@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runnableEntry } from '../runnable-entry.js';
 
 /**
  * The absolute path of a sandboxed processor in `workers/`. BullMQ needs an absolute path, and a
@@ -11,7 +11,5 @@ export function processorPath(name: string): string {
   const here = fileURLToPath(import.meta.url);
   // dist/src/queue/processor-path.js → dist/workers; src/queue/processor-path.ts → workers
   const root = join(dirname(here), '..', '..');
-  const compiled = join(root, 'workers', `${name}.js`);
-  if (here.endsWith('.js') && existsSync(compiled)) return compiled;
-  return join(root, 'workers', `${name}.dev.mjs`);
+  return runnableEntry(here.endsWith('.js'), join(root, 'workers'), name);
 }

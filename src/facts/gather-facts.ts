@@ -98,17 +98,18 @@ async function gatherPlatform(
   // Checked before any layer is read: the walker never reads more of a blob than it declares.
   const declared = target.layers.reduce((sum, layer) => sum + layer.descriptor.size, 0);
   if (declared > limits.maxImageCompressedBytes) {
-    throw new PushgateError(
-      'LAYER_LIMIT',
-      `${image.reference} (${platform}): layers of ${declared} bytes exceed maxImageCompressedBytes (${limits.maxImageCompressedBytes}); raise limits.maxImageBytes (pushgate scan: --max-image-bytes)`,
-      { details: { limit: 'maxImageCompressedBytes', value: limits.maxImageCompressedBytes, declared } },
+    throw imageLimitError(
+      `${image.reference} (${platform}): layers of ${declared} bytes exceed`,
+      limits,
+      'maxImageCompressedBytes',
+      { declared },
     );
   }
   const budget = new ImageBudget(limits.maxImageUncompressedBytes);
   const stats = { layersRead: 0, layersCached: 0, compressedBytesRead: 0 };
 
-  // Layers are read in worker threads when every extractor is a registered one (a thread can load
-  // those by id); a caller's own extractor list is read on this thread.
+  // Layers are read in worker threads when a thread can make every extractor (a registered one, or
+  // one made with options it carries); any other extractor list is read on this thread.
   const threaded = options.threads !== false && extractors.every(isThreadable);
   const concurrency = options.concurrency ?? 2;
   const pool = threaded && concurrency > 1 ? layerThreadPool(concurrency - 1) : undefined;
@@ -181,10 +182,10 @@ async function gatherPlatform(
     if (cached) {
       stats.layersCached++;
       if (budget.take(cached.walk.uncompressedSize) < 0) {
-        throw new PushgateError(
-          'LAYER_LIMIT',
-          `${image.reference} (${platform}): layer ${info.index} (${info.digest}) with the layers before it exceeds maxImageUncompressedBytes (${limits.maxImageUncompressedBytes}); raise limits.maxImageBytes (pushgate scan: --max-image-bytes)`,
-          { details: { limit: 'maxImageUncompressedBytes', value: limits.maxImageUncompressedBytes } },
+        throw imageLimitError(
+          `${image.reference} (${platform}): layer ${info.index} (${info.digest}) with the layers before it exceeds`,
+          limits,
+          'maxImageUncompressedBytes',
         );
       }
       options.onProgress?.({
@@ -275,6 +276,20 @@ async function gatherPlatform(
     facts,
     stats,
   };
+}
+
+/** An image over one of its size limits, saying how to raise it (both map to limits.maxImageBytes). */
+function imageLimitError(
+  what: string,
+  limits: WalkLimits,
+  limit: 'maxImageCompressedBytes' | 'maxImageUncompressedBytes',
+  details: Record<string, unknown> = {},
+): PushgateError {
+  return new PushgateError(
+    'LAYER_LIMIT',
+    `${what} ${limit} (${limits[limit]}); raise limits.maxImageBytes (pushgate scan: --max-image-bytes)`,
+    { details: { limit, value: limits[limit], ...details } },
+  );
 }
 
 /** The history entry that produced each layer: non-empty entries map to layers in order. */

@@ -6,6 +6,7 @@ import { decisionLabel, headlineDecision } from './html/decision.js';
 import { htmlPage } from './html/page.js';
 import { REPORT_STYLES } from './html/report-styles.js';
 import { html, trusted, type SafeHtml } from './html/safe-html.js';
+import { tableHead } from './html/table-head.js';
 
 function changeRow(label: string, c: Change, unit: Unit): SafeHtml {
   const direction = c.delta === null || c.delta === 0 ? 'same' : c.delta > 0 ? 'up' : 'down';
@@ -64,14 +65,7 @@ function platformSection(p: PlatformDiff, i: number): SafeHtml {
       <caption>
         Size, layers and what a multi-stage build would save, before and after
       </caption>
-      <thead>
-        <tr>
-          <th scope="col"></th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
-          <th scope="col">Change</th>
-        </tr>
-      </thead>
+      ${tableHead('', 'Before', 'After', 'Change')}
       <tbody>
         ${changeRow('Compressed', p.size.compressed, 'bytes')}
         ${changeRow('Uncompressed', p.size.uncompressed, 'bytes')}
@@ -89,15 +83,7 @@ function platformSection(p: PlatformDiff, i: number): SafeHtml {
             <caption>
               Layers only one image holds
             </caption>
-            <thead>
-              <tr>
-                <th scope="col"></th>
-                <th scope="col">Index</th>
-                <th scope="col">Digest</th>
-                <th scope="col">Size</th>
-                <th scope="col">Made by</th>
-              </tr>
-            </thead>
+            ${tableHead('', 'Index', 'Digest', 'Size', 'Made by')}
             <tbody>
               ${layerRows('−', p.layers.removed)} ${layerRows('+', p.layers.added)}
             </tbody>
@@ -113,15 +99,7 @@ function platformSection(p: PlatformDiff, i: number): SafeHtml {
             <caption>
               Findings only one image has
             </caption>
-            <thead>
-              <tr>
-                <th scope="col"></th>
-                <th scope="col">Severity</th>
-                <th scope="col">Check</th>
-                <th scope="col">Path</th>
-                <th scope="col">Finding</th>
-              </tr>
-            </thead>
+            ${tableHead('', 'Severity', 'Check', 'Path', 'Finding')}
             <tbody>
               ${findingRows('−', f.removed)} ${findingRows('+', f.added)}
             </tbody>

@@ -3,6 +3,7 @@ import type { AcceptedFinding } from '../accept-findings.js';
 import { evidenceList } from './evidence-list.js';
 import { remedyHtml } from './remedy-markdown.js';
 import { html, type SafeHtml } from './safe-html.js';
+import { tableHead } from './table-head.js';
 
 /** Accepted findings are not findings: the filters (and their count) leave their rows alone. */
 function findingRow(idPrefix: string, finding: ReportFinding, extra?: SafeHtml): SafeHtml {
@@ -19,14 +20,7 @@ function findingRow(idPrefix: string, finding: ReportFinding, extra?: SafeHtml):
   </tr>`;
 }
 
-const HEAD = html`<thead>
-  <tr>
-    <th scope="col">Severity</th>
-    <th scope="col">Check</th>
-    <th scope="col">Finding</th>
-    <th scope="col">Evidence</th>
-  </tr>
-</thead>`;
+const HEAD = tableHead('Severity', 'Check', 'Finding', 'Evidence');
 
 /**
  * Findings grouped by category (the table report's grouping), each group with its remedies:

@@ -2,6 +2,18 @@ import type { ImageFacts } from '../../facts/image-facts.js';
 import { formatBytes } from '../../format-bytes.js';
 import { html, type SafeHtml } from './safe-html.js';
 import { sizeChart } from './size-chart.js';
+import { tableHead } from './table-head.js';
+
+const HEAD = tableHead(
+  { label: 'Layer', className: 'num' },
+  'Digest',
+  { label: 'Compressed', className: 'num' },
+  { label: 'Uncompressed', className: 'num' },
+  { label: 'Files', className: 'num' },
+  { label: 'Added', className: 'num' },
+  { label: 'Removed', className: 'num' },
+  'Made by',
+);
 
 /** The anchor of a layer's row, which evidence links to (numbers only: nothing from the image). */
 export function layerAnchor(idPrefix: string, index: number): string {
@@ -33,18 +45,7 @@ export function layersSection(idPrefix: string, facts: ImageFacts): SafeHtml {
       <caption>
         Layers, bottom first, with the history step that made each
       </caption>
-      <thead>
-        <tr>
-          <th scope="col" class="num">Layer</th>
-          <th scope="col">Digest</th>
-          <th scope="col" class="num">Compressed</th>
-          <th scope="col" class="num">Uncompressed</th>
-          <th scope="col" class="num">Files</th>
-          <th scope="col" class="num">Added</th>
-          <th scope="col" class="num">Removed</th>
-          <th scope="col">Made by</th>
-        </tr>
-      </thead>
+      ${HEAD}
       <tbody>
         ${facts.layers.map((layer) => {
           const step = stepOf.get(layer.index);

@@ -2,6 +2,7 @@ import type { SavingsCategory, SavingsSection } from '../../facts/image-facts.js
 import { formatBytes } from '../../format-bytes.js';
 import { html, type SafeHtml } from './safe-html.js';
 import { sizeChart } from './size-chart.js';
+import { tableHead } from './table-head.js';
 
 /** The categories in attribution order, as the report names them. */
 export const SAVINGS_LABELS: Record<SavingsCategory, string> = {
@@ -14,6 +15,19 @@ export const SAVINGS_LABELS: Record<SavingsCategory, string> = {
 };
 
 const ORDER = Object.keys(SAVINGS_LABELS) as SavingsCategory[];
+
+const CATEGORIES_HEAD = tableHead(
+  'Category',
+  { label: 'Bytes', className: 'num' },
+  { label: 'Share', className: 'num' },
+  { label: 'Files', className: 'num' },
+);
+const TOP_HEAD = tableHead(
+  'Category',
+  'What',
+  { label: 'Bytes', className: 'num' },
+  { label: 'Files', className: 'num' },
+);
 
 function percent(part: number, whole: number): string {
   return whole === 0 ? '0 %' : `${((part / whole) * 100).toFixed(1)} %`;
@@ -44,14 +58,7 @@ export function savingsSection(idPrefix: string, savings: SavingsSection): SafeH
       <caption>
         Bytes by category (each byte counted once, in this order)
       </caption>
-      <thead>
-        <tr>
-          <th scope="col">Category</th>
-          <th scope="col" class="num">Bytes</th>
-          <th scope="col" class="num">Share</th>
-          <th scope="col" class="num">Files</th>
-        </tr>
-      </thead>
+      ${CATEGORIES_HEAD}
       <tbody>
         ${ORDER.map(
           (category) =>
@@ -70,14 +77,7 @@ export function savingsSection(idPrefix: string, savings: SavingsSection): SafeH
             <caption>
               Largest contributors
             </caption>
-            <thead>
-              <tr>
-                <th scope="col">Category</th>
-                <th scope="col">What</th>
-                <th scope="col" class="num">Bytes</th>
-                <th scope="col" class="num">Files</th>
-              </tr>
-            </thead>
+            ${TOP_HEAD}
             <tbody>
               ${savings.top.map(
                 (t) =>

@@ -1,6 +1,7 @@
 import type { Verdict } from '../../policy/types.js';
 import { decisionLabel } from './decision.js';
 import { html, type SafeHtml } from './safe-html.js';
+import { tableHead } from './table-head.js';
 
 /**
  * The policies of one platform's verdicts (one per image name): every policy's result and its
@@ -26,14 +27,7 @@ export function verdictSection(idPrefix: string, verdicts: readonly Verdict[]): 
             <code>${verdict.image}</code>
             (policy set ${verdict.policySetVersion})
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Policy</th>
-              <th scope="col">Mode</th>
-              <th scope="col">Result</th>
-              <th scope="col">Violations</th>
-            </tr>
-          </thead>
+          ${tableHead('Policy', 'Mode', 'Result', 'Violations')}
           <tbody>
             ${verdict.policies.map(
               (policy) =>

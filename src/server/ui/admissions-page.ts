@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { ADMITTED_DECISIONS, listAdmissions } from '../../pipeline/admitted-workloads.js';
 import { decisionBadge, imagePath, shortDigest, when } from './format.js';
-import { href, html } from './html.js';
+import { href, html, tableHead } from './html.js';
 import { sendPage } from './layout.js';
 import { choiceField, formField } from './query.js';
 import type { UiContext, UiRoute } from './ui-types.js';
@@ -70,15 +70,7 @@ export const admissionsPage: UiRoute = {
                 <caption class="pg-sr">
                   Admitted workloads, newest first
                 </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Decision now</th>
-                    <th scope="col">Workload</th>
-                    <th scope="col">Image as written</th>
-                    <th scope="col">Digest</th>
-                    <th scope="col">Admitted</th>
-                  </tr>
-                </thead>
+                ${tableHead('Decision now', 'Workload', 'Image as written', 'Digest', 'Admitted')}
                 <tbody>
                   ${rows}
                 </tbody>

@@ -2,6 +2,7 @@
 // entities, one rule for control and bidi characters (src/report/html).
 export { escapeHtmlAttribute as escapeHtml } from '../../report/html/html-attribute.js';
 export { html, SafeHtml as Html, trusted as raw } from '../../report/html/safe-html.js';
+export { tableHead } from '../../report/html/table-head.js';
 
 /**
  * A same-origin link: `path` is a constant of this folder, `query`'s values are percent-encoded

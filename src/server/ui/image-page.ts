@@ -4,7 +4,7 @@ import { isDigest } from '../../oci/digest.js';
 import { renderReportHtml } from '../../report/html-report.js';
 import type { AuditEntry, ImageRecord } from '../../store/types.js';
 import { decisionBadge, imagePath, shortDigest, size, when } from './format.js';
-import { html, type Html } from './html.js';
+import { html, tableHead, type Html } from './html.js';
 import { header, sendPage, sendRendered, styleElement } from './layout.js';
 import { formField } from './query.js';
 import { reportFromRecord } from './report-from-record.js';
@@ -76,14 +76,7 @@ function actions(record: ImageRecord): Html {
       record.actions.length === 0
         ? html`<p>No action was taken.</p>`
         : html`<table class="pg-table">
-            <thead>
-              <tr>
-                <th scope="col">Action</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Detail</th>
-                <th scope="col">When</th>
-              </tr>
-            </thead>
+            ${tableHead('Action', 'Outcome', 'Detail', 'When')}
             <tbody>
               ${record.actions.map(
                 (a) =>
@@ -105,14 +98,7 @@ function audit(entries: readonly AuditEntry[]): Html {
       entries.length === 0
         ? html`<p>No audit entry names this image.</p>`
         : html`<table class="pg-table">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">What</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
+            ${tableHead('When', 'What', 'Outcome', 'Detail')}
             <tbody>
               ${entries.map(
                 (e) =>

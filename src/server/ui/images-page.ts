@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Decision, ImageRecord } from '../../store/types.js';
 import { decisionBadge, imagePath, size, when } from './format.js';
-import { href, html } from './html.js';
+import { href, html, tableHead } from './html.js';
 import { sendPage } from './layout.js';
 import { choiceField, formField } from './query.js';
 import type { UiContext, UiRoute } from './ui-types.js';
@@ -80,15 +80,7 @@ export const imagesPage: UiRoute = {
                 <caption class="pg-sr">
                   Recently judged images, newest first
                 </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Decision</th>
-                    <th scope="col">Image</th>
-                    <th scope="col">Tags</th>
-                    <th scope="col" class="pg-num">Size</th>
-                    <th scope="col">Judged</th>
-                  </tr>
-                </thead>
+                ${tableHead('Decision', 'Image', 'Tags', { label: 'Size', className: 'pg-num' }, 'Judged')}
                 <tbody>
                   ${rows}
                 </tbody>

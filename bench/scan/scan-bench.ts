@@ -17,6 +17,7 @@ import { startBenchRegistry } from './bench-registry.js';
 import type { BenchRegistry } from './bench-registry.js';
 import { buildLayer } from './build-layer.js';
 import type { BuiltLayer } from './build-layer.js';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 import { gzipBaseline } from './gzip-baseline.js';
 import { planLayers } from './plan-layers.js';
 import { pushBenchImage } from './push-bench-image.js';
@@ -164,6 +165,8 @@ async function runScanChild(
   const timeFile = join(workDir, `time-${process.pid}.txt`);
   const useTime = existsSync('/usr/bin/time');
   const nodeArgs = [
+    // As pushgate runs: the shebang, npm start and the image start node with these.
+    ...NODE_FLAGS,
     ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
     ...(source ? ['--import', 'tsx', join(HERE, 'scan-child.ts')] : [CHILD_JS]),
     reference,

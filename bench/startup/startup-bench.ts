@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 import { pushImage } from '../../test/support/image-builder.js';
 import { startRegistry } from '../../test/support/registry.js';
 import { smallImage } from '../support/small-image.js';
@@ -101,12 +102,16 @@ try {
   const cli = (root: string, suffix: string): Measured[] => {
     const bin = join(root, 'bin', 'pushgate.js');
     return [
-      { label: `pushgate --version${suffix}`, target: TARGETS['--version'], argv: [bin, '--version'] },
-      { label: `pushgate --help${suffix}`, argv: [bin, '--help'] },
+      {
+        label: `pushgate --version${suffix}`,
+        target: TARGETS['--version'],
+        argv: [...NODE_FLAGS, bin, '--version'],
+      },
+      { label: `pushgate --help${suffix}`, argv: [...NODE_FLAGS, bin, '--help'] },
       {
         label: `pushgate scan${suffix}`,
         target: TARGETS.scan,
-        argv: [bin, 'scan', '--plain-http', '--no-progress', '-f', 'json', reference],
+        argv: [...NODE_FLAGS, bin, 'scan', '--plain-http', '--no-progress', '-f', 'json', reference],
       },
     ].map((m) => ({ ...m, samples: [] }));
   };

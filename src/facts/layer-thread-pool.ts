@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PushgateError, readingFault } from '../errors.js';
+import { NODE_FLAGS } from '../node-flags.js';
 import { runnableEntry } from '../runnable-entry.js';
 import type { ImageBudget } from '../inspect/image-budget.js';
 import type { LayerInfo, WalkLimits } from '../inspect/types.js';
@@ -48,9 +49,10 @@ function threadEntry(): string {
 
 /**
  * The thread's Node options: the process's own (--cpu-prof, heap sizes…) but not a TypeScript
- * loader such as `--import tsx`: the compiled entry needs none and the source shim registers its own.
+ * loader such as `--import tsx`: the compiled entry needs none and the source shim registers its own;
+ * nor pushgate's V8 options (NODE_FLAGS): process-wide, a thread refuses them and has them already.
  */
-function threadExecArgv(): string[] {
+export function threadExecArgv(): string[] {
   const args: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
@@ -60,6 +62,7 @@ function threadExecArgv(): string[] {
       continue;
     }
     if (/^--(import|require|loader)=.*tsx/.test(arg)) continue;
+    if (NODE_FLAGS.includes(arg)) continue;
     args.push(arg);
   }
   return args;

@@ -1,0 +1,15 @@
+/**
+ * V8 options every pushgate process starts with: the `bin/pushgate.js` shebang, `npm start`, the
+ * image's ENTRYPOINT and the benchmarks' children carry exactly these (a unit test checks), and
+ * BullMQ hands them on to the inspector processes it forks.
+ *
+ * `--single-threaded-gc`: a scan keeps every core busy with its own threads (a layer on this
+ * thread, one on a layer thread, inflating on libuv's pool). V8's parallel and concurrent GC helpers
+ * then only compete with them for the same cores: with them off, a cold scan took 8–11 % less wall
+ * time and 8–11 % less CPU on 2 cores (issue 16; `bench/scan/README.md`). The heaps are small (the
+ * layers stream through), so the pauses stay short.
+ *
+ * V8 options are process-wide: a worker thread refuses them in its execArgv (see
+ * layer-thread-pool.ts) and inherits them anyway.
+ */
+export const NODE_FLAGS: readonly string[] = ['--single-threaded-gc', '--max-semi-space-size=4'];

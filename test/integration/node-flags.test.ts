@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { NODE_FLAGS } from '../../src/node-flags.js';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..', '..');
+
+describe("pushgate's V8 options (src/node-flags.ts)", () => {
+  it('are what the shebang, npm start and the image start node with', () => {
+    const shebang = readFileSync(join(ROOT, 'bin/pushgate.js'), 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: { start: string };
+    };
+    expect(pkg.scripts.start).toBe(`node ${NODE_FLAGS.join(' ')} bin/pushgate.js start`);
+    const entrypoint = /^ENTRYPOINT (.*)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(JSON.parse(entrypoint ?? 'null')).toEqual([
+      '/nodejs/bin/node',
+      ...NODE_FLAGS,
+      '/app/bin/pushgate.js',
+    ]);
+  });
+
+  it('reach node when bin/pushgate.js runs as a program (env -S splits the shebang)', async () => {
+    const { stdout } = await run(join(ROOT, 'bin/pushgate.js'), ['--version'], { cwd: ROOT });
+    expect(stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('leave layer threads working: a thread is not handed them, and reads as this thread does', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [...NODE_FLAGS, '--import', 'tsx', join(ROOT, 'test/support/threads-under-node-flags.ts')],
+      { cwd: ROOT },
+    );
+    const result = JSON.parse(stdout) as {
+      execArgv: string[];
+      threadExecArgv: string[];
+      same: boolean;
+      secrets: number;
+    };
+    expect(result.execArgv).toEqual(expect.arrayContaining([...NODE_FLAGS]));
+    for (const flag of NODE_FLAGS) expect(result.threadExecArgv).not.toContain(flag);
+    expect(result.same).toBe(true);
+    expect(result.secrets).toBe(1);
+  });
+});

@@ -9,7 +9,15 @@
  * time and 8–11 % less CPU on 2 cores (issue 16; `bench/scan/README.md`). The heaps are small (the
  * layers stream through), so the pauses stay short.
  *
- * V8 options are process-wide: a worker thread refuses them in its execArgv (see
- * layer-thread-pool.ts) and inherits them anyway.
+ * V8 options are process-wide: a worker thread refuses them in its execArgv (ERR_WORKER_INVALID_EXEC_ARGV)
+ * and has them anyway; every thread pushgate starts gets `threadSafeExecArgv()`.
  */
 export const NODE_FLAGS: readonly string[] = ['--single-threaded-gc', '--max-semi-space-size=4'];
+
+/**
+ * The options for a worker thread started by this process: its own execArgv without NODE_FLAGS,
+ * and without `--inspect*` (a thread cannot listen on the port the process has).
+ */
+export function threadSafeExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  return argv.filter((arg) => !NODE_FLAGS.includes(arg) && !arg.startsWith('--inspect'));
+}

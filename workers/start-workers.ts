@@ -16,6 +16,7 @@ import { RESOLVED_CONFIG_ENV, writeResolvedConfig } from './worker-config.js';
 import { createWorkerContext } from './worker-context.js';
 import { startBackgroundReevaluation } from '../src/pipeline/reevaluate-images.js';
 import { redisTarget } from '../src/store/redis-target.js';
+import { threadSafeExecArgv } from '../src/node-flags.js';
 
 export interface RunningWorkers {
   inspect: Worker<InspectJobData, InspectJobResult>;
@@ -59,7 +60,8 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
       concurrency: config.workers.inspectConcurrency,
       useWorkerThreads: config.workers.sandbox === 'thread',
       workerForkOptions: { env },
-      workerThreadsOptions: { env },
+      // BullMQ would hand a thread this process's execArgv, V8 options included, which it refuses.
+      workerThreadsOptions: { env, execArgv: threadSafeExecArgv() },
     },
   );
   const enforce = new Worker<EnforceJobData>(ENFORCE_QUEUE, createEnforceProcessor(ctx), {

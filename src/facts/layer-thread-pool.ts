@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PushgateError, readingFault } from '../errors.js';
-import { NODE_FLAGS } from '../node-flags.js';
+import { threadSafeExecArgv } from '../node-flags.js';
 import { runnableEntry } from '../runnable-entry.js';
 import type { ImageBudget } from '../inspect/image-budget.js';
 import type { LayerInfo, WalkLimits } from '../inspect/types.js';
@@ -50,11 +50,11 @@ function threadEntry(): string {
 /**
  * The thread's Node options: the process's own (--cpu-prof, heap sizes…) but not a TypeScript
  * loader such as `--import tsx`: the compiled entry needs none and the source shim registers its own;
- * nor pushgate's V8 options (NODE_FLAGS): process-wide, a thread refuses them and has them already.
+ * nor pushgate's V8 options (node-flags.ts).
  */
 export function threadExecArgv(): string[] {
   const args: string[] = [];
-  const argv = process.execArgv;
+  const argv = threadSafeExecArgv();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if ((arg === '--import' || arg === '--require' || arg === '--loader') && /tsx/.test(argv[i + 1] ?? '')) {
@@ -62,7 +62,6 @@ export function threadExecArgv(): string[] {
       continue;
     }
     if (/^--(import|require|loader)=.*tsx/.test(arg)) continue;
-    if (NODE_FLAGS.includes(arg)) continue;
     args.push(arg);
   }
   return args;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { NODE_FLAGS } from '../../src/node-flags.js';
+import { NODE_FLAGS, threadSafeExecArgv } from '../../src/node-flags.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -22,6 +22,12 @@ describe("pushgate's V8 options (src/node-flags.ts)", () => {
       ...NODE_FLAGS,
       '/app/bin/pushgate.js',
     ]);
+  });
+
+  it('are left out of the options a worker thread gets, with --inspect (a thread refuses or cannot use them)', () => {
+    expect(
+      threadSafeExecArgv([...NODE_FLAGS, '--inspect=9229', '--import', 'tsx', '--enable-source-maps']),
+    ).toEqual(['--import', 'tsx', '--enable-source-maps']);
   });
 
   it('reach node when bin/pushgate.js runs as a program (env -S splits the shebang)', async () => {

@@ -64,6 +64,8 @@ COPY policies ./policies
 USER 65532:65532
 ENV NODE_ENV=production \
     TMPDIR=/tmp
+# pushgate's process environment and V8 options (src/node-flags.ts): two malloc arenas, not one per thread.
+ENV MALLOC_ARENA_MAX=2
 EXPOSE 8080
 # /healthz of `serve` (and `start`), on PUSHGATE_PORT or the default 8080; `worker` serves no HTTP.
 # Node itself asks: there is no shell and no curl.

@@ -17,7 +17,7 @@ import { startBenchRegistry } from './bench-registry.js';
 import type { BenchRegistry } from './bench-registry.js';
 import { buildLayer } from './build-layer.js';
 import type { BuiltLayer } from './build-layer.js';
-import { NODE_FLAGS } from '../../src/node-flags.js';
+import { NODE_ENV, NODE_FLAGS } from '../../src/node-flags.js';
 import { gzipBaseline } from './gzip-baseline.js';
 import { planLayers } from './plan-layers.js';
 import { pushBenchImage } from './push-bench-image.js';
@@ -179,7 +179,7 @@ async function runScanChild(
   const child = spawn(cmd, args, {
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, PUSHGATE_BENCH_SYNC: '1', PUSHGATE_BENCH_SOURCE: source ? '1' : '0' },
+    env: { ...process.env, ...NODE_ENV, PUSHGATE_BENCH_SYNC: '1', PUSHGATE_BENCH_SOURCE: source ? '1' : '0' },
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {

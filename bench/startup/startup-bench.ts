@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { NODE_FLAGS } from '../../src/node-flags.js';
+import { NODE_ENV, NODE_FLAGS } from '../../src/node-flags.js';
 import { pushImage } from '../../test/support/image-builder.js';
 import { startRegistry } from '../../test/support/registry.js';
 import { smallImage } from '../support/small-image.js';
@@ -72,6 +72,8 @@ async function runOnce(argv: string[]): Promise<Sample> {
   const start = performance.now();
   const child = spawn(GNU_TIME, ['-o', timeFile, '-f', '%U %S %M', process.execPath, ...argv], {
     cwd: ROOT,
+    // As the shebang runs pushgate (the `node -e ''` baseline too: it changes nothing there).
+    env: { ...process.env, ...NODE_ENV },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -3,20 +3,25 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { NODE_FLAGS, threadSafeExecArgv } from '../../src/node-flags.js';
+import { NODE_ENV, NODE_FLAGS, nodeEnvAssignments, threadSafeExecArgv } from '../../src/node-flags.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 
 describe("pushgate's V8 options (src/node-flags.ts)", () => {
-  it('are what the shebang, npm start and the image start node with', () => {
+  it('and NODE_ENV are what the shebang, npm start and the image start node with', () => {
     const shebang = readFileSync(join(ROOT, 'bin/pushgate.js'), 'utf8').split('\n')[0];
-    expect(shebang).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
+    expect(shebang).toBe(`#!/usr/bin/env -S ${nodeEnvAssignments()} node ${NODE_FLAGS.join(' ')}`);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       scripts: { start: string };
     };
-    expect(pkg.scripts.start).toBe(`node ${NODE_FLAGS.join(' ')} bin/pushgate.js start`);
-    const entrypoint = /^ENTRYPOINT (.*)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(pkg.scripts.start).toBe(
+      `${nodeEnvAssignments()} node ${NODE_FLAGS.join(' ')} bin/pushgate.js start`,
+    );
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    for (const [name, value] of Object.entries(NODE_ENV))
+      expect(dockerfile).toMatch(new RegExp(`^ENV ${name}=${value}$`, 'm'));
+    const entrypoint = /^ENTRYPOINT (.*)$/m.exec(dockerfile)?.[1];
     expect(JSON.parse(entrypoint ?? 'null')).toEqual([
       '/nodejs/bin/node',
       ...NODE_FLAGS,

@@ -71,5 +71,5 @@ EXPOSE 8080
 # Node itself asks: there is no shell and no curl.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["/nodejs/bin/node", "-e", "fetch('http://127.0.0.1:'+(process.env.PUSHGATE_PORT||8080)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["/nodejs/bin/node", "--single-threaded-gc", "--max-semi-space-size=4", "/app/bin/pushgate.js"]
+ENTRYPOINT ["/nodejs/bin/node", "--single-threaded-gc", "/app/bin/pushgate.js"]
 CMD ["serve"]

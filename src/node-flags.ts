@@ -5,14 +5,16 @@
  *
  * `--single-threaded-gc`: a scan keeps every core busy with its own threads (a layer on this
  * thread, one on a layer thread, inflating on libuv's pool). V8's parallel and concurrent GC helpers
- * then only compete with them for the same cores: with them off, a cold scan took 8–11 % less wall
- * time and 8–11 % less CPU on 2 cores (issue 16; `bench/scan/README.md`). The heaps are small (the
- * layers stream through), so the pauses stay short.
+ * then only compete with them for the same cores: with them off, a cold scan took 8–14 % less wall
+ * time and CPU on 2 cores (issue 16; `bench/scan/README.md`). The heaps are small (the layers
+ * stream through), so the pauses stay short. Garbage is then found a little later; the layer
+ * threads' smaller young generation (layer-thread-pool.ts) and NODE_ENV keep the peak RSS where it
+ * was. (`--max-semi-space-size=4` for the whole process did that too, but added 15 ms to start-up.)
  *
  * V8 options are process-wide: a worker thread refuses them in its execArgv (ERR_WORKER_INVALID_EXEC_ARGV)
  * and has them anyway; every thread pushgate starts gets `threadSafeExecArgv()`.
  */
-export const NODE_FLAGS: readonly string[] = ['--single-threaded-gc', '--max-semi-space-size=4'];
+export const NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
 /**
  * Environment pushgate's processes start with (set the same places as NODE_FLAGS; the image sets

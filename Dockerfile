@@ -64,12 +64,10 @@ COPY policies ./policies
 USER 65532:65532
 ENV NODE_ENV=production \
     TMPDIR=/tmp
-# pushgate's process environment and V8 options (src/node-flags.ts): two malloc arenas, not one per thread.
-ENV MALLOC_ARENA_MAX=2
 EXPOSE 8080
 # /healthz of `serve` (and `start`), on PUSHGATE_PORT or the default 8080; `worker` serves no HTTP.
 # Node itself asks: there is no shell and no curl.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["/nodejs/bin/node", "-e", "fetch('http://127.0.0.1:'+(process.env.PUSHGATE_PORT||8080)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["/nodejs/bin/node", "--single-threaded-gc", "/app/bin/pushgate.js"]
+ENTRYPOINT ["/nodejs/bin/node", "/app/bin/pushgate.js"]
 CMD ["serve"]

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --single-threaded-gc
+#!/usr/bin/env node
 // Runs the compiled CLI when it exists (`npm run build`), else the TypeScript sources through tsx,
 // so a fresh checkout works with `npm ci` alone.
 import { existsSync } from 'node:fs';

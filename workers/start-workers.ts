@@ -3,6 +3,7 @@ import { Worker } from 'bullmq';
 import type { PushgateConfig } from '../src/config/types.js';
 import { errorFields, logRedisErrors, type Logger } from '../src/logger.js';
 import { processorPath } from '../src/queue/processor-path.js';
+import { sandboxOptions } from './sandbox-options.js';
 import {
   ENFORCE_QUEUE,
   INSPECT_QUEUE,
@@ -16,7 +17,6 @@ import { RESOLVED_CONFIG_ENV, writeResolvedConfig } from './worker-config.js';
 import { createWorkerContext } from './worker-context.js';
 import { startBackgroundReevaluation } from '../src/pipeline/reevaluate-images.js';
 import { redisTarget } from '../src/store/redis-target.js';
-import { threadSafeExecArgv } from '../src/node-flags.js';
 
 export interface RunningWorkers {
   inspect: Worker<InspectJobData, InspectJobResult>;
@@ -58,10 +58,7 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
     {
       ...common,
       concurrency: config.workers.inspectConcurrency,
-      useWorkerThreads: config.workers.sandbox === 'thread',
-      workerForkOptions: { env },
-      // BullMQ would hand a thread this process's execArgv, V8 options included, which it refuses.
-      workerThreadsOptions: { env, execArgv: threadSafeExecArgv() },
+      ...sandboxOptions(config.workers.sandbox, env),
     },
   );
   const enforce = new Worker<EnforceJobData>(ENFORCE_QUEUE, createEnforceProcessor(ctx), {

@@ -17,7 +17,7 @@ import { startBenchRegistry } from './bench-registry.js';
 import type { BenchRegistry } from './bench-registry.js';
 import { buildLayer } from './build-layer.js';
 import type { BuiltLayer } from './build-layer.js';
-import { NODE_ENV, NODE_FLAGS } from '../../src/node-flags.js';
+import { SCAN_NODE_FLAGS, scanProcessEnv } from '../../src/node-flags.js';
 import { gzipBaseline } from './gzip-baseline.js';
 import { planLayers } from './plan-layers.js';
 import { pushBenchImage } from './push-bench-image.js';
@@ -45,6 +45,8 @@ const PRESETS = {
   },
 } as const;
 type Preset = keyof typeof PRESETS;
+/** Scan with Node's own defaults rather than as a worker's inspector runs (src/node-flags.ts). */
+const DEFAULT_NODE = process.env.PUSHGATE_BENCH_NODE_DEFAULTS === '1';
 
 const TARGETS = {
   coldVsGzip: 0.7,
@@ -165,8 +167,9 @@ async function runScanChild(
   const timeFile = join(workDir, `time-${process.pid}.txt`);
   const useTime = existsSync('/usr/bin/time');
   const nodeArgs = [
-    // As pushgate runs: the shebang, npm start and the image start node with these.
-    ...NODE_FLAGS,
+    // As a worker starts its inspector processes (src/node-flags.ts); PUSHGATE_BENCH_NODE_DEFAULTS=1
+    // scans with Node's defaults instead, as `pushgate scan` runs unless started with them.
+    ...(DEFAULT_NODE ? [] : SCAN_NODE_FLAGS),
     ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
     ...(source ? ['--import', 'tsx', join(HERE, 'scan-child.ts')] : [CHILD_JS]),
     reference,
@@ -179,7 +182,11 @@ async function runScanChild(
   const child = spawn(cmd, args, {
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ...NODE_ENV, PUSHGATE_BENCH_SYNC: '1', PUSHGATE_BENCH_SOURCE: source ? '1' : '0' },
+    env: {
+      ...(DEFAULT_NODE ? process.env : scanProcessEnv()),
+      PUSHGATE_BENCH_SYNC: '1',
+      PUSHGATE_BENCH_SOURCE: source ? '1' : '0',
+    },
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
@@ -253,6 +260,11 @@ async function main(): Promise<void> {
       `scanning with the compiled dist/ (npm run build: ${secs(performance.now() - t0)}), no tsx in the scanning process; --source for src/ through tsx`,
     );
   } else line('scanning with the TypeScript sources through tsx (--source)');
+  line(
+    DEFAULT_NODE
+      ? "node's default options (PUSHGATE_BENCH_NODE_DEFAULTS=1), as `pushgate scan` runs by default"
+      : `node ${SCAN_NODE_FLAGS.join(' ')} with MALLOC_ARENA_MAX=${scanProcessEnv().MALLOC_ARENA_MAX ?? ''}, as a worker's inspector runs (src/node-flags.ts)`,
+  );
 
   // 1. Layers.
   let t = performance.now();

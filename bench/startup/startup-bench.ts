@@ -20,7 +20,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { NODE_ENV, NODE_FLAGS } from '../../src/node-flags.js';
 import { pushImage } from '../../test/support/image-builder.js';
 import { startRegistry } from '../../test/support/registry.js';
 import { smallImage } from '../support/small-image.js';
@@ -72,8 +71,6 @@ async function runOnce(argv: string[]): Promise<Sample> {
   const start = performance.now();
   const child = spawn(GNU_TIME, ['-o', timeFile, '-f', '%U %S %M', process.execPath, ...argv], {
     cwd: ROOT,
-    // As the shebang runs pushgate (the `node -e ''` baseline too: it changes nothing there).
-    env: { ...process.env, ...NODE_ENV },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -104,16 +101,12 @@ try {
   const cli = (root: string, suffix: string): Measured[] => {
     const bin = join(root, 'bin', 'pushgate.js');
     return [
-      {
-        label: `pushgate --version${suffix}`,
-        target: TARGETS['--version'],
-        argv: [...NODE_FLAGS, bin, '--version'],
-      },
-      { label: `pushgate --help${suffix}`, argv: [...NODE_FLAGS, bin, '--help'] },
+      { label: `pushgate --version${suffix}`, target: TARGETS['--version'], argv: [bin, '--version'] },
+      { label: `pushgate --help${suffix}`, argv: [bin, '--help'] },
       {
         label: `pushgate scan${suffix}`,
         target: TARGETS.scan,
-        argv: [...NODE_FLAGS, bin, 'scan', '--plain-http', '--no-progress', '-f', 'json', reference],
+        argv: [bin, 'scan', '--plain-http', '--no-progress', '-f', 'json', reference],
       },
     ].map((m) => ({ ...m, samples: [] }));
   };

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ServiceMode } from '../../src/cli/run-service.js';
-import { NODE_FLAGS } from '../../src/node-flags.js';
 import { DEFAULT_POLICIES, REPO_ROOT } from './pushgate-service.js';
 import { waitFor } from './wait-for.js';
 
@@ -29,7 +28,7 @@ export function spawnDevelopmentService(
   cwd: string,
   env: NodeJS.ProcessEnv = {},
 ): DevelopmentService {
-  const child = spawn(process.execPath, [...NODE_FLAGS, join(REPO_ROOT, 'bin', 'pushgate.js'), mode], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'pushgate.js'), mode], {
     cwd,
     env: {
       ...process.env,

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { runService, type ServiceMode } from '../../src/cli/run-service.js';
-import { NODE_FLAGS } from '../../src/node-flags.js';
 import type { PushgateConfig } from '../../src/config/types.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait-for.js';
@@ -147,7 +146,7 @@ export function spawnService(
 ): ChildService {
   const child = spawn(
     process.execPath,
-    [...NODE_FLAGS, join(REPO_ROOT, 'bin', 'pushgate.js'), mode, '--config', configPath],
+    [join(REPO_ROOT, 'bin', 'pushgate.js'), mode, '--config', configPath],
     {
       cwd: REPO_ROOT,
       env: { ...process.env, PUSHGATE_CONFIG: '', ...env },

@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { NODE_FLAGS } from '../../src/node-flags.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/pushgate.js', import.meta.url));
@@ -11,12 +10,12 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `pushgate` bin in a child process from the repository root (or `cwd`), as its shebang does. */
+/** Runs the real `pushgate` bin in a child process from the repository root (or `cwd`). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = REPO_ROOT): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [...NODE_FLAGS, BIN, ...args],
+      [BIN, ...args],
       { cwd, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
@@ -31,7 +30,7 @@ export function startCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): { child: ChildProcess; done: Promise<CliResult & { signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, ...args], {
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,15 +10,15 @@
  * then only compete with them for the same cores: with them off, a cold scan took 8–14 % less wall
  * time and CPU on 2 cores (issue 16; `bench/scan/README.md`). The heaps are small (the layers
  * stream through), so the pauses stay short. Garbage is found a little later, so the peak RSS
- * rises (past 256 MiB on the /usr bench image in some runs): `--max-semi-space-size=4` (a 4 MiB
- * nursery; it would cost a short-lived CLI about 15 ms of start-up, nothing to a long-lived
- * inspector), two malloc arenas (scanProcessEnv) and the layer threads' young generation
- * (layer-thread-pool.ts) take it back.
+ * rises (past 256 MiB on the /usr bench image in some runs); two malloc arenas (scanProcessEnv) and
+ * the layer threads' young generation (layer-thread-pool.ts) take most of it back.
+ * `--max-semi-space-size=4` took back more, but forked inspectors started with it made a service's
+ * shutdown hang now and then (test/integration/pipeline/openapi-contract.test.ts; not diagnosed).
  *
  * V8 options are process-wide: a worker thread refuses them in its execArgv (ERR_WORKER_INVALID_EXEC_ARGV)
  * and has them anyway; the threads pushgate starts get `threadSafeExecArgv()`.
  */
-export const SCAN_NODE_FLAGS: readonly string[] = ['--single-threaded-gc', '--max-semi-space-size=4'];
+export const SCAN_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
 /**
  * The environment of a scanning process: `env` with `MALLOC_ARENA_MAX=2` unless it sets its own.

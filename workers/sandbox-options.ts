@@ -1,11 +1,12 @@
 import type { WorkerOptions } from 'bullmq';
-import { scanProcessEnv, scanProcessExecArgv, threadSafeExecArgv } from '../src/node-flags.js';
+import { threadSafeExecArgv } from '../src/node-flags.js';
 
 /**
- * How BullMQ starts the inspector sandboxes. A forked process reads images, so it starts as a
- * scanning process (src/node-flags.ts: single-threaded GC, two malloc arenas); a thread sandbox
- * shares this process and gets only the options a thread accepts (BullMQ would hand it this
- * process's whole execArgv). `env` carries the resolved configuration's path to both.
+ * How BullMQ starts the inspector sandboxes. `env` carries the resolved configuration's path to
+ * both kinds. A thread sandbox gets only the options a thread accepts: BullMQ would hand it this
+ * process's whole execArgv, and a Worker refuses V8 options (src/node-flags.ts). A forked process
+ * gets BullMQ's default (this process's execArgv): forked with SCAN_NODE_FLAGS, inspectors made a
+ * service's shutdown hang now and then, so they are not used here (issue 16 note).
  */
 export function sandboxOptions(
   sandbox: 'process' | 'thread',
@@ -14,7 +15,7 @@ export function sandboxOptions(
 ): Pick<WorkerOptions, 'useWorkerThreads' | 'workerForkOptions' | 'workerThreadsOptions'> {
   return {
     useWorkerThreads: sandbox === 'thread',
-    workerForkOptions: { env: scanProcessEnv(env), execArgv: scanProcessExecArgv(execArgv) },
+    workerForkOptions: { env },
     workerThreadsOptions: { env, execArgv: threadSafeExecArgv(execArgv) },
   };
 }

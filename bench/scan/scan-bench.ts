@@ -45,8 +45,8 @@ const PRESETS = {
   },
 } as const;
 type Preset = keyof typeof PRESETS;
-/** Scan with Node's own defaults rather than as a worker's inspector runs (src/node-flags.ts). */
-const DEFAULT_NODE = process.env.PUSHGATE_BENCH_NODE_DEFAULTS === '1';
+/** Scan with the opt-in Node options of src/node-flags.ts rather than Node's defaults. */
+const DEFAULT_NODE = process.env.PUSHGATE_BENCH_SCAN_OPTIONS !== '1';
 
 const TARGETS = {
   coldVsGzip: 0.7,
@@ -167,8 +167,7 @@ async function runScanChild(
   const timeFile = join(workDir, `time-${process.pid}.txt`);
   const useTime = existsSync('/usr/bin/time');
   const nodeArgs = [
-    // As a worker starts its inspector processes (src/node-flags.ts); PUSHGATE_BENCH_NODE_DEFAULTS=1
-    // scans with Node's defaults instead, as `pushgate scan` runs unless started with them.
+    // Node's defaults, as pushgate runs; PUSHGATE_BENCH_SCAN_OPTIONS=1 adds the opt-in options.
     ...(DEFAULT_NODE ? [] : SCAN_NODE_FLAGS),
     ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
     ...(source ? ['--import', 'tsx', join(HERE, 'scan-child.ts')] : [CHILD_JS]),
@@ -262,8 +261,8 @@ async function main(): Promise<void> {
   } else line('scanning with the TypeScript sources through tsx (--source)');
   line(
     DEFAULT_NODE
-      ? "node's default options (PUSHGATE_BENCH_NODE_DEFAULTS=1), as `pushgate scan` runs by default"
-      : `node ${SCAN_NODE_FLAGS.join(' ')} with MALLOC_ARENA_MAX=${scanProcessEnv().MALLOC_ARENA_MAX ?? ''}, as a worker's inspector runs (src/node-flags.ts)`,
+      ? "node's default options, as pushgate runs (PUSHGATE_BENCH_SCAN_OPTIONS=1: the opt-in ones of src/node-flags.ts)"
+      : `node ${SCAN_NODE_FLAGS.join(' ')} with MALLOC_ARENA_MAX=${scanProcessEnv().MALLOC_ARENA_MAX ?? ''}: the opt-in options of src/node-flags.ts`,
   );
 
   // 1. Layers.

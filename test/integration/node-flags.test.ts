@@ -2,29 +2,12 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import {
-  SCAN_NODE_FLAGS,
-  scanProcessEnv,
-  scanProcessExecArgv,
-  threadSafeExecArgv,
-} from '../../src/node-flags.js';
+import { SCAN_NODE_FLAGS, scanProcessEnv, threadSafeExecArgv } from '../../src/node-flags.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('the options of scanning processes (src/node-flags.ts)', () => {
-  it('adds the V8 options to a child once, and leaves out --inspect', () => {
-    expect(scanProcessExecArgv(['--import', 'tsx', '--inspect=9229'])).toEqual([
-      '--import',
-      'tsx',
-      ...SCAN_NODE_FLAGS,
-    ]);
-    expect(scanProcessExecArgv([...SCAN_NODE_FLAGS, '--enable-source-maps'])).toEqual([
-      ...SCAN_NODE_FLAGS,
-      '--enable-source-maps',
-    ]);
-  });
-
   it('gives two malloc arenas unless the environment says otherwise', () => {
     expect(scanProcessEnv({ A: '1' })).toEqual({ A: '1', MALLOC_ARENA_MAX: '2' });
     expect(scanProcessEnv({ MALLOC_ARENA_MAX: '8' }).MALLOC_ARENA_MAX).toBe('8');

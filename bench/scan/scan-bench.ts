@@ -46,7 +46,7 @@ const PRESETS = {
 } as const;
 type Preset = keyof typeof PRESETS;
 /** Scan with the opt-in Node options of src/node-flags.ts rather than Node's defaults. */
-const DEFAULT_NODE = process.env.PUSHGATE_BENCH_SCAN_OPTIONS !== '1';
+const SCAN_OPTIONS = process.env.PUSHGATE_BENCH_SCAN_OPTIONS === '1';
 
 const TARGETS = {
   coldVsGzip: 0.7,
@@ -168,7 +168,7 @@ async function runScanChild(
   const useTime = existsSync('/usr/bin/time');
   const nodeArgs = [
     // Node's defaults, as pushgate runs; PUSHGATE_BENCH_SCAN_OPTIONS=1 adds the opt-in options.
-    ...(DEFAULT_NODE ? [] : SCAN_NODE_FLAGS),
+    ...(SCAN_OPTIONS ? SCAN_NODE_FLAGS : []),
     ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
     ...(source ? ['--import', 'tsx', join(HERE, 'scan-child.ts')] : [CHILD_JS]),
     reference,
@@ -182,7 +182,7 @@ async function runScanChild(
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: {
-      ...(DEFAULT_NODE ? process.env : scanProcessEnv()),
+      ...(SCAN_OPTIONS ? scanProcessEnv() : process.env),
       PUSHGATE_BENCH_SYNC: '1',
       PUSHGATE_BENCH_SOURCE: source ? '1' : '0',
     },
@@ -260,9 +260,9 @@ async function main(): Promise<void> {
     );
   } else line('scanning with the TypeScript sources through tsx (--source)');
   line(
-    DEFAULT_NODE
-      ? "node's default options, as pushgate runs (PUSHGATE_BENCH_SCAN_OPTIONS=1: the opt-in ones of src/node-flags.ts)"
-      : `node ${SCAN_NODE_FLAGS.join(' ')} with MALLOC_ARENA_MAX=${scanProcessEnv().MALLOC_ARENA_MAX ?? ''}: the opt-in options of src/node-flags.ts`,
+    SCAN_OPTIONS
+      ? `node ${SCAN_NODE_FLAGS.join(' ')} with MALLOC_ARENA_MAX=${scanProcessEnv().MALLOC_ARENA_MAX ?? ''}: the opt-in options of src/node-flags.ts`
+      : "node's default options, as pushgate runs (PUSHGATE_BENCH_SCAN_OPTIONS=1: the opt-in ones of src/node-flags.ts)",
   );
 
   // 1. Layers.

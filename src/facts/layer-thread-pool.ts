@@ -28,9 +28,9 @@ const LOW_WATER = 1024 * 1024;
 const IDLE_MS = 30_000;
 /**
  * A layer thread's young generation, in MiB (V8 grows it to 48 by default on 64-bit). A layer's
- * garbage is mostly short-lived buffers and strings: a small nursery collects it sooner, at no cost
- * measured in scan time, and with single-threaded GC (node-flags.ts) kept a cold scan's peak RSS
- * 10–30 MiB lower (issue 16).
+ * garbage is mostly short-lived buffers and strings: a small nursery collects it sooner. Measured
+ * on the bench images at the same scan time (issue 16): peak RSS 4–11 MiB lower with Node's
+ * defaults, 10–30 MiB lower with the opt-in single-threaded GC (node-flags.ts).
  */
 const THREAD_YOUNG_GENERATION_MB = 12;
 const THREAD_LIMITS = { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB };
@@ -60,7 +60,7 @@ function threadEntry(): string {
  * loader such as `--import tsx`: the compiled entry needs none and the source shim registers its own;
  * nor pushgate's V8 options (node-flags.ts).
  */
-export function threadExecArgv(): string[] {
+function threadExecArgv(): string[] {
   const args: string[] = [];
   const argv = threadSafeExecArgv();
   for (let i = 0; i < argv.length; i++) {
@@ -287,21 +287,15 @@ export class LayerThreadPool {
   }
 
   #start(): Slot {
+    const spawn = (execArgv: string[]): Worker =>
+      new Worker(threadEntry(), { name: 'pushgate-layer', execArgv, resourceLimits: THREAD_LIMITS });
     let worker: Worker;
     try {
-      worker = new Worker(threadEntry(), {
-        name: 'pushgate-layer',
-        execArgv: threadExecArgv(),
-        resourceLimits: THREAD_LIMITS,
-      });
+      worker = spawn(threadExecArgv());
     } catch (err) {
       // Some process-wide flags (--expose-gc…) are refused in a thread: start it without any.
       if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
-      worker = new Worker(threadEntry(), {
-        name: 'pushgate-layer',
-        execArgv: [],
-        resourceLimits: THREAD_LIMITS,
-      });
+      worker = spawn([]);
     }
     // A thread that fails while idle is dropped; the next read starts a fresh one.
     const slot: Slot = { worker };

@@ -33,6 +33,16 @@ async function failure(promise: Promise<unknown>): Promise<PushgateError> {
   throw new Error('expected the read to fail');
 }
 
+/** A blob stream that gives 100 bytes of `gz`, then fails with `error`. */
+function failingAfter100(gz: Buffer, error: Error): Readable {
+  return new Readable({
+    read() {
+      this.push(gz.subarray(0, 100));
+      this.destroy(error);
+    },
+  });
+}
+
 async function sampleLayer(): Promise<{ tar: Buffer; gz: Buffer }> {
   const tar = await tarLayer([
     { path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' },
@@ -78,14 +88,10 @@ describe('reading layers in worker threads', () => {
   it('passes a download failure through with its code, and the thread reads the next layer', async () => {
     const { gz } = await sampleLayer();
     const test = layerOf(gz, MEDIA_TYPE.gzip);
-    const broken = new Readable({
-      read() {
-        this.push(gz.subarray(0, 100));
-        this.destroy(
-          new PushgateError('REGISTRY_UNREACHABLE', 'connection reset while pulling', { transient: true }),
-        );
-      },
-    });
+    const broken = failingAfter100(
+      gz,
+      new PushgateError('REGISTRY_UNREACHABLE', 'connection reset while pulling', { transient: true }),
+    );
     const err = await failure(pool.read(async () => broken, test.layer, ALL, options()));
     expect(err.code).toBe('REGISTRY_UNREACHABLE');
     expect(err.transient).toBe(true);
@@ -96,12 +102,10 @@ describe('reading layers in worker threads', () => {
   it('classifies a dropped connection as it would on this thread: transient REGISTRY_UNREACHABLE', async () => {
     const { gz } = await sampleLayer();
     const test = layerOf(gz, MEDIA_TYPE.gzip);
-    const dropped = new Readable({
-      read() {
-        this.push(gz.subarray(0, 100));
-        this.destroy(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
-      },
-    });
+    const dropped = failingAfter100(
+      gz,
+      Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+    );
     const err = await failure(pool.read(async () => dropped, test.layer, ALL, options()));
     expect(err.code).toBe('REGISTRY_UNREACHABLE');
     expect(err.transient).toBe(true);

@@ -84,10 +84,10 @@ export class StreamScanner {
   push(piece: Buffer): void {
     if (piece.length === 0) return;
     this.rawBytes += piece.length;
-    this.hash?.update(piece);
     let rest = piece;
     if (this.kind === undefined) {
-      // The head is held raw in the window until it is long enough to decide on.
+      // The head is held raw in the window until it is long enough to decide on; it is hashed
+      // then, so a binary's head costs no hashing when only text is hashed.
       const take = Math.min(rest.length, SNIFF_BYTES - this.fill);
       this.append(rest.subarray(0, take));
       if (this.fill < SNIFF_BYTES) return;
@@ -95,6 +95,7 @@ export class StreamScanner {
       rest = rest.subarray(take);
       if (rest.length === 0) return;
     }
+    this.hash?.update(rest);
     this.append(this.decoder === undefined ? rest : this.decoder.push(rest));
   }
 
@@ -114,6 +115,7 @@ export class StreamScanner {
     const head = this.buffer.subarray(0, this.fill);
     this.kind = fileKindOf(head);
     if (this.kind === 'binary' && this.hashTextOnly) this.hash = undefined;
+    this.hash?.update(head);
     if (this.kind !== 'utf16') return;
     // Re-read the held head through the decoder: the window holds decoded text from here on.
     this.decoder = new Utf16Decoder(utf16Bom(head) as 'le' | 'be');

@@ -98,6 +98,18 @@ describe('StreamScanner', () => {
     expect(streamScan(content).digests).toBeUndefined();
   });
 
+  it('hashes the raw bytes whatever the head decides: short files, UTF-16, and text only when asked', () => {
+    const short = Buffer.from(`token=${GH}\n`);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(filler(20_000), 'utf16le')]);
+    const elf = readFileSync('/usr/bin/docker-registry').subarray(0, 200_000);
+    for (const content of [short, utf16, elf]) {
+      expect(streamScan(content, { ...SMALL, digests: true }).digests).toEqual(digestsOf(content));
+    }
+    expect(streamScan(short, { ...SMALL, digests: 'text' }).digests).toEqual(digestsOf(short));
+    expect(streamScan(utf16, { ...SMALL, digests: 'text' }).digests).toEqual(digestsOf(utf16));
+    expect(streamScan(elf, { ...SMALL, digests: 'text' }).digests).toBeUndefined();
+  });
+
   it('decodes UTF-16 (both byte orders, pieces split mid-character) and numbers decoded lines', () => {
     const password = pseudoRandom('stream-scanner-password', 20);
     const text = `${filler(150_000)}DB_PASSWORD=${password}\n${filler(100_000)}`;

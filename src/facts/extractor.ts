@@ -16,6 +16,10 @@ export interface LayerCollector<R> {
    * only during the call. `onEntry(entry, undefined)` follows the last slice.
    */
   onChunk?(entry: LayerEntry, chunk: Buffer): void;
+  /**
+   * The entry, with the content prefix it asked for (`{ content }`). The content is often a view
+   * of a larger decompressed chunk: parse it, or copy what you keep, so the chunk can be freed.
+   */
   onEntry(entry: LayerEntry, content?: Buffer): void | Promise<void>;
   finish(): R;
 }

@@ -13,7 +13,7 @@ export type TarEntryHeader = RawTarHeader;
 
 /** What the visitor wants of an entry's data; the visitor may reuse one object for every entry. */
 export interface EntryRead {
-  /** Leading content bytes to copy and hand to `onEntry` (0: none). */
+  /** Leading content bytes to hand to `onEntry` (0: none). */
   capture: number;
   /** Hand every data slice to `onData` as it is parsed. */
   stream: boolean;
@@ -32,7 +32,11 @@ export interface TarVisitor {
    * source chunk, valid only during the call. Synchronous: parsing does not wait.
    */
   onData(slice: Buffer): void;
-  /** The entry's data has been read; parsing waits for a returned promise. */
+  /**
+   * The entry's data has been read; parsing waits for a returned promise. `content` (the captured
+   * prefix) is a view of the source chunk when it lies whole in one chunk, else a copy: it stays
+   * valid, but keeping it keeps that chunk in memory, so copy what you keep.
+   */
   onEntry(content: Buffer | undefined): void | Promise<void>;
   warn(message: string): void;
 }
@@ -51,8 +55,10 @@ function headerOnly(typeflag: string): boolean {
 /**
  * Parses a tar stream chunk by chunk without buffering entry data: headers are decoded in
  * place, PAX and GNU long-name bodies are buffered only after their size passed
- * `maxHeaderBytes`, and only the requested prefix of an entry's content is copied (an entry
- * asked for as a stream is handed over slice by slice, uncopied).
+ * `maxHeaderBytes`, and only the requested prefix of an entry's content is kept: a view of the
+ * chunk when it lies in one (most files: no allocation, no copy), a copy when it spans chunks (an
+ * entry asked for as a stream is handed over slice by slice, uncopied). The source must not reuse
+ * a chunk it has yielded, as Node streams never do.
  * Reads the source to its end (after the end-of-archive marker too) so upstream digests are checked.
  */
 export async function readTar(
@@ -78,6 +84,8 @@ export async function readTar(
   let current: TarEntryHeader | undefined;
   let remaining = 0;
   let pad = 0;
+  /** Bytes of the current entry to capture; allocated (or viewed) when its data starts. */
+  let captureLength = 0;
   let capture: Buffer | undefined;
   let captureFill = 0;
   let streaming = false;
@@ -135,8 +143,8 @@ export async function readTar(
     remaining = dataSize;
     pad = (512 - (dataSize % 512)) % 512;
     const read = visitor.onHeader(header);
-    const captureLength = Math.min(read.capture, dataSize);
-    capture = captureLength > 0 ? Buffer.allocUnsafe(captureLength) : undefined;
+    captureLength = Math.min(read.capture, dataSize);
+    capture = undefined;
     captureFill = 0;
     streaming = read.stream && dataSize > 0;
     if (dataSize === 0) {
@@ -174,6 +182,7 @@ export async function readTar(
   const finishEntry = (): void | Promise<void> => {
     const content = capture === undefined ? undefined : capture.subarray(0, captureFill);
     capture = undefined;
+    captureLength = 0;
     current = undefined;
     streaming = false;
     return visitor.onEntry(content);
@@ -186,6 +195,15 @@ export async function readTar(
     while (pos < length) {
       if (state === DATA) {
         const n = Math.min(remaining, length - pos);
+        if (captureLength > 0 && capture === undefined) {
+          // Most files lie whole in one chunk: hand a view of it on instead of a copy.
+          if (length - pos >= captureLength) {
+            capture = chunk.subarray(pos, pos + captureLength);
+            captureFill = captureLength;
+          } else {
+            capture = Buffer.allocUnsafe(captureLength);
+          }
+        }
         if (capture !== undefined && captureFill < capture.length) {
           captureFill += chunk.copy(
             capture,

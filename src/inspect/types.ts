@@ -88,6 +88,10 @@ export interface EntryConsumer {
    * does not wait. `onEntry(entry, undefined)` follows the last slice.
    */
   onChunk?(entry: LayerEntry, chunk: Buffer): void;
+  /**
+   * The entry, with the content prefix it asked for (`{ content }`). The content is often a view
+   * of a larger decompressed chunk: parse it, or copy what you keep, so the chunk can be freed.
+   */
   onEntry(entry: LayerEntry, content?: Buffer): void | Promise<void>;
 }
 

@@ -165,4 +165,40 @@ describe('readTar data slices', () => {
     // Views of the source chunks, not copies.
     expect(slices.every((s) => s.view && s.length <= 999)).toBe(true);
   });
+
+  it('hands a captured prefix that lies in one chunk as a view of it, and copies one that spans chunks', async () => {
+    const files = [
+      { path: 'small', content: pattern(300, 3) },
+      { path: 'spans', content: pattern(6000, 4) },
+      { path: 'capped', content: pattern(3000, 6) },
+    ];
+    const tar = await tarLayer(files);
+    const got = new Map<string, { content: Buffer; view: boolean }>();
+    const sources = new Set<ArrayBufferLike>();
+    let name = '';
+    const visitor: TarVisitor = {
+      onBytes: () => undefined,
+      onHeader(header) {
+        name = header.name;
+        return { capture: header.name === 'capped' ? 100 : 1 << 20, stream: false };
+      },
+      onData: () => undefined,
+      onEntry: (content) => {
+        if (content !== undefined) got.set(name, { content, view: sources.has(content.buffer) });
+      },
+      warn: () => undefined,
+    };
+    async function* chunks(): AsyncIterable<Buffer> {
+      for (let i = 0; i < tar.length; i += 4096) {
+        const chunk = Buffer.alloc(Math.min(4096, tar.length - i));
+        tar.copy(chunk, 0, i, i + chunk.length);
+        sources.add(chunk.buffer);
+        yield chunk;
+      }
+    }
+    await readTar(chunks(), visitor, 1 << 20, 'test');
+    expect(got.get('small')).toEqual({ content: files[0].content, view: true });
+    expect(got.get('spans')).toEqual({ content: files[1].content, view: false });
+    expect(got.get('capped')?.content).toEqual(files[2].content.subarray(0, 100));
+  });
 });

@@ -1,5 +1,5 @@
 import { isAllowedValue, isCodeIdentifier, isReference } from './allow-rules.js';
-import { KeywordAutomaton } from './keyword-automaton.js';
+import { keywordMatcher, type KeywordMatcher } from './keyword-filter.js';
 import { SECRET_RULES, type SecretRule } from './rules.js';
 import { shannonEntropy } from './shannon-entropy.js';
 
@@ -31,7 +31,7 @@ const NEWLINE = 0x0a;
 
 interface CompiledRules {
   rules: readonly SecretRule[];
-  automaton: KeywordAutomaton;
+  matcher: KeywordMatcher;
   /** Keyword index → indexes of the rules it gates. */
   rulesOfKeyword: number[][];
 }
@@ -54,7 +54,7 @@ function compile(rules: readonly SecretRule[]): CompiledRules {
       if (!rulesOfKeyword[k].includes(r)) rulesOfKeyword[k].push(r);
     }
   });
-  result = { rules, automaton: new KeywordAutomaton(keywords), rulesOfKeyword };
+  result = { rules, matcher: keywordMatcher(keywords), rulesOfKeyword };
   compiled.set(rules, result);
   return result;
 }
@@ -80,12 +80,12 @@ interface Candidate {
 
 /**
  * Scans bytes (read as latin1: secrets are ASCII, and line numbers stay byte-exact) with a
- * keyword prefilter: one Aho–Corasick pass finds every rule keyword; only rules whose keyword
+ * keyword prefilter: one pass (keyword-filter.ts) finds every rule keyword; only rules whose keyword
  * occurs run their regex, and single-line rules only on the lines around the hits. Overlapping
  * matches keep the earlier rule of the list; a value is reported once per text.
  */
 export function scanText(content: Uint8Array, rules: readonly SecretRule[] = TEXT_RULES): TextMatch[] {
-  const { automaton, rulesOfKeyword } = compile(rules);
+  const { matcher, rulesOfKeyword } = compile(rules);
   const bytes = Buffer.isBuffer(content)
     ? content
     : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
@@ -119,7 +119,7 @@ export function scanText(content: Uint8Array, rules: readonly SecretRule[] = TEX
     }
   };
 
-  automaton.scan(bytes, (keyword, end) => {
+  matcher.scan(bytes, (keyword, end) => {
     for (const ruleIndex of rulesOfKeyword[keyword]) {
       const rule = rules[ruleIndex];
       if (rule.multiline) {

@@ -1,0 +1,245 @@
+/**
+ * The WebAssembly module behind KeywordFilter (keyword-filter.ts), assembled here byte by byte: one
+ * exported function, `filter(from, to) → count`, and its memory. No toolchain builds it and no
+ * binary is committed; the comments name every instruction.
+ *
+ * `filter` is a "Teddy" prefilter (the multi-keyword SIMD search of Hyperscan and Rust's
+ * aho-corasick): for 16 positions at once it looks up each of the next four bytes' low and high
+ * nibbles in eight 16-byte tables (`i8x16.swizzle`) whose lanes are bitmasks of keyword buckets, and
+ * ANDs them. A position whose result is not zero may start a keyword; it is then checked against
+ * an exact table of every keyword's first three bytes (`TRIGRAMS`), and the survivors' positions
+ * are written to `OUT` for JavaScript to compare whole. No keyword occurrence is ever filtered out:
+ * both tables accept both ASCII cases of a letter.
+ */
+
+/** Positions tested per call: `OUT` holds one u32 per position, so it can never overflow. */
+export const SLICE = 64 * 1024;
+/** Bytes after a slice copied (or zeroed) with it: the SIMD loads and the trigram check read ahead. */
+export const LOOKAHEAD = 32;
+/** Bytes of a keyword's start the nibble tables look at. */
+export const FINGERPRINT = 4;
+/** LO0, HI0 … LO3, HI3: 16 bytes each. */
+export const NIBBLE_TABLES = 0;
+/** One byte per trigram hash (see `trigramHash`): non-zero when some keyword starts with it. */
+export const TRIGRAMS = 128;
+export const TRIGRAM_COUNT = 1 << 15;
+/** Candidate positions written by `filter`, u32 each. */
+export const OUT = TRIGRAMS + TRIGRAM_COUNT;
+/** The bytes to search: a slice, its lookahead, and zeros after the input's end. */
+export const IN = OUT + 4 * SLICE;
+const PAGES = Math.ceil((IN + SLICE + LOOKAHEAD) / 65536);
+
+/**
+ * The hash the exact check uses: the low five bits of three bytes (which fold ASCII case), so
+ * `Tok` and `tok` hash alike; different trigrams may share one, never a keyword and its own bytes.
+ */
+export function trigramHash(b0: number, b1: number, b2: number): number {
+  return ((b0 & 31) << 10) | ((b1 & 31) << 5) | (b2 & 31);
+}
+
+/** Unsigned LEB128. */
+function u(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+/** Signed LEB128 (for i32.const). */
+function s(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function section(id: number, contents: number[]): number[] {
+  return [id, ...u(contents.length), ...contents];
+}
+
+function name(text: string): number[] {
+  return [...u(text.length), ...Buffer.from(text, 'latin1')];
+}
+
+// Instructions.
+const I32 = 0x7f;
+const V128 = 0x7b;
+const EMPTY = 0x40;
+const block = [0x02, EMPTY];
+const loop = [0x03, EMPTY];
+const if_ = [0x04, EMPTY];
+const end = [0x0b];
+const br = (depth: number): number[] => [0x0c, ...u(depth)];
+const brIf = (depth: number): number[] => [0x0d, ...u(depth)];
+const get = (local: number): number[] => [0x20, ...u(local)];
+const set = (local: number): number[] => [0x21, ...u(local)];
+const tee = (local: number): number[] => [0x22, ...u(local)];
+const i32Const = (value: number): number[] => [0x41, ...s(value)];
+const i32Load8U = (offset: number): number[] => [0x2d, 0, ...u(offset)];
+const i32Store = (offset: number): number[] => [0x36, 2, ...u(offset)];
+const i32GeU = [0x4f];
+const i32LtU = [0x49];
+const i32Ctz = [0x68];
+const i32Add = [0x6a];
+const i32Sub = [0x6b];
+const i32And = [0x71];
+const i32Or = [0x72];
+const i32Shl = [0x74];
+const i32ShrU = [0x76];
+const simd = (op: number): number[] => [0xfd, ...u(op)];
+const v128Load = (offset: number): number[] => [...simd(0x00), 0, ...u(offset)];
+const v128Const = (byte: number): number[] => [...simd(0x0c), ...new Array<number>(16).fill(byte)];
+const i8x16Swizzle = simd(0x0e);
+const i8x16Ne = simd(0x24);
+const v128And = simd(0x4e);
+const i8x16Bitmask = simd(0x64);
+const i8x16ShrU = simd(0x6d);
+
+// Locals: the two parameters, then i32s, then v128s.
+const FROM = 0;
+const TO = 1;
+const P = 2;
+const OUT_AT = 3;
+const MASK = 4;
+const Q = 5;
+const TABLE = 6; // 2 * FINGERPRINT v128 locals: LO0, HI0 … LO3, HI3
+const V = TABLE + 2 * FINGERPRINT;
+
+/** The bucket bits of the byte at `p + k`: LOk[byte & 15] & HIk[byte >> 4]. */
+function nibbleLookup(k: number): number[] {
+  return [
+    ...get(TABLE + 2 * k),
+    ...get(P),
+    ...v128Load(IN + k),
+    ...tee(V),
+    ...v128Const(0x0f),
+    ...v128And,
+    ...i8x16Swizzle,
+    ...get(TABLE + 2 * k + 1),
+    ...get(V),
+    ...i32Const(4),
+    ...i8x16ShrU,
+    ...i8x16Swizzle,
+    ...v128And,
+  ];
+}
+
+/** `(byte at q + k) & 31`, shifted into its place in the trigram hash. */
+function hashPart(k: number): number[] {
+  const shift = 10 - 5 * k;
+  return [
+    ...get(Q),
+    ...i32Load8U(IN + k),
+    ...i32Const(31),
+    ...i32And,
+    ...(shift > 0 ? [...i32Const(shift), ...i32Shl] : []),
+  ];
+}
+
+function filterBody(): number[] {
+  const loadTables: number[] = [];
+  for (let t = 0; t < 2 * FINGERPRINT; t++)
+    loadTables.push(...i32Const(0), ...v128Load(NIBBLE_TABLES + 16 * t), ...set(TABLE + t));
+  return [
+    ...loadTables,
+    ...i32Const(OUT),
+    ...set(OUT_AT),
+    ...get(FROM),
+    ...set(P),
+    ...block,
+    ...loop,
+    // while (p < to)
+    ...get(P),
+    ...get(TO),
+    ...i32GeU,
+    ...brIf(1),
+    // mask = bitmask(m0 & m1 & m2 & m3 != 0): which of the 16 positions may start a keyword
+    ...nibbleLookup(0),
+    ...nibbleLookup(1),
+    ...v128And,
+    ...nibbleLookup(2),
+    ...v128And,
+    ...nibbleLookup(3),
+    ...v128And,
+    ...v128Const(0),
+    ...i8x16Ne,
+    ...i8x16Bitmask,
+    ...tee(MASK),
+    ...if_,
+    ...loop,
+    // q = p + ctz(mask); keep it when q < to and its trigram starts a keyword
+    ...get(P),
+    ...get(MASK),
+    ...i32Ctz,
+    ...i32Add,
+    ...tee(Q),
+    ...get(TO),
+    ...i32LtU,
+    ...if_,
+    ...hashPart(0),
+    ...hashPart(1),
+    ...i32Or,
+    ...hashPart(2),
+    ...i32Or,
+    ...i32Load8U(TRIGRAMS),
+    ...if_,
+    ...get(OUT_AT),
+    ...get(Q),
+    ...i32Store(0),
+    ...get(OUT_AT),
+    ...i32Const(4),
+    ...i32Add,
+    ...set(OUT_AT),
+    ...end,
+    ...end,
+    // mask &= mask - 1; again while bits are left
+    ...get(MASK),
+    ...get(MASK),
+    ...i32Const(1),
+    ...i32Sub,
+    ...i32And,
+    ...tee(MASK),
+    ...brIf(0),
+    ...end,
+    ...end,
+    // p += 16
+    ...get(P),
+    ...i32Const(16),
+    ...i32Add,
+    ...set(P),
+    ...br(0),
+    ...end,
+    ...end,
+    // return (outAt - OUT) / 4
+    ...get(OUT_AT),
+    ...i32Const(OUT),
+    ...i32Sub,
+    ...i32Const(2),
+    ...i32ShrU,
+    ...end,
+  ];
+}
+
+/** The module's bytes: `filter(from: i32, to: i32) → i32` and `memory`. */
+export function keywordFilterModule(): Uint8Array {
+  const locals = [...u(2), ...u(4), I32, ...u(2 * FINGERPRINT + 1), V128];
+  const body = [...locals, ...filterBody()];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [...u(1), 0x60, ...u(2), I32, I32, ...u(1), I32]),
+    ...section(3, [...u(1), ...u(0)]),
+    ...section(5, [...u(1), 0x00, ...u(PAGES)]),
+    ...section(7, [...u(2), ...name('filter'), 0x00, ...u(0), ...name('memory'), 0x02, ...u(0)]),
+    ...section(10, [...u(1), ...u(body.length), ...body]),
+  ]);
+}

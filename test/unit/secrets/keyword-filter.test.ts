@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { KeywordAutomaton } from '../../../src/secrets/keyword-automaton.js';
+import { KeywordFilter, keywordMatcher, type KeywordMatcher } from '../../../src/secrets/keyword-filter.js';
+import { SLICE } from '../../../src/secrets/keyword-filter-wasm.js';
+import { BINARY_RULES } from '../../../src/secrets/scan-binary.js';
+import { TEXT_RULES } from '../../../src/secrets/scan-text.js';
+
+function hits(matcher: KeywordMatcher, bytes: Uint8Array): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  matcher.scan(bytes, (k, end) => out.push([matcher.keywords[k], end]));
+  return out;
+}
+
+/** The automaton's answer is the reference: the filter must give exactly the same hits, in order. */
+function expectSame(keywords: string[], bytes: Uint8Array): Array<[string, number]> {
+  const expected = hits(new KeywordAutomaton(keywords), bytes);
+  expect(hits(new KeywordFilter(keywords), bytes)).toEqual(expected);
+  return expected;
+}
+
+/** Deterministic bytes (xorshift): `alphabet` decides how often keyword bytes occur by chance. */
+function noise(length: number, seed: number, alphabet?: string): Buffer {
+  const out = Buffer.alloc(length);
+  let x = seed | 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = alphabet === undefined ? x & 0xff : alphabet.charCodeAt((x >>> 0) % alphabet.length);
+  }
+  return out;
+}
+
+const keywordsOf = (rules: typeof TEXT_RULES): string[] => [
+  ...new Set(rules.flatMap((rule) => rule.keywords.map((k) => k.toLowerCase()))),
+];
+
+describe('KeywordFilter', () => {
+  it('finds what the automaton finds: overlaps, a keyword inside a longer one, both cases, in end order', () => {
+    expect(expectSame(['he', 'she', 'hers', 'his'], Buffer.from('uSHErs his'))).toEqual([
+      ['she', 4],
+      ['he', 4],
+      ['hers', 6],
+      ['his', 10],
+    ]);
+    expect(expectSame(['token', 'x', 'ok', 'tokentoken'], Buffer.from('tokenTOKEN x'))).toEqual([
+      ['ok', 3],
+      ['token', 5],
+      ['ok', 8],
+      ['tokentoken', 10],
+      ['token', 10],
+      ['x', 12],
+    ]);
+    expectSame(
+      ['ghp_', 'sk-ant-', '-----begin', 'q~'],
+      Buffer.from('\u00ff\u0000x GHP_ sk-ant- -----BEGIN q~', 'latin1'),
+    );
+    expectSame(['token'], Buffer.alloc(0));
+  });
+
+  it('finds keywords across its 64 KiB slices and at the very end of the input', () => {
+    const keywords = ['password', 'aws', 'q~', 'z'];
+    const bytes = noise(3 * SLICE + 100, 7, ' \n=abc');
+    // One at the start, one ending on a slice edge, one across an edge, one at the last slice's start.
+    for (const at of [0, SLICE - 8, 2 * SLICE - 3, 3 * SLICE]) bytes.write('PassWord', at, 'latin1');
+    bytes.write('aws', bytes.length - 3, 'latin1');
+    bytes.write('q~', SLICE + 99, 'latin1');
+    bytes.write('Q~', 3 * SLICE - 3, 'latin1');
+    // A keyword at a slice's last position.
+    bytes.write('Z', 3 * SLICE - 1, 'latin1');
+    bytes.write('z', bytes.length - 4, 'latin1');
+    const found = expectSame(keywords, bytes);
+    expect(found.filter(([k]) => k === 'password')).toHaveLength(4);
+    expect(found.filter(([k]) => k === 'q~')).toEqual([
+      ['q~', SLICE + 101],
+      ['q~', 3 * SLICE - 1],
+    ]);
+    expect(found.filter(([k]) => k === 'z')).toEqual([
+      ['z', 3 * SLICE],
+      ['z', bytes.length - 3],
+    ]);
+    expect(found.at(-1)).toEqual(['aws', bytes.length]);
+  });
+
+  it('matches the automaton on random bytes, on text full of near-misses, and on a real binary', () => {
+    const text = keywordsOf(TEXT_RULES);
+    const binary = keywordsOf(BINARY_RULES);
+    expectSame(text, noise(200_000, 11));
+    // Keyword letters in both cases, so many positions pass the first bytes and fail later.
+    const nearMisses = noise(300_000, 13, 'akiasecrtoknpwdAKIASECRTOKNPWD_-.:/ \n=');
+    expect(expectSame(text, nearMisses).length).toBeGreaterThan(0);
+    expectSame(binary, nearMisses);
+    const elf = readFileSync('/usr/bin/docker-registry').subarray(0, 4_000_000);
+    expect(expectSame(text, elf).length).toBeGreaterThan(5);
+    expectSame(binary, elf);
+  });
+
+  it('refuses keywords it cannot match', () => {
+    expect(() => new KeywordFilter(['a\u0000'])).toThrow(/NUL/);
+    expect(() => new KeywordFilter([''])).toThrow(/non-empty/);
+    expect(() => new KeywordFilter(['caf\u00e9'])).toThrow(/ASCII/);
+  });
+
+  it('is what keywordMatcher gives here; without WebAssembly it gives the automaton', () => {
+    expect(keywordMatcher(['token'])).toBeInstanceOf(KeywordFilter);
+    const script =
+      "const { keywordMatcher } = await import('./src/secrets/keyword-filter.ts');" +
+      "const m = keywordMatcher(['token']); const ends = [];" +
+      "m.scan(Buffer.from('a TOKEN'), (k, end) => ends.push(end));" +
+      'console.log(m.constructor.name, ends.join());';
+    const out = execFileSync(
+      process.execPath,
+      ['--jitless', '--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    expect(out.trim()).toBe('KeywordAutomaton 7');
+  });
+});

@@ -30,6 +30,11 @@ export interface StreamScanOptions {
    * for text and UTF-16 files only (the hash of a file the head calls binary is dropped).
    */
   digests?: boolean | 'text';
+  /**
+   * The window's memory, `window` bytes long, to reuse one allocation for file after file: the
+   * caller lends it until `finish()` returns. Default: a fresh one.
+   */
+  buffer?: Buffer;
 }
 
 export interface StreamScanResult {
@@ -77,7 +82,10 @@ export class StreamScanner {
     this.hash =
       options.digests === undefined || options.digests === false ? undefined : new DigestAccumulator();
     this.hashTextOnly = options.digests === 'text';
-    this.buffer = Buffer.allocUnsafe(this.windowSize);
+    if (options.buffer !== undefined && options.buffer.length !== this.windowSize) {
+      throw new Error(`StreamScanner: buffer must be ${this.windowSize} bytes, not ${options.buffer.length}`);
+    }
+    this.buffer = options.buffer ?? Buffer.allocUnsafe(this.windowSize);
   }
 
   /** One piece of the file, in order; only read during the call. */

@@ -13,7 +13,7 @@ import { scanText, scanVariable, type TextMatch } from '../../secrets/scan-text.
 import { isSkippedFileName } from '../../secrets/skip-rules.js';
 import { scanFile, type FileKind, type FileSecret } from '../../secrets/scan-file.js';
 import { digestsOf, type FileDigests } from '../../secrets/file-digests.js';
-import { StreamScanner } from '../../secrets/stream-scanner.js';
+import { STREAM_WINDOW, StreamScanner } from '../../secrets/stream-scanner.js';
 import { parseCreatedBy } from '../../secrets/parse-created-by.js';
 import { isVerifiable } from '../../secrets/verifiable.js';
 import { fileOrigin, type FileOrigin } from '../tools/file-origin.js';
@@ -391,6 +391,8 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
       /** The file being streamed, and its scanner. */
       let streamEntry: LayerEntry | undefined;
       let stream: StreamScanner | undefined;
+      /** One window for every streamed file of the layer, in turn: 1 MiB less garbage per file. */
+      let window: Buffer | undefined;
       const packaged = new PackagedListingCollector();
 
       const count = (kind: FileKind, bytes: number, streamed: boolean): void => {
@@ -416,7 +418,8 @@ export function createSecretsExtractor(options: SecretsExtractorOptions = {}): F
           if (entry !== streamEntry || stream === undefined) {
             streamEntry = entry;
             // Hashed on the way: provenance needs the checksums of a flagged file, and there is no second read.
-            stream = new StreamScanner({ digests: STREAM_DIGESTS });
+            window ??= Buffer.allocUnsafe(STREAM_WINDOW);
+            stream = new StreamScanner({ digests: STREAM_DIGESTS, buffer: window });
           }
           stream.push(chunk);
         },

@@ -110,6 +110,20 @@ describe('StreamScanner', () => {
     expect(streamScan(elf, { ...SMALL, digests: 'text' }).digests).toBeUndefined();
   });
 
+  it('reuses a lent window file after file, and refuses one of the wrong size', () => {
+    const window = Buffer.alloc(SMALL.window as number);
+    const first = Buffer.from(`${filler(200_000)}token=${GH}\n`);
+    const second = Buffer.from(`${filler(150_000)}${GH2}\n`);
+    const scan = (content: Buffer) => {
+      const scanner = new StreamScanner({ ...SMALL, buffer: window });
+      scanner.push(content);
+      return scanner.finish().secrets;
+    };
+    expect(scan(first)).toEqual([{ rule: 'github-pat', value: GH, line: lineOf(first.toString(), GH) }]);
+    expect(scan(second)).toEqual([{ rule: 'github-pat', value: GH2, line: lineOf(second.toString(), GH2) }]);
+    expect(() => new StreamScanner({ ...SMALL, buffer: Buffer.alloc(10) })).toThrow(/65536 bytes, not 10/);
+  });
+
   it('decodes UTF-16 (both byte orders, pieces split mid-character) and numbers decoded lines', () => {
     const password = pseudoRandom('stream-scanner-password', 20);
     const text = `${filler(150_000)}DB_PASSWORD=${password}\n${filler(100_000)}`;

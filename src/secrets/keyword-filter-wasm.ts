@@ -12,6 +12,38 @@
  * both tables accept both ASCII cases of a letter.
  */
 
+import {
+  block,
+  br,
+  brIf,
+  end,
+  get,
+  i32Add,
+  i32And,
+  i32Const,
+  i32Ctz,
+  i32GeU,
+  i32Load8U,
+  i32LtU,
+  i32Or,
+  i32Shl,
+  i32ShrU,
+  i32Store,
+  i32Sub,
+  i8x16Bitmask,
+  i8x16Ne,
+  i8x16ShrU,
+  i8x16Swizzle,
+  if_,
+  loop,
+  set,
+  tee,
+  v128And,
+  v128Const,
+  v128Load,
+  wasmModule,
+} from './wasm-encoding.js';
+
 /** Positions tested per call: `OUT` holds one u32 per position, so it can never overflow. */
 export const SLICE = 64 * 1024;
 /** Bytes after a slice copied (or zeroed) with it: the SIMD loads and the trigram check read ahead. */
@@ -36,74 +68,6 @@ const PAGES = Math.ceil((IN + SLICE + LOOKAHEAD) / 65536);
 export function trigramHash(b0: number, b1: number, b2: number): number {
   return ((b0 & 31) << 10) | ((b1 & 31) << 5) | (b2 & 31);
 }
-
-/** Unsigned LEB128. */
-function u(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (value !== 0);
-  return out;
-}
-
-/** Signed LEB128 (for i32.const). */
-function s(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-function section(id: number, contents: number[]): number[] {
-  return [id, ...u(contents.length), ...contents];
-}
-
-function name(text: string): number[] {
-  return [...u(text.length), ...Buffer.from(text, 'latin1')];
-}
-
-// Instructions.
-const I32 = 0x7f;
-const V128 = 0x7b;
-const EMPTY = 0x40;
-const block = [0x02, EMPTY];
-const loop = [0x03, EMPTY];
-const if_ = [0x04, EMPTY];
-const end = [0x0b];
-const br = (depth: number): number[] => [0x0c, ...u(depth)];
-const brIf = (depth: number): number[] => [0x0d, ...u(depth)];
-const get = (local: number): number[] => [0x20, ...u(local)];
-const set = (local: number): number[] => [0x21, ...u(local)];
-const tee = (local: number): number[] => [0x22, ...u(local)];
-const i32Const = (value: number): number[] => [0x41, ...s(value)];
-const i32Load8U = (offset: number): number[] => [0x2d, 0, ...u(offset)];
-const i32Store = (offset: number): number[] => [0x36, 2, ...u(offset)];
-const i32GeU = [0x4f];
-const i32LtU = [0x49];
-const i32Ctz = [0x68];
-const i32Add = [0x6a];
-const i32Sub = [0x6b];
-const i32And = [0x71];
-const i32Or = [0x72];
-const i32Shl = [0x74];
-const i32ShrU = [0x76];
-const simd = (op: number): number[] => [0xfd, ...u(op)];
-const v128Load = (offset: number): number[] => [...simd(0x00), 0, ...u(offset)];
-const v128Const = (byte: number): number[] => [...simd(0x0c), ...new Array<number>(16).fill(byte)];
-const i8x16Swizzle = simd(0x0e);
-const i8x16Ne = simd(0x24);
-const v128And = simd(0x4e);
-const i8x16Bitmask = simd(0x64);
-const i8x16ShrU = simd(0x6d);
 
 // Locals: the two parameters, then i32s, then v128s.
 const FROM = 0;
@@ -232,14 +196,12 @@ function filterBody(): number[] {
 
 /** The module's bytes: `filter(from: i32, to: i32) → i32` and `memory`. */
 export function keywordFilterModule(): Uint8Array {
-  const locals = [...u(2), ...u(4), I32, ...u(2 * FINGERPRINT + 1), V128];
-  const body = [...locals, ...filterBody()];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [...u(1), 0x60, ...u(2), I32, I32, ...u(1), I32]),
-    ...section(3, [...u(1), ...u(0)]),
-    ...section(5, [...u(1), 0x00, ...u(PAGES)]),
-    ...section(7, [...u(2), ...name('filter'), 0x00, ...u(0), ...name('memory'), 0x02, ...u(0)]),
-    ...section(10, [...u(1), ...u(body.length), ...body]),
-  ]);
+  return wasmModule({
+    name: 'filter',
+    params: 2,
+    i32Locals: 4,
+    v128Locals: 2 * FINGERPRINT + 1,
+    pages: PAGES,
+    body: filterBody(),
+  });
 }

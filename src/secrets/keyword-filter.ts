@@ -11,6 +11,7 @@ import {
   TRIGRAMS,
   trigramHash,
 } from './keyword-filter-wasm.js';
+import { instantiate } from './wasm-encoding.js';
 
 /** Finds every occurrence of a set of ASCII keywords in bytes, ignoring ASCII case. */
 export interface KeywordMatcher {
@@ -26,14 +27,6 @@ interface FilterExports {
   filter(from: number, to: number): number;
   memory: { buffer: ArrayBuffer };
 }
-
-/** The part of the WebAssembly global used here (this project's TypeScript libs do not declare it). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: object };
-  validate(bytes: Uint8Array): boolean;
-}
-const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
 /**
  * KeywordMatcher on WebAssembly SIMD (keyword-filter-wasm.ts): the module skips the bytes where no
@@ -57,8 +50,8 @@ export class KeywordFilter implements KeywordMatcher {
         throw new Error('keywords must be non-empty ASCII without NUL');
       }
     }
-    if (wasm === undefined) throw new Error('KeywordFilter needs WebAssembly');
-    const exports = new wasm.Instance(new wasm.Module(keywordFilterModule())).exports as FilterExports;
+    const exports = instantiate(keywordFilterModule()) as FilterExports | undefined;
+    if (exports === undefined) throw new Error('KeywordFilter needs WebAssembly with SIMD');
     this.filter = exports.filter;
     this.memory = new Uint8Array(exports.memory.buffer);
     this.out = new Uint32Array(exports.memory.buffer, OUT, SLICE);
@@ -163,6 +156,6 @@ let simdWorks: boolean | undefined;
  * (Node 16.4 and later, unless disabled), else the automaton.
  */
 export function keywordMatcher(keywords: readonly string[]): KeywordMatcher {
-  simdWorks ??= wasm !== undefined && wasm.validate(keywordFilterModule());
+  simdWorks ??= instantiate(keywordFilterModule()) !== undefined;
   return simdWorks ? new KeywordFilter(keywords) : new KeywordAutomaton(keywords);
 }

@@ -1,5 +1,6 @@
 import { SECRET_RULES, type SecretRule } from './rules.js';
 import { scanText, type TextMatch } from './scan-text.js';
+import { tokenRuns, type TokenRuns } from './token-runs.js';
 
 /** A token-boundary assertion at the very start or end of a rule's regex source. */
 const LEADING_BOUNDARY = /^\(\?<!\[[^\]]*\]\)/;
@@ -34,14 +35,36 @@ export const MIN_RUN = 15;
  */
 const MARGIN = 160;
 
+/** WebAssembly SIMD run finder; null where the runtime has no WebAssembly. */
+const simdRuns = tokenRuns(TOKEN) ?? null;
+
 /**
  * Where in `bytes` a binary rule can match: runs of at least `MIN_RUN` token characters, widened
- * by `MARGIN` and merged. Looks at every `MIN_RUN`-th byte only (a run that long must contain one
- * of them) and walks outwards from the token characters it lands on, so machine code and data,
- * where long runs are rare, cost a fraction of a full pass.
+ * by `MARGIN` and merged. With WebAssembly, TokenRuns (token-runs.ts) finds the runs 16 bytes at a
+ * time; without (or given `runs` null, as tests do), `sampledRuns` does.
  */
-export function binaryRegions(bytes: Uint8Array): Array<[number, number]> {
+export function binaryRegions(bytes: Uint8Array, runs: TokenRuns | null = simdRuns): Array<[number, number]> {
   const regions: Array<[number, number]> = [];
+  const n = bytes.length;
+  const onRun = (start: number, end: number): void => {
+    const from = Math.max(0, start - MARGIN);
+    const to = Math.min(n, end + MARGIN);
+    const last = regions[regions.length - 1];
+    if (last !== undefined && from <= last[1]) last[1] = to;
+    else regions.push([from, to]);
+  };
+  if (runs !== null) runs.scan(bytes, MIN_RUN, onRun);
+  else sampledRuns(bytes, onRun);
+  return regions;
+}
+
+/**
+ * Every maximal run of at least `MIN_RUN` token characters, in order. Looks at every `MIN_RUN`-th
+ * byte only (a run that long must contain one of them) and walks outwards from the token
+ * characters it lands on, so machine code and data, where long runs are rare, cost a fraction of
+ * a full pass.
+ */
+function sampledRuns(bytes: Uint8Array, onRun: (start: number, end: number) => void): void {
   const n = bytes.length;
   let i = MIN_RUN - 1;
   while (i < n) {
@@ -53,16 +76,9 @@ export function binaryRegions(bytes: Uint8Array): Array<[number, number]> {
     while (start > 0 && TOKEN[bytes[start - 1]] === 1) start--;
     let end = i + 1;
     while (end < n && TOKEN[bytes[end]] === 1) end++;
-    if (end - start >= MIN_RUN) {
-      const from = Math.max(0, start - MARGIN);
-      const to = Math.min(n, end + MARGIN);
-      const last = regions[regions.length - 1];
-      if (last !== undefined && from <= last[1]) last[1] = to;
-      else regions.push([from, to]);
-    }
+    if (end - start >= MIN_RUN) onRun(start, end);
     i = end + MIN_RUN;
   }
-  return regions;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { KeywordMatcher } from './keyword-filter.js';
+import type { KeywordMatcher } from './keyword-matcher.js';
 
 /**
  * Finds every occurrence of a set of ASCII keywords in one pass over bytes (Aho–Corasick, as a

@@ -1,4 +1,5 @@
 import { KeywordAutomaton } from './keyword-automaton.js';
+import type { KeywordMatcher } from './keyword-matcher.js';
 import {
   FINGERPRINT,
   IN,
@@ -12,16 +13,6 @@ import {
   trigramHash,
 } from './keyword-filter-wasm.js';
 import { instantiate } from './wasm-encoding.js';
-
-/** Finds every occurrence of a set of ASCII keywords in bytes, ignoring ASCII case. */
-export interface KeywordMatcher {
-  readonly keywords: readonly string[];
-  /**
-   * Calls `onHit(keywordIndex, endOffset)` for every occurrence, in order of end offset
-   * (`endOffset` is one past the keyword's last byte); at one end offset, longer keywords first.
-   */
-  scan(bytes: Uint8Array, onHit: (keyword: number, end: number) => void): void;
-}
 
 interface FilterExports {
   filter(from: number, to: number): number;

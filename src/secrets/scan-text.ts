@@ -1,5 +1,6 @@
 import { isAllowedValue, isCodeIdentifier, isReference } from './allow-rules.js';
-import { keywordMatcher, type KeywordMatcher } from './keyword-filter.js';
+import { keywordMatcher } from './keyword-filter.js';
+import type { KeywordMatcher } from './keyword-matcher.js';
 import { SECRET_RULES, type SecretRule } from './rules.js';
 import { shannonEntropy } from './shannon-entropy.js';
 

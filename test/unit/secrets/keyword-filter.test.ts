@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { KeywordAutomaton } from '../../../src/secrets/keyword-automaton.js';
-import { KeywordFilter, keywordMatcher, type KeywordMatcher } from '../../../src/secrets/keyword-filter.js';
+import { KeywordFilter, keywordMatcher } from '../../../src/secrets/keyword-filter.js';
+import type { KeywordMatcher } from '../../../src/secrets/keyword-matcher.js';
 import { SLICE } from '../../../src/secrets/keyword-filter-wasm.js';
 import { BINARY_RULES } from '../../../src/secrets/scan-binary.js';
 import { TEXT_RULES } from '../../../src/secrets/scan-text.js';

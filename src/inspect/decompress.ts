@@ -123,6 +123,8 @@ async function* unzstd(
     // Each output block is yielded before the next is produced: a zstd bomb can never fill memory
     // faster than the tar reader consumes it (zstd-napi's DecompressStream pushes without waiting).
     for (;;) {
+      // A fresh buffer per block, never reused: readTar hands on views of the chunks it is given
+      // (a captured file's content) that may be read after later chunks have arrived.
       const out = Buffer.allocUnsafe(ZSTD_CHUNK);
       let ret: number;
       let produced: number;

@@ -4,12 +4,20 @@
  * binary is committed; the comments name every instruction.
  *
  * `filter` is a "Teddy" prefilter (the multi-keyword SIMD search of Hyperscan and Rust's
- * aho-corasick): for 16 positions at once it looks up each of the next four bytes' low and high
- * nibbles in eight 16-byte tables (`i8x16.swizzle`) whose lanes are bitmasks of keyword buckets, and
- * ANDs them. A position whose result is not zero may start a keyword; it is then checked against
- * an exact table of every keyword's first three bytes (`TRIGRAMS`), and the survivors' positions
- * are written to `OUT` for JavaScript to compare whole. No keyword occurrence is ever filtered out:
- * both tables accept both ASCII cases of a letter.
+ * aho-corasick). In pseudo-code:
+ *
+ *     for (p = from; p < to; p += 16)                       // 16 candidate positions at once
+ *       m = AND over k in 0..3 of LOk[IN[p+k..] & 15] & HIk[IN[p+k..] >> 4]   // i8x16.swizzle
+ *       for each lane i with m[i] != 0, q = p + i < to:     // i8x16.bitmask, ctz
+ *         if TRIGRAMS[hash(IN[q], IN[q+1], IN[q+2])]: OUT[count++] = q
+ *
+ * Lanes of the nibble tables are bitmasks of keyword buckets. Why no keyword occurrence is ever
+ * dropped (KeywordFilter builds the tables so): a keyword's bucket bit is set, at each of its first
+ * four positions, for both ASCII cases of its byte there, and for every nibble past a keyword
+ * shorter than four bytes; its trigram-table entry is set for its first three bytes, and for all
+ * 32 (1024) values the hash can take after a keyword of two (one) bytes. The hash keeps the low
+ * five bits of each byte, which fold ASCII case (and merge other bytes: only false candidates).
+ * The loads read at most 18 bytes past position `to - 1`; JavaScript copies LOOKAHEAD bytes more.
  */
 
 import {
@@ -46,27 +54,31 @@ import {
 
 /** Positions tested per call: `OUT` holds one u32 per position, so it can never overflow. */
 export const SLICE = 64 * 1024;
-/** Bytes after a slice copied (or zeroed) with it: the SIMD loads and the trigram check read ahead. */
+/** Bytes after a slice copied (or zeroed) with it: the SIMD loads read up to 18 past its last position. */
 export const LOOKAHEAD = 32;
 /** Bytes of a keyword's start the nibble tables look at. */
 export const FINGERPRINT = 4;
 /** LO0, HI0 … LO3, HI3: 16 bytes each. */
 export const NIBBLE_TABLES = 0;
 /** One byte per trigram hash (see `trigramHash`): non-zero when some keyword starts with it. */
-export const TRIGRAMS = 128;
-export const TRIGRAM_COUNT = 1 << 15;
+export const TRIGRAMS = NIBBLE_TABLES + 32 * FINGERPRINT;
+/** Bits the trigram hash keeps of each byte. */
+const HASH_BITS = 5;
+export const TRIGRAM_COUNT = 1 << (3 * HASH_BITS);
 /** Candidate positions written by `filter`, u32 each. */
 export const OUT = TRIGRAMS + TRIGRAM_COUNT;
 /** The bytes to search: a slice, its lookahead, and zeros after the input's end. */
 export const IN = OUT + 4 * SLICE;
 const PAGES = Math.ceil((IN + SLICE + LOOKAHEAD) / 65536);
+if (LOOKAHEAD < 18 || PAGES * 65536 < IN + SLICE + LOOKAHEAD) throw new Error('keyword filter layout');
 
 /**
  * The hash the exact check uses: the low five bits of three bytes (which fold ASCII case), so
  * `Tok` and `tok` hash alike; different trigrams may share one, never a keyword and its own bytes.
  */
 export function trigramHash(b0: number, b1: number, b2: number): number {
-  return ((b0 & 31) << 10) | ((b1 & 31) << 5) | (b2 & 31);
+  const low = (1 << HASH_BITS) - 1;
+  return ((b0 & low) << (2 * HASH_BITS)) | ((b1 & low) << HASH_BITS) | (b2 & low);
 }
 
 // Locals: the two parameters, then i32s, then v128s.
@@ -100,11 +112,11 @@ function nibbleLookup(k: number): number[] {
 
 /** `(byte at q + k) & 31`, shifted into its place in the trigram hash. */
 function hashPart(k: number): number[] {
-  const shift = 10 - 5 * k;
+  const shift = (2 - k) * HASH_BITS;
   return [
     ...get(Q),
     ...i32Load8U(IN + k),
-    ...i32Const(31),
+    ...i32Const((1 << HASH_BITS) - 1),
     ...i32And,
     ...(shift > 0 ? [...i32Const(shift), ...i32Shl] : []),
   ];
@@ -199,8 +211,8 @@ export function keywordFilterModule(): Uint8Array {
   return wasmModule({
     name: 'filter',
     params: 2,
-    i32Locals: 4,
-    v128Locals: 2 * FINGERPRINT + 1,
+    i32Locals: TABLE - 2,
+    v128Locals: V + 1 - TABLE,
     pages: PAGES,
     body: filterBody(),
   });

@@ -32,15 +32,17 @@ export class KeywordFilter implements KeywordMatcher {
   private readonly filter: (from: number, to: number) => number;
   private readonly memory: Uint8Array;
   private readonly out: Uint32Array;
+  /** Bytes of the shortest keyword. */
+  private readonly shortest: number;
 
   constructor(keywords: readonly string[]) {
     this.keywords = keywords;
-    this.lower = keywords.map((k) => Buffer.from(k.toLowerCase(), 'latin1'));
-    for (const k of this.lower) {
-      if (k.length === 0 || k.some((b) => b === 0 || b > 0x7f)) {
-        throw new Error('keywords must be non-empty ASCII without NUL');
-      }
+    for (const k of keywords) {
+      const ascii = [...k].every((c) => c.charCodeAt(0) >= 0x01 && c.charCodeAt(0) <= 0x7f);
+      if (k.length === 0 || !ascii) throw new Error('keywords must be non-empty ASCII without NUL');
     }
+    this.lower = keywords.map((k) => Buffer.from(k.toLowerCase(), 'latin1'));
+    this.shortest = Math.min(...this.lower.map((k) => k.length));
     const exports = instantiate(keywordFilterModule()) as FilterExports | undefined;
     if (exports === undefined) throw new Error('KeywordFilter needs WebAssembly with SIMD');
     this.filter = exports.filter;
@@ -86,19 +88,21 @@ export class KeywordFilter implements KeywordMatcher {
   scan(bytes: Uint8Array, onHit: (keyword: number, end: number) => void): void {
     const memory = this.memory;
     const length = bytes.length;
-    let ends: number[] | undefined;
-    let found: number[] | undefined;
+    // Hits of the slices so far not handed on yet: a later slice's hit may end before them.
+    let ends: number[] = [];
+    let found: number[] = [];
     let ordered = true;
-    let lastEnd = 0;
+    let maxEnd = 0;
     for (let offset = 0; offset < length; offset += SLICE) {
       const positions = Math.min(SLICE, length - offset);
       const copied = Math.min(SLICE + LOOKAHEAD, length - offset);
       memory.set(bytes.subarray(offset, offset + copied), IN);
+      // Not needed for the result (keywords shorter than the fingerprint accept any byte after
+      // them), but the module then reads the same bytes as the hash below.
       if (copied < SLICE + LOOKAHEAD) memory.fill(0, IN + copied, IN + copied + LOOKAHEAD);
       const count = this.filter(0, positions);
       for (let c = 0; c < count; c++) {
         const start = offset + this.out[c];
-        // Past the input's end the module read zeros, as `?? 0` does here.
         const candidates =
           this.byHash[trigramHash(bytes[start], bytes[start + 1] ?? 0, bytes[start + 2] ?? 0)];
         if (candidates === undefined) continue;
@@ -106,23 +110,34 @@ export class KeywordFilter implements KeywordMatcher {
           const keyword = this.lower[index];
           const end = start + keyword.length;
           if (end > length || !matchesAt(bytes, start, keyword)) continue;
-          (ends ??= []).push(end);
-          (found ??= []).push(index);
-          if (end < lastEnd) ordered = false;
-          lastEnd = end;
+          ends.push(end);
+          found.push(index);
+          if (end < maxEnd) ordered = false;
+          else maxEnd = end;
         }
       }
+      if (ends.length === 0) continue;
+      if (!ordered) {
+        // A keyword inside a longer one ends first: order by end (stable, so longer ones stay first).
+        const order = ends.map((_, h) => h).sort((a, b) => ends[a] - ends[b] || a - b);
+        ends = order.map((h) => ends[h]);
+        found = order.map((h) => found[h]);
+        ordered = true;
+      }
+      // Later slices' hits start at offset + positions or later, so they end after this (at a
+      // tie they are shorter, and come after): hand these on now, memory stays one slice's worth.
+      const safe = offset + positions + this.shortest;
+      let flushed = 0;
+      while (flushed < ends.length && ends[flushed] <= safe) {
+        onHit(found[flushed], ends[flushed]);
+        flushed++;
+      }
+      if (flushed > 0) {
+        ends = ends.slice(flushed);
+        found = found.slice(flushed);
+      }
     }
-    if (ends === undefined || found === undefined) return;
-    if (ordered) {
-      for (let h = 0; h < ends.length; h++) onHit(found[h], ends[h]);
-      return;
-    }
-    // A keyword inside a longer one ends first: order by end (stable, so longer ones stay first).
-    const order = ends
-      .map((_, h) => h)
-      .sort((a, b) => (ends as number[])[a] - (ends as number[])[b] || a - b);
-    for (const h of order) onHit(found[h], ends[h]);
+    for (let h = 0; h < ends.length; h++) onHit(found[h], ends[h]);
   }
 }
 

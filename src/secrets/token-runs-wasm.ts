@@ -179,5 +179,12 @@ function runsBody(): number[] {
 
 /** The module's bytes: `runs(n: i32, carry: i32, minRun: i32) → i32` and `memory`. */
 export function tokenRunsModule(): Uint8Array {
-  return wasmModule({ name: 'runs', params: 3, i32Locals: 5, v128Locals: 3, pages: PAGES, body: runsBody() });
+  return wasmModule({
+    name: 'runs',
+    params: 3,
+    i32Locals: LO - 3,
+    v128Locals: V + 1 - LO,
+    pages: PAGES,
+    body: runsBody(),
+  });
 }

@@ -171,6 +171,8 @@ describe('readTar data slices', () => {
       { path: 'small', content: pattern(300, 3) },
       { path: 'spans', content: pattern(6000, 4) },
       { path: 'capped', content: pattern(3000, 6) },
+      // Its first 100 bytes lie in one chunk, its data runs on over two more.
+      { path: 'long', content: pattern(9000, 8) },
     ];
     const tar = await tarLayer(files);
     const got = new Map<string, { content: Buffer; view: boolean }>();
@@ -180,7 +182,7 @@ describe('readTar data slices', () => {
       onBytes: () => undefined,
       onHeader(header) {
         name = header.name;
-        return { capture: header.name === 'capped' ? 100 : 1 << 20, stream: false };
+        return { capture: header.name === 'capped' || header.name === 'long' ? 100 : 1 << 20, stream: false };
       },
       onData: () => undefined,
       onEntry: (content) => {
@@ -200,5 +202,7 @@ describe('readTar data slices', () => {
     expect(got.get('small')).toEqual({ content: files[0].content, view: true });
     expect(got.get('spans')).toEqual({ content: files[1].content, view: false });
     expect(got.get('capped')?.content).toEqual(files[2].content.subarray(0, 100));
+    // A view taken chunks before its entry ended is intact when handed over.
+    expect(got.get('long')).toEqual({ content: files[3].content.subarray(0, 100), view: true });
   });
 });

@@ -87,6 +87,16 @@ describe('KeywordFilter', () => {
     expect(found.at(-1)).toEqual(['aws', bytes.length]);
   });
 
+  it('keeps end order when a keyword reaches into the next slice and shorter ones end inside it', () => {
+    const bytes = Buffer.alloc(2 * SLICE, ' ');
+    bytes.write('abcdefgh', SLICE - 3, 'latin1');
+    expect(expectSame(['abcdefgh', 'b', 'e'], bytes)).toEqual([
+      ['b', SLICE - 1],
+      ['e', SLICE + 2],
+      ['abcdefgh', SLICE + 5],
+    ]);
+  });
+
   it('matches the automaton on random bytes, on text full of near-misses, and on a real binary', () => {
     const text = keywordsOf(TEXT_RULES);
     const binary = keywordsOf(BINARY_RULES);
@@ -100,10 +110,53 @@ describe('KeywordFilter', () => {
     expectSame(binary, elf);
   });
 
+  it('matches the automaton on random short keywords over awkward bytes (a seeded differential test)', () => {
+    // Bytes whose low five bits equal a keyword byte's, case and high-bit twins, and NUL: what the
+    // trigram hash and the nibble tables could confuse. One filter per set, reused across inputs.
+    const awkward = [...'aAzZ@`[{_~-. 0\u0001\u001f\u007f'].map((c) => c.charCodeAt(0));
+    let seed = 2026;
+    const random = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    let compared = 0;
+    for (let set = 0; set < 300; set++) {
+      const keywords = Array.from({ length: 1 + random(6) }, () =>
+        String.fromCharCode(...Array.from({ length: 1 + random(6) }, () => awkward[random(awkward.length)])),
+      );
+      const alphabet = [
+        ...new Set(
+          keywords
+            .join('')
+            .split('')
+            .flatMap((c) => [c.charCodeAt(0), c.charCodeAt(0) ^ 0x20, c.charCodeAt(0) | 0x80, 0]),
+        ),
+      ];
+      const automaton = new KeywordAutomaton(keywords);
+      const filter = new KeywordFilter(keywords);
+      for (let input = 0; input < 16; input++) {
+        // First one over two slice edges (hits on both sides of each), then short ones.
+        const length = input === 0 ? 2 * SLICE + 40 + random(40) : random(70);
+        const bytes = Buffer.alloc(length);
+        for (let i = 0; i < length; i++) bytes[i] = alphabet[random(alphabet.length)];
+        expect(hits(filter, bytes), JSON.stringify({ keywords, set, input })).toEqual(hits(automaton, bytes));
+        compared++;
+      }
+    }
+    expect(compared).toBe(300 * 16);
+    // An Azure client secret holds `Q~` then `_`, whose low five bits (31) are the last a two-byte
+    // keyword's trigrams cover.
+    expect(expectSame(['q~'], Buffer.from('secret=abc8Q~_xyz'))).toEqual([['q~', 13]]);
+  });
+
   it('refuses keywords it cannot match', () => {
     expect(() => new KeywordFilter(['a\u0000'])).toThrow(/NUL/);
     expect(() => new KeywordFilter([''])).toThrow(/non-empty/);
     expect(() => new KeywordFilter(['caf\u00e9'])).toThrow(/ASCII/);
+    // Dotless i would pass as "1" if only its latin1 byte were looked at.
+    expect(() => new KeywordFilter(['\u0131d'])).toThrow(/ASCII/);
   });
 
   it('is what keywordMatcher gives here; without WebAssembly it gives the automaton', () => {

@@ -174,7 +174,14 @@ async function gatherPlatform(
     return { walk, results };
   };
 
-  const layers = await mapWithConcurrency(infos, concurrency, async (info) => {
+  // Largest blob first: the first layer started is read on this thread, which needs no thread
+  // start-up and posts no bytes to one, and the rest go to threads as they free up (longest first
+  // also gives the shortest finish). Go image: 1.97 → 1.81 s median, 0.23 s less CPU (issue 16).
+  const order = infos
+    .map((info) => info.index)
+    .sort((a, b) => target.layers[b].descriptor.size - target.layers[a].descriptor.size || a - b);
+  const inOrder = await mapWithConcurrency(order, concurrency, async (index) => {
+    const info = infos[index];
     const key = layerCacheKey(info.digest, info.diffId, extractors);
     const pending = inFlight.get(key);
     if (pending) return pending;
@@ -183,7 +190,7 @@ async function gatherPlatform(
       stats.layersCached++;
       if (budget.take(cached.walk.uncompressedSize) < 0) {
         throw imageLimitError(
-          `${image.reference} (${platform}): layer ${info.index} (${info.digest}) with the layers before it exceeds`,
+          `${image.reference} (${platform}): layer ${info.index} (${info.digest}) with the layers read before it exceeds`,
           limits,
           'maxImageUncompressedBytes',
         );
@@ -218,6 +225,8 @@ async function gatherPlatform(
       inFlight.delete(key);
     }
   });
+  const layers = new Array<CachedLayer>(infos.length);
+  order.forEach((index, k) => (layers[index] = inOrder[k]));
 
   const stack = new LayerStack(layers.map((layer) => layer.walk.table));
   const facts: ImageFacts = {

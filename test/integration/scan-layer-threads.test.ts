@@ -66,6 +66,14 @@ describe('layers read in worker threads', () => {
       ],
     });
     await pushImage({ url: registry.url, repository: 'threads/large', tag: 'v1' }, large);
+    const uneven = await buildImage({
+      layers: [
+        { files: [{ path: 'data/two', content: randomBytes(2 * MiB) }] },
+        { files: [{ path: 'data/small', content: randomBytes(100 * 1024) }] },
+        { files: [{ path: 'data/six', content: randomBytes(6 * MiB) }] },
+      ],
+    });
+    await pushImage({ url: registry.url, repository: 'threads/uneven', tag: 'v1' }, uneven);
   });
 
   afterAll(async () => {
@@ -75,6 +83,22 @@ describe('layers read in worker threads', () => {
   it('reads a small image on this thread: no thread is started for a few kilobytes', async () => {
     await factsOf(registry, 'threads/small:v1', true);
     expect(layerThreadPool(2).threads).toBe(0);
+  });
+
+  it('starts with the largest layer (on this thread), then the others largest first', async () => {
+    const source = await openImageSource(`${registry.host}/threads/uneven:v1`, { plainHttp: true });
+    const started: number[] = [];
+    try {
+      const [platform] = await gatherFacts(await source.resolve(), {
+        onProgress: (progress) => {
+          if (progress.state === 'reading' && progress.compressedBytes === 0) started.push(progress.layer);
+        },
+      });
+      expect(platform.facts.layers.map((layer) => layer.index)).toEqual([0, 1, 2]);
+    } finally {
+      await source.close();
+    }
+    expect(started).toEqual([2, 0, 1]);
   });
 
   it('reads large layers in a thread too, with the same facts as on this thread alone', async () => {

@@ -40,10 +40,9 @@ import {
   i32Sub,
   i8x16Bitmask,
   i8x16Ne,
-  i8x16ShrU,
-  i8x16Swizzle,
   if_,
   loop,
+  nibbleLookup,
   set,
   tee,
   v128And,
@@ -91,26 +90,10 @@ const Q = 5;
 const TABLE = 6; // 2 * FINGERPRINT v128 locals: LO0, HI0 … LO3, HI3
 const V = TABLE + 2 * FINGERPRINT;
 
-/** The bucket bits of the byte at `p + k`: LOk[byte & 15] & HIk[byte >> 4]. */
-function nibbleLookup(k: number): number[] {
-  return [
-    ...get(TABLE + 2 * k),
-    ...get(P),
-    ...v128Load(IN + k),
-    ...tee(V),
-    ...v128Const(0x0f),
-    ...v128And,
-    ...i8x16Swizzle,
-    ...get(TABLE + 2 * k + 1),
-    ...get(V),
-    ...i32Const(4),
-    ...i8x16ShrU,
-    ...i8x16Swizzle,
-    ...v128And,
-  ];
-}
-
 /** `(byte at q + k) & 31`, shifted into its place in the trigram hash. */
+/** The bucket bits of the bytes at `p + k`: LOk[byte & 15] & HIk[byte >> 4]. */
+const lookup = (k: number): number[] => nibbleLookup(TABLE + 2 * k, TABLE + 2 * k + 1, P, IN + k, V);
+
 function hashPart(k: number): number[] {
   const shift = (2 - k) * HASH_BITS;
   return [
@@ -140,12 +123,12 @@ function filterBody(): number[] {
     ...i32GeU,
     ...brIf(1),
     // mask = bitmask(m0 & m1 & m2 & m3 != 0): which of the 16 positions may start a keyword
-    ...nibbleLookup(0),
-    ...nibbleLookup(1),
+    ...lookup(0),
+    ...lookup(1),
     ...v128And,
-    ...nibbleLookup(2),
+    ...lookup(2),
     ...v128And,
-    ...nibbleLookup(3),
+    ...lookup(3),
     ...v128And,
     ...v128Const(0),
     ...i8x16Ne,

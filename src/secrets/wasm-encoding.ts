@@ -79,6 +79,29 @@ export const v128And = simd(0x4e);
 export const i8x16Bitmask = simd(0x64);
 export const i8x16ShrU = simd(0x6d);
 
+/**
+ * `LO[byte & 15] & HI[byte >> 4]` for each of the 16 bytes at `IN + p` (`address` is `IN` plus
+ * any further offset), with `lo`, `hi` the v128 locals holding the tables and `v` a scratch one:
+ * the nibble-table lookup both SIMD kernels classify bytes with (`i8x16.swizzle`).
+ */
+export function nibbleLookup(lo: number, hi: number, p: number, address: number, v: number): number[] {
+  return [
+    ...get(lo),
+    ...get(p),
+    ...v128Load(address),
+    ...tee(v),
+    ...v128Const(0x0f),
+    ...v128And,
+    ...i8x16Swizzle,
+    ...get(hi),
+    ...get(v),
+    ...i32Const(4),
+    ...i8x16ShrU,
+    ...i8x16Swizzle,
+    ...v128And,
+  ];
+}
+
 export interface WasmFunction {
   /** The export name of the function; the memory is exported as `memory`. */
   name: string;

@@ -131,6 +131,17 @@ describe('walkLayer streams', () => {
   });
 });
 
+/** `tar` in fresh chunks of `size` bytes, each chunk's memory added to `sources`. */
+async function* chunksOf(tar: Buffer, size: number, sources: Set<ArrayBufferLike>): AsyncIterable<Buffer> {
+  for (let i = 0; i < tar.length; i += size) {
+    // Unpooled, so a copy could not share memory with its source by chance.
+    const chunk = Buffer.alloc(Math.min(size, tar.length - i));
+    tar.copy(chunk, 0, i, i + chunk.length);
+    sources.add(chunk.buffer);
+    yield chunk;
+  }
+}
+
 describe('readTar data slices', () => {
   it('calls onData only for entries asked for as a stream, with views of the source chunks', async () => {
     const tar = await tarLayer([
@@ -150,16 +161,7 @@ describe('readTar data slices', () => {
       onEntry: () => undefined,
       warn: () => undefined,
     };
-    async function* chunks(): AsyncIterable<Buffer> {
-      for (let i = 0; i < tar.length; i += 999) {
-        // Unpooled, so a copy could not share memory with its source by chance.
-        const chunk = Buffer.alloc(Math.min(999, tar.length - i));
-        tar.copy(chunk, 0, i, i + chunk.length);
-        sources.add(chunk.buffer);
-        yield chunk;
-      }
-    }
-    await readTar(chunks(), visitor, 1 << 20, 'test');
+    await readTar(chunksOf(tar, 999, sources), visitor, 1 << 20, 'test');
     expect(new Set(slices.map((s) => s.name))).toEqual(new Set(['b']));
     expect(slices.reduce((n, s) => n + s.length, 0)).toBe(7000);
     // Views of the source chunks, not copies.
@@ -190,15 +192,7 @@ describe('readTar data slices', () => {
       },
       warn: () => undefined,
     };
-    async function* chunks(): AsyncIterable<Buffer> {
-      for (let i = 0; i < tar.length; i += 4096) {
-        const chunk = Buffer.alloc(Math.min(4096, tar.length - i));
-        tar.copy(chunk, 0, i, i + chunk.length);
-        sources.add(chunk.buffer);
-        yield chunk;
-      }
-    }
-    await readTar(chunks(), visitor, 1 << 20, 'test');
+    await readTar(chunksOf(tar, 4096, sources), visitor, 1 << 20, 'test');
     expect(got.get('small')).toEqual({ content: files[0].content, view: true });
     expect(got.get('spans')).toEqual({ content: files[1].content, view: false });
     expect(got.get('capped')?.content).toEqual(files[2].content.subarray(0, 100));

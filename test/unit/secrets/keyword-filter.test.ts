@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
@@ -9,6 +8,8 @@ import type { KeywordMatcher } from '../../../src/secrets/keyword-matcher.js';
 import { SLICE } from '../../../src/secrets/keyword-filter-wasm.js';
 import { BINARY_RULES } from '../../../src/secrets/scan-binary.js';
 import { TEXT_RULES } from '../../../src/secrets/scan-text.js';
+import { runJitless } from '../../support/run-jitless.js';
+import { xorshift } from '../../support/xorshift.js';
 
 function hits(matcher: KeywordMatcher, bytes: Uint8Array): Array<[string, number]> {
   const out: Array<[string, number]> = [];
@@ -26,12 +27,10 @@ function expectSame(keywords: string[], bytes: Uint8Array): Array<[string, numbe
 /** Deterministic bytes (xorshift): `alphabet` decides how often keyword bytes occur by chance. */
 function noise(length: number, seed: number, alphabet?: string): Buffer {
   const out = Buffer.alloc(length);
-  let x = seed | 1;
+  const next = xorshift(seed);
   for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = alphabet === undefined ? x & 0xff : alphabet.charCodeAt((x >>> 0) % alphabet.length);
+    const x = next();
+    out[i] = alphabet === undefined ? x & 0xff : alphabet.charCodeAt(x % alphabet.length);
   }
   return out;
 }
@@ -114,13 +113,8 @@ describe('KeywordFilter', () => {
     // Bytes whose low five bits equal a keyword byte's, case and high-bit twins, and NUL: what the
     // trigram hash and the nibble tables could confuse. One filter per set, reused across inputs.
     const awkward = [...'aAzZ@`[{_~-. 0\u0001\u001f\u007f'].map((c) => c.charCodeAt(0));
-    let seed = 2026;
-    const random = (n: number): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const next = xorshift(2026);
+    const random = (n: number): number => next() % n;
     let compared = 0;
     for (let set = 0; set < 300; set++) {
       const keywords = Array.from({ length: 1 + random(6) }, () =>
@@ -166,11 +160,7 @@ describe('KeywordFilter', () => {
       "const m = keywordMatcher(['token']); const ends = [];" +
       "m.scan(Buffer.from('a TOKEN'), (k, end) => ends.push(end));" +
       'console.log(m.constructor.name, ends.join());';
-    const out = execFileSync(
-      process.execPath,
-      ['--jitless', '--import', 'tsx', '--input-type=module', '-e', script],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-    );
+    const out = runJitless(script);
     expect(out.trim()).toBe('KeywordAutomaton 7');
   });
 });

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
@@ -6,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { binaryRegions, MIN_RUN } from '../../../src/secrets/scan-binary.js';
 import { RUNS_SLICE } from '../../../src/secrets/token-runs-wasm.js';
 import { TokenRuns } from '../../../src/secrets/token-runs.js';
+import { runJitless } from '../../support/run-jitless.js';
+import { xorshift } from '../../support/xorshift.js';
 
 const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./+=';
 const TOKEN = new Uint8Array(256);
@@ -20,12 +21,10 @@ function runs(bytes: Uint8Array, minRun = MIN_RUN): Array<[number, number]> {
 /** Deterministic bytes where about `share` of them are token characters. */
 function mixed(length: number, seed: number, share: number): Buffer {
   const out = Buffer.alloc(length);
-  let x = seed | 1;
+  const next = xorshift(seed);
   for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const r = (x >>> 0) / 2 ** 32;
+    const x = next();
+    const r = x / 2 ** 32;
     out[i] =
       r < share
         ? TOKEN_CHARS.charCodeAt((x >>> 8) % TOKEN_CHARS.length)
@@ -74,11 +73,7 @@ describe('TokenRuns', () => {
       "const { binaryRegions } = await import('./src/secrets/scan-binary.ts');" +
       "const bytes = Buffer.alloc(200, 0); bytes.fill('k', 170, 190);" +
       'console.log(JSON.stringify(binaryRegions(bytes)));';
-    const out = execFileSync(
-      process.execPath,
-      ['--jitless', '--import', 'tsx', '--input-type=module', '-e', script],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-    );
+    const out = runJitless(script);
     expect(JSON.parse(out)).toEqual([[10, 200]]);
   });
 });

@@ -3,7 +3,7 @@ import type { KeywordMatcher } from './keyword-matcher.js';
 import {
   FINGERPRINT,
   IN,
-  keywordFilterModule,
+  KEYWORD_FILTER_KERNEL,
   LOOKAHEAD,
   NIBBLE_TABLES,
   OUT,
@@ -12,7 +12,6 @@ import {
   TRIGRAMS,
   trigramHash,
 } from './keyword-filter-wasm.js';
-import { instantiate } from './wasm-encoding.js';
 
 interface FilterExports {
   filter(from: number, to: number): number;
@@ -43,8 +42,7 @@ export class KeywordFilter implements KeywordMatcher {
     }
     this.lower = keywords.map((k) => Buffer.from(k.toLowerCase(), 'latin1'));
     this.shortest = Math.min(...this.lower.map((k) => k.length));
-    const exports = instantiate(keywordFilterModule()) as FilterExports | undefined;
-    if (exports === undefined) throw new Error('KeywordFilter needs WebAssembly with SIMD');
+    const exports = KEYWORD_FILTER_KERNEL.instantiate() as FilterExports;
     this.filter = exports.filter;
     this.memory = new Uint8Array(exports.memory.buffer);
     this.out = new Uint32Array(exports.memory.buffer, OUT, SLICE);
@@ -155,13 +153,10 @@ function matchesAt(bytes: Uint8Array, start: number, keyword: Uint8Array): boole
   return true;
 }
 
-let simdWorks: boolean | undefined;
-
 /**
  * The fastest matcher this runtime can run: KeywordFilter where WebAssembly SIMD is available
  * (Node 16.4 and later, unless disabled), else the automaton.
  */
 export function keywordMatcher(keywords: readonly string[]): KeywordMatcher {
-  simdWorks ??= instantiate(keywordFilterModule()) !== undefined;
-  return simdWorks ? new KeywordFilter(keywords) : new KeywordAutomaton(keywords);
+  return KEYWORD_FILTER_KERNEL.supported ? new KeywordFilter(keywords) : new KeywordAutomaton(keywords);
 }

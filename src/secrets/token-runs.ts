@@ -1,12 +1,11 @@
-import { instantiate } from './wasm-encoding.js';
 import {
   OPEN,
   RUNS_IN,
   RUNS_LOOKAHEAD,
   RUNS_OUT,
   RUNS_SLICE,
+  TOKEN_RUNS_KERNEL,
   TOKEN_TABLES,
-  tokenRunsModule,
 } from './token-runs-wasm.js';
 
 interface RunsExports {
@@ -29,9 +28,7 @@ export class TokenRuns {
 
   /** `token[byte]` is 1 for a token byte. */
   constructor(token: Uint8Array) {
-    const exports = instantiate(tokenRunsModule()) as RunsExports | undefined;
-    if (exports === undefined) throw new Error('TokenRuns needs WebAssembly with SIMD');
-    const { runs, memory } = exports;
+    const { runs, memory } = TOKEN_RUNS_KERNEL.instantiate() as RunsExports;
     this.runs = runs;
     this.memory = new Uint8Array(memory.buffer);
     this.values = new Int32Array(memory.buffer);
@@ -69,10 +66,7 @@ export class TokenRuns {
   }
 }
 
-let simdWorks: boolean | undefined;
-
 /** TokenRuns over `token` where this runtime has WebAssembly SIMD, else undefined. */
 export function tokenRuns(token: Uint8Array): TokenRuns | undefined {
-  simdWorks ??= instantiate(tokenRunsModule()) !== undefined;
-  return simdWorks ? new TokenRuns(token) : undefined;
+  return TOKEN_RUNS_KERNEL.supported ? new TokenRuns(token) : undefined;
 }

@@ -102,6 +102,34 @@ export function nibbleLookup(lo: number, hi: number, p: number, address: number,
   ];
 }
 
+/**
+ * `while (p < limit) { body; p += 16 }`: the block loop both kernels run over their input. `body`
+ * sits inside the loop, so its own branch depths count from there.
+ */
+export function everyBlock(p: number, limit: number, body: number[]): number[] {
+  return [
+    ...block,
+    ...loop,
+    ...get(p),
+    ...get(limit),
+    ...i32GeU,
+    ...brIf(1),
+    ...body,
+    ...get(p),
+    ...i32Const(16),
+    ...i32Add,
+    ...set(p),
+    ...br(0),
+    ...end,
+    ...end,
+  ];
+}
+
+/** `(at - base) >> log2Size`: how many items of `1 << log2Size` bytes were written from `base` to local `at`. */
+export function itemsWritten(at: number, base: number, log2Size: number): number[] {
+  return [...get(at), ...i32Const(base), ...i32Sub, ...i32Const(log2Size), ...i32ShrU];
+}
+
 export interface WasmFunction {
   /** The export name of the function; the memory is exported as `memory`. */
   name: string;
@@ -137,11 +165,39 @@ interface WebAssemblyApi {
 }
 
 /**
- * The module's exports, or undefined where this runtime cannot run it: WebAssembly switched off
- * (`node --jitless`) or without SIMD.
+ * A SIMD kernel: its module is assembled and compiled once per thread, and each user gets its own
+ * instance (its own memory). `supported` is false where this runtime cannot run it: WebAssembly
+ * switched off (`node --jitless`) or without SIMD.
  */
-export function instantiate(bytes: Uint8Array): object | undefined {
-  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (wasm === undefined || !wasm.validate(bytes)) return undefined;
-  return new wasm.Instance(new wasm.Module(bytes)).exports;
+export class WasmKernel {
+  readonly #assemble: () => Uint8Array;
+  #module: object | null | undefined;
+
+  constructor(assemble: () => Uint8Array) {
+    this.#assemble = assemble;
+  }
+
+  get supported(): boolean {
+    return this.#compiled() !== null;
+  }
+
+  /** A fresh instance's exports; throws where the kernel is not supported. */
+  instantiate(): object {
+    const module = this.#compiled();
+    if (module === null) throw new Error('this runtime has no WebAssembly with SIMD');
+    return new (wasmApi() as WebAssemblyApi).Instance(module).exports;
+  }
+
+  #compiled(): object | null {
+    if (this.#module === undefined) {
+      const wasm = wasmApi();
+      const bytes = this.#assemble();
+      this.#module = wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
+    }
+    return this.#module;
+  }
+}
+
+function wasmApi(): WebAssemblyApi | undefined {
+  return (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 }

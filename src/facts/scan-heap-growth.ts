@@ -1,30 +1,41 @@
 import { setFlagsFromString } from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * How far V8 lets the old generation grow past what survived the last full GC while pushgate scans
- * an image: `--heap-growing-percent=300` is a factor of 4, the largest V8 picks on its own.
+ * an image: `--heap-growing-percent=300`, a factor of 4. V8 picks between 1.1 and 4 on its own (4
+ * only for a large maximum heap); the flag also overrides its memory-saving modes.
  *
- * Why (issue 16, `bench/scan/README.md`): a scan keeps little on the JavaScript heap (10–20 MiB
- * live) and streams gigabytes through buffers. V8 then judges full GCs cheap and sets the next
- * limit barely above the live size, so incremental marking starts again as soon as one ends: 25–45
+ * Why (issue 16, `bench/scan/README.md`, "Fewer full GCs"): a scan keeps little on the JavaScript
+ * heap (10–20 MiB live) and streams gigabytes through buffers. V8 then sets each next limit barely
+ * above the live size, so incremental marking starts again as soon as one ends: 25–45
  * mark-compacts in a 1.7 s cold scan of the Go image, on Node 20, 22 and 24 alike. With the factor
- * at 4 there were 2–6, the scan used 0.3–0.5 s less CPU and ran 7–13 % faster on both bench images;
- * peak RSS rose by 10–20 MiB (buffers still die young and go with scavenges).
+ * at 4 there were 2–6, the scan used 0.2–0.5 s less CPU and ran 5–13 % faster on both bench images;
+ * peak RSS rose by 10–20 MiB.
  *
- * The flag is process-wide (every isolate: this thread and the layer threads) and V8 reads it each
- * time it recomputes a limit, so it is set while a scan runs and set back to V8's own choice (0)
- * when the last one in the process ends: a server that scans now and then keeps V8's defaults in
- * between. Left alone when node was started with its own `--heap-growing-percent`.
+ * V8 reads the flag each time it recomputes a limit, for every isolate of the process (this thread
+ * and the layer threads), so it is set while a scan runs and set back to V8's own choice (0) when
+ * the last scan ends; a limit computed meanwhile stays until the next full GC. Setting V8 flags at
+ * run time is not safe in general (`--single-threaded-gc` crashed V8 11.3 that way, see
+ * `bench/scan/README.md`); this one is a number read when a limit is computed (set and reset on
+ * Node 20, 22 and 24 without a complaint; a test checks the running node knows it).
+ *
+ * Only a process's main thread sets it: the counter below is per thread, and a scan in a worker
+ * thread (BullMQ's `thread` sandbox) must not change the heaps of the process it shares, nor can it
+ * see the node options an operator gave (a thread's execArgv never holds V8 flags). Left alone too
+ * when node was started with its own `--heap-growing-percent`.
  */
 export const SCAN_HEAP_GROWING_PERCENT = 300;
 
 const FLAG = /^--heap[-_]growing[-_]percent(=|$)/;
-/** Scans running in this process now. */
+/** Scans running on this thread now. */
 let running = 0;
 
 export interface HeapGrowthOptions {
   /** node's own options; default `process.execArgv`. */
   execArgv?: readonly string[];
+  /** Whether this is the process's main thread; default from `node:worker_threads`. */
+  mainThread?: boolean;
   /** Sets a V8 flag; default `v8.setFlagsFromString` (tests record the calls instead). */
   setFlags?: (flag: string) => void;
 }
@@ -34,9 +45,10 @@ export async function withScanHeapGrowth<T>(
   scan: () => Promise<T>,
   options: HeapGrowthOptions = {},
 ): Promise<T> {
-  const { execArgv = process.execArgv, setFlags = setFlagsFromString } = options;
-  if (execArgv.some((arg) => FLAG.test(arg))) return scan();
-  if (running++ === 0) setFlags(`--heap-growing-percent=${SCAN_HEAP_GROWING_PERCENT}`);
+  const { execArgv = process.execArgv, mainThread = isMainThread, setFlags = setFlagsFromString } = options;
+  if (!mainThread || execArgv.some((arg) => FLAG.test(arg))) return scan();
+  if (running === 0) setFlags(`--heap-growing-percent=${SCAN_HEAP_GROWING_PERCENT}`);
+  running++;
   try {
     return await scan();
   } finally {
@@ -44,7 +56,7 @@ export async function withScanHeapGrowth<T>(
   }
 }
 
-/** Scans holding the heap growth now. */
+/** Scans holding the heap growth on this thread now. */
 export function heapGrowthHolders(): number {
   return running;
 }

@@ -270,9 +270,19 @@ class Claims {
 
   /** The label of `dir` or of its nearest claimed ancestor. */
   private folderLabel(dir: string): string | undefined {
-    if (this.folders.has(dir)) return this.folders.get(dir);
-    const label = this.dirs.get(dir) ?? (dir === '' ? undefined : this.folderLabel(parentOf(dir)));
-    this.folders.set(dir, label);
+    // Up to the first folder answered before or claimed; every folder on the way gets its answer.
+    const unanswered: string[] = [];
+    let label: string | undefined;
+    for (let at = dir; ; at = parentOf(at)) {
+      if (this.folders.has(at)) {
+        label = this.folders.get(at);
+        break;
+      }
+      unanswered.push(at);
+      label = this.dirs.get(at);
+      if (label !== undefined || at === '') break;
+    }
+    for (const folder of unanswered) this.folders.set(folder, label);
     return label;
   }
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { gatherFacts } from '../../../src/facts/gather-facts.js';
 import type { FactExtractor } from '../../../src/facts/extractor.js';
 import {
@@ -21,6 +21,9 @@ function recorder(): { flags: string[]; setFlags: (flag: string) => void } {
 }
 
 describe('withScanHeapGrowth', () => {
+  // One test leaving a scan holding the growth would make the next ones fail for the wrong reason.
+  afterEach(() => expect(heapGrowthHolders()).toBe(0));
+
   it('raises the growth for the scan and gives V8 its own choice back after it', async () => {
     const { flags, setFlags } = recorder();
     const seen: string[][] = [];
@@ -29,7 +32,7 @@ describe('withScanHeapGrowth', () => {
         seen.push([...flags]);
         return 42;
       },
-      { execArgv: [], setFlags },
+      { execArgv: [], mainThread: true, setFlags },
     );
     expect(result).toBe(42);
     expect(seen).toEqual([[ON]]);
@@ -42,9 +45,14 @@ describe('withScanHeapGrowth', () => {
     let releaseFirst!: () => void;
     const first = withScanHeapGrowth(() => new Promise<void>((resolve) => (releaseFirst = resolve)), {
       execArgv: [],
+      mainThread: true,
       setFlags,
     });
-    await withScanHeapGrowth(async () => expect(heapGrowthHolders()).toBe(2), { execArgv: [], setFlags });
+    await withScanHeapGrowth(async () => expect(heapGrowthHolders()).toBe(2), {
+      execArgv: [],
+      mainThread: true,
+      setFlags,
+    });
     // The second scan ended while the first runs: the growth stays.
     expect(flags).toEqual([ON]);
     expect(heapGrowthHolders()).toBe(1);
@@ -56,9 +64,9 @@ describe('withScanHeapGrowth', () => {
   it('gives it back when the scan fails, and the failure reaches the caller', async () => {
     const { flags, setFlags } = recorder();
     const failure = new Error('registry down');
-    await expect(withScanHeapGrowth(() => Promise.reject(failure), { execArgv: [], setFlags })).rejects.toBe(
-      failure,
-    );
+    await expect(
+      withScanHeapGrowth(() => Promise.reject(failure), { execArgv: [], mainThread: true, setFlags }),
+    ).rejects.toBe(failure);
     expect(flags).toEqual([ON, OFF]);
     expect(heapGrowthHolders()).toBe(0);
   });
@@ -66,12 +74,38 @@ describe('withScanHeapGrowth', () => {
   it('leaves a growth node was started with alone', async () => {
     for (const own of ['--heap-growing-percent=50', '--heap_growing_percent=50', '--heap-growing-percent']) {
       const { flags, setFlags } = recorder();
-      await withScanHeapGrowth(async () => undefined, { execArgv: ['--enable-source-maps', own], setFlags });
+      await withScanHeapGrowth(async () => undefined, {
+        execArgv: ['--enable-source-maps', own],
+        mainThread: true,
+        setFlags,
+      });
       expect(flags, own).toEqual([]);
     }
     const { flags, setFlags } = recorder();
-    await withScanHeapGrowth(async () => undefined, { execArgv: ['--heap-growing-percentile=5'], setFlags });
+    await withScanHeapGrowth(async () => undefined, {
+      execArgv: ['--heap-growing-percentile=5'],
+      mainThread: true,
+      setFlags,
+    });
     expect(flags).toEqual([ON, OFF]);
+  });
+
+  it('leaves the process alone from a worker thread (a thread sandbox shares the process)', async () => {
+    const { flags, setFlags } = recorder();
+    const result = await withScanHeapGrowth(async () => heapGrowthHolders(), {
+      execArgv: [],
+      mainThread: false,
+      setFlags,
+    });
+    expect(result).toBe(0);
+    expect(flags).toEqual([]);
+  });
+
+  it("gives back 0, which is V8's own default (its dynamic choice)", () => {
+    const options = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }).stdout;
+    expect(options).toMatch(
+      /--heap-growing-percent \(.*\)\n\s*type: int\s+default: --heap-growing-percent=0\n/,
+    );
   });
 
   it('is a flag this node knows: setting it prints nothing, where an unknown one complains', () => {
@@ -121,6 +155,18 @@ describe('withScanHeapGrowth', () => {
       }
       expect(held).toEqual([1, 1]);
       expect(heapGrowthHolders()).toBe(0);
+
+      // An aborted scan lets go too.
+      const again = await openImageSource(`oci:${layout}`);
+      try {
+        const controller = new AbortController();
+        controller.abort(new Error('deadline'));
+        await expect(
+          gatherFacts(await again.resolve(), { extractors: [probe], signal: controller.signal }),
+        ).rejects.toThrow();
+      } finally {
+        await again.close();
+      }
     } finally {
       await dir.remove();
     }

@@ -7,11 +7,12 @@ import { isMainThread } from 'node:worker_threads';
  * only for a large maximum heap); the flag also overrides its memory-saving modes.
  *
  * Why (issue 16, `bench/scan/README.md`, "Fewer full GCs"): a scan keeps little on the JavaScript
- * heap (10–20 MiB live) and streams gigabytes through buffers. V8 then sets each next limit barely
- * above the live size, so incremental marking starts again as soon as one ends: usually 25–40
- * mark-compacts in a 1.7 s cold scan of the Go image on Node 20 (20 on Node 22, 41–44 on 24). With
- * the factor at 4 there were 2–6; the scan used 0.2–0.5 s less CPU and ran 5–13 % faster on both
- * bench images, and its peak RSS rose by 10–20 MiB.
+ * heap (10–20 MiB live) and streams gigabytes through buffers. V8 derives its old-generation limit
+ * from that small live size and starts incremental marking again soon after each full GC, well
+ * below the limit: usually 25–40 mark-compacts in a 1.7 s cold scan of the Go image on Node 20 (20
+ * on Node 22, 41–44 on 24); a larger limit stops it. With the factor at 4 there were 2–6; the
+ * scan used 0.2–0.5 s less CPU and ran 5–13 % faster on both bench images, and its peak RSS rose
+ * by 10–20 MiB.
  *
  * V8 reads the flag each time it recomputes a limit, for every isolate of the process (this thread
  * and the layer threads), so it is set while a scan runs and set back to V8's own choice (0) when

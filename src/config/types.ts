@@ -161,7 +161,10 @@ export interface WorkersConfig {
   inspectConcurrency: number;
   /** Enforcement jobs at once per worker process. */
   enforceConcurrency: number;
-  /** Where inspection runs: a forked child process (default) or a worker thread (needs compiled JS). */
+  /**
+   * Where inspection runs: a forked child process (default) or a worker thread (needs compiled JS;
+   * it shares the worker's process and scans without the faster GC, `src/facts/scan-heap-growth.ts`).
+   */
   sandbox: 'process' | 'thread';
   /** Attempts per job before it fails for good (transient errors only). */
   attempts: number;

@@ -90,6 +90,29 @@ describe('withScanHeapGrowth', () => {
     expect(flags).toEqual([ON, OFF]);
   });
 
+  it('scans on when V8 refuses the flag, and a refused reset hides neither result nor failure', async () => {
+    const refuse = (): void => {
+      throw new Error('flags are frozen');
+    };
+    await expect(
+      withScanHeapGrowth(async () => 'facts', { execArgv: [], mainThread: true, setFlags: refuse }),
+    ).resolves.toBe('facts');
+    const failure = new Error('registry down');
+    await expect(
+      withScanHeapGrowth(() => Promise.reject(failure), { execArgv: [], mainThread: true, setFlags: refuse }),
+    ).rejects.toBe(failure);
+    // Set works, reset does not: the scan's own result still comes back.
+    const flags: string[] = [];
+    const resetRefused = (flag: string): void => {
+      flags.push(flag);
+      if (flag === OFF) throw new Error('flags are frozen');
+    };
+    await expect(
+      withScanHeapGrowth(async () => 'facts', { execArgv: [], mainThread: true, setFlags: resetRefused }),
+    ).resolves.toBe('facts');
+    expect(flags).toEqual([ON, OFF]);
+  });
+
   it('leaves the process alone from a worker thread (a thread sandbox shares the process)', async () => {
     const { flags, setFlags } = recorder();
     const result = await withScanHeapGrowth(async () => heapGrowthHolders(), {

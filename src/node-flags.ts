@@ -10,7 +10,8 @@
  * `--single-threaded-gc`: a scan keeps every core busy with its own threads (a layer on this
  * thread, one on a layer thread, inflating on libuv's pool), and V8's parallel and concurrent GC
  * helpers only compete with them: without them a cold scan used 8–14 % less CPU on 2 cores (issue
- * 16; `bench/scan/README.md`). Garbage is found later, so the peak RSS rises by 15–40 MiB; two
+ * 16; `bench/scan/README.md`), and 1–9 % less since scans raise V8's heap growth
+ * (`facts/scan-heap-growth.ts`). Garbage is found later, so the peak RSS rises by 15–40 MiB; two
  * malloc arenas (scanProcessEnv) take most of that back.
  *
  * V8 options are process-wide: a worker thread refuses them in its execArgv (ERR_WORKER_INVALID_EXEC_ARGV)

@@ -60,10 +60,11 @@ const P = 3;
 const MASK = 4;
 const ZEROS = 5;
 const LENGTH = 6;
-const OUT_AT = 7;
-const LO = 8;
-const HI = 9;
-const V = 10;
+const END = 7;
+const OUT_AT = 8;
+const LO = 9;
+const HI = 10;
+const V = 11;
 
 function runsBody(): number[] {
   return [
@@ -106,20 +107,18 @@ function runsBody(): number[] {
       ...get(MIN_RUN),
       ...i32GeS,
       ...if_,
-      // out: (p + ctz(zeros) - length, p + ctz(zeros))
+      // out: (end - length, end), end = p + ctz(zeros)
       ...get(OUT_AT),
       ...get(P),
       ...get(ZEROS),
       ...i32Ctz,
       ...i32Add,
+      ...tee(END),
       ...get(LENGTH),
       ...i32Sub,
       ...i32Store(0),
       ...get(OUT_AT),
-      ...get(P),
-      ...get(ZEROS),
-      ...i32Ctz,
-      ...i32Add,
+      ...get(END),
       ...i32Store(4),
       ...get(OUT_AT),
       ...i32Const(8),

@@ -142,6 +142,17 @@ async function* chunksOf(tar: Buffer, size: number, sources: Set<ArrayBufferLike
   }
 }
 
+/** A visitor that ignores what `parts` does not handle. */
+function visitorOf(parts: Pick<TarVisitor, 'onHeader'> & Partial<TarVisitor>): TarVisitor {
+  return {
+    onBytes: () => undefined,
+    onData: () => undefined,
+    onEntry: () => undefined,
+    warn: () => undefined,
+    ...parts,
+  };
+}
+
 describe('readTar data slices', () => {
   it('calls onData only for entries asked for as a stream, with views of the source chunks', async () => {
     const tar = await tarLayer([
@@ -151,16 +162,13 @@ describe('readTar data slices', () => {
     const slices: Array<{ name: string; length: number; view: boolean }> = [];
     const sources = new Set<ArrayBufferLike>();
     let name = '';
-    const visitor: TarVisitor = {
-      onBytes: () => undefined,
+    const visitor = visitorOf({
       onHeader(header) {
         name = header.name;
         return header.name === 'b' ? { capture: 10, stream: true } : READ_NOTHING;
       },
       onData: (slice) => void slices.push({ name, length: slice.length, view: sources.has(slice.buffer) }),
-      onEntry: () => undefined,
-      warn: () => undefined,
-    };
+    });
     await readTar(chunksOf(tar, 999, sources), visitor, 1 << 20, 'test');
     expect(new Set(slices.map((s) => s.name))).toEqual(new Set(['b']));
     expect(slices.reduce((n, s) => n + s.length, 0)).toBe(7000);
@@ -180,18 +188,15 @@ describe('readTar data slices', () => {
     const got = new Map<string, { content: Buffer; view: boolean }>();
     const sources = new Set<ArrayBufferLike>();
     let name = '';
-    const visitor: TarVisitor = {
-      onBytes: () => undefined,
+    const visitor = visitorOf({
       onHeader(header) {
         name = header.name;
         return { capture: header.name === 'capped' || header.name === 'long' ? 100 : 1 << 20, stream: false };
       },
-      onData: () => undefined,
       onEntry: (content) => {
         if (content !== undefined) got.set(name, { content, view: sources.has(content.buffer) });
       },
-      warn: () => undefined,
-    };
+    });
     await readTar(chunksOf(tar, 4096, sources), visitor, 1 << 20, 'test');
     expect(got.get('small')).toEqual({ content: files[0].content, view: true });
     expect(got.get('spans')).toEqual({ content: files[1].content, view: false });

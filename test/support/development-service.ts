@@ -10,7 +10,10 @@ export interface DevelopmentService {
   output(): string;
   /** The JSON log lines so far (other lines skipped). */
   lines(): Array<Record<string, unknown>>;
-  /** Waits for the "serving" line (and, for `start`, the workers) and returns it. */
+  /**
+   * Waits for the "serving" line (and, for `start`, the workers; with no API tokens set, the
+   * development token's line, which follows it) and returns it: nothing the start-up logs comes later.
+   */
   ready(timeoutMs?: number): Promise<Record<string, unknown>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGKILL to this process only (its children are not signalled), as the OOM killer does. */
@@ -28,21 +31,25 @@ export function spawnDevelopmentService(
   cwd: string,
   env: NodeJS.ProcessEnv = {},
 ): DevelopmentService {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PUSHGATE_CONFIG: '',
+    REDIS_URL: '',
+    PUSHGATE_API_TOKENS: '',
+    PUSHGATE_HOST: '',
+    PUSHGATE_PORT: '0',
+    PUSHGATE_POLICIES: DEFAULT_POLICIES,
+    PUSHGATE_LOG_LEVEL: 'info',
+    ...env,
+  };
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'pushgate.js'), mode], {
     cwd,
-    env: {
-      ...process.env,
-      PUSHGATE_CONFIG: '',
-      REDIS_URL: '',
-      PUSHGATE_API_TOKENS: '',
-      PUSHGATE_HOST: '',
-      PUSHGATE_PORT: '0',
-      PUSHGATE_POLICIES: DEFAULT_POLICIES,
-      PUSHGATE_LOG_LEVEL: 'info',
-      ...env,
-    },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // run-service logs where the development token is after the server listens (it names its URL).
+  const logsDevelopmentToken =
+    mode !== 'worker' && !childEnv.PUSHGATE_CONFIG && !childEnv.PUSHGATE_API_TOKENS;
   let log = '';
   const append = (chunk: Buffer): void => {
     log += chunk.toString('utf8');
@@ -73,7 +80,11 @@ export function spawnDevelopmentService(
           const all = lines();
           found = all.find((line) => typeof line.listening === 'string');
           // `start` takes signals once its workers run too.
-          return found !== undefined && (mode !== 'start' || all.some((l) => l.msg === 'workers started'));
+          return (
+            found !== undefined &&
+            (mode !== 'start' || all.some((l) => l.msg === 'workers started')) &&
+            (!logsDevelopmentToken || all.some((l) => l.file === '.pushgate/api-token'))
+          );
         },
         timeoutMs,
       );

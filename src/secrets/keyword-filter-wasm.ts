@@ -21,6 +21,7 @@
  */
 
 import {
+  addTo,
   brIf,
   end,
   everyBlock,
@@ -89,10 +90,10 @@ const Q = 5;
 const TABLE = 6; // 2 * FINGERPRINT v128 locals: LO0, HI0 … LO3, HI3
 const V = TABLE + 2 * FINGERPRINT;
 
-/** `(byte at q + k) & 31`, shifted into its place in the trigram hash. */
 /** The bucket bits of the bytes at `p + k`: LOk[byte & 15] & HIk[byte >> 4]. */
 const lookup = (k: number): number[] => nibbleLookup(TABLE + 2 * k, TABLE + 2 * k + 1, P, IN + k, V);
 
+/** `(byte at q + k) & 31`, shifted into its place in the trigram hash. */
 function hashPart(k: number): number[] {
   const shift = (2 - k) * HASH_BITS;
   return [
@@ -149,10 +150,7 @@ function filterBody(): number[] {
       ...get(OUT_AT),
       ...get(Q),
       ...i32Store(0),
-      ...get(OUT_AT),
-      ...i32Const(4),
-      ...i32Add,
-      ...set(OUT_AT),
+      ...addTo(OUT_AT, 4),
       ...end,
       ...end,
       // mask &= mask - 1; again while bits are left

@@ -13,6 +13,7 @@
  * token bytes just before the slice's start and just before its end.
  */
 import {
+  addTo,
   else_,
   end,
   everyBlock,
@@ -90,10 +91,7 @@ function runsBody(): number[] {
       ...i32Eq,
       ...if_,
       // all token bytes: the open run grows by 16
-      ...get(CARRY),
-      ...i32Const(16),
-      ...i32Add,
-      ...set(CARRY),
+      ...addTo(CARRY, 16),
       ...else_,
       // zeros = the non-token bytes; length = carry + token bytes before the first of them
       ...get(MASK),
@@ -120,10 +118,7 @@ function runsBody(): number[] {
       ...get(OUT_AT),
       ...get(END),
       ...i32Store(4),
-      ...get(OUT_AT),
-      ...i32Const(8),
-      ...i32Add,
-      ...set(OUT_AT),
+      ...addTo(OUT_AT, 8),
       ...end,
       // carry = token bytes after the last non-token byte: clz(zeros) - 16
       ...get(ZEROS),

@@ -115,14 +115,16 @@ export function everyBlock(p: number, limit: number, body: number[]): number[] {
     ...i32GeU,
     ...brIf(1),
     ...body,
-    ...get(p),
-    ...i32Const(16),
-    ...i32Add,
-    ...set(p),
+    ...addTo(p, 16),
     ...br(0),
     ...end,
     ...end,
   ];
+}
+
+/** `local += n` (i32): a loop's step, a run's growth, an output cursor's advance. */
+export function addTo(local: number, n: number): number[] {
+  return [...get(local), ...i32Const(n), ...i32Add, ...set(local)];
 }
 
 /** `(at - base) >> log2Size`: how many items of `1 << log2Size` bytes were written from `base` to local `at`. */

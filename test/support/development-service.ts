@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { DEVELOPMENT_API_TOKEN_FILE } from '../../src/cli/development-api-token.js';
 import type { ServiceMode } from '../../src/cli/run-service.js';
+import { configFilePath } from '../../src/config/load-config.js';
 import { DEFAULT_POLICIES, REPO_ROOT } from './pushgate-service.js';
 import { waitFor } from './wait-for.js';
 
@@ -47,9 +49,12 @@ export function spawnDevelopmentService(
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // run-service logs where the development token is after the server listens (it names its URL).
+  // Where run-service makes a development token, it logs where after the server listens (the line
+  // names its URL).
   const logsDevelopmentToken =
-    mode !== 'worker' && !childEnv.PUSHGATE_CONFIG && !childEnv.PUSHGATE_API_TOKENS;
+    mode !== 'worker' &&
+    configFilePath({ env: childEnv, cwd }) === undefined &&
+    !childEnv.PUSHGATE_API_TOKENS;
   let log = '';
   const append = (chunk: Buffer): void => {
     log += chunk.toString('utf8');
@@ -83,7 +88,7 @@ export function spawnDevelopmentService(
           return (
             found !== undefined &&
             (mode !== 'start' || all.some((l) => l.msg === 'workers started')) &&
-            (!logsDevelopmentToken || all.some((l) => l.file === '.pushgate/api-token'))
+            (!logsDevelopmentToken || all.some((l) => l.file === DEVELOPMENT_API_TOKEN_FILE))
           );
         },
         timeoutMs,

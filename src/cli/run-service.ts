@@ -1,4 +1,4 @@
-import { configFilePath, loadConfig } from '../config/load-config.js';
+import { configFilePath, loadConfig, type LoadConfigOptions } from '../config/load-config.js';
 import type { PushgateConfig } from '../config/types.js';
 import { createLogger, errorFields } from '../logger.js';
 import { loadPolicySet } from '../pipeline/load-policy-set.js';
@@ -16,6 +16,14 @@ import {
 import type { CliEnvironment } from './cli-environment.js';
 
 export type ServiceMode = 'serve' | 'worker' | 'start';
+
+/**
+ * Whether a service started so uses the development API token: it serves the API (not `worker`),
+ * with no configuration file and no PUSHGATE_API_TOKENS (with either, the API's tokens come from there).
+ */
+export function usesDevelopmentApiToken(mode: ServiceMode, where: LoadConfigOptions): boolean {
+  return mode !== 'worker' && configFilePath(where) === undefined && !where.env.PUSHGATE_API_TOKENS;
+}
 
 export interface ServiceOptions {
   config?: string;
@@ -84,8 +92,7 @@ async function runUntilStopped(
   // The development configuration serves the API from the first start: with no token anywhere it
   // would answer 503 until the user found PUSHGATE_API_TOKENS.
   let devToken: DevelopmentApiToken | undefined;
-  if (mode !== 'worker' && configFilePath(where) === undefined && !io.env.PUSHGATE_API_TOKENS)
-    devToken = await developmentApiToken(cwd);
+  if (usesDevelopmentApiToken(mode, where)) devToken = await developmentApiToken(cwd);
   const loaded = await loadConfig({
     ...where,
     ...(devToken ? { developmentApiToken: devToken.token } : {}),

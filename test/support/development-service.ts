@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { DEVELOPMENT_API_TOKEN_FILE } from '../../src/cli/development-api-token.js';
-import type { ServiceMode } from '../../src/cli/run-service.js';
-import { configFilePath } from '../../src/config/load-config.js';
+import { usesDevelopmentApiToken, type ServiceMode } from '../../src/cli/run-service.js';
 import { DEFAULT_POLICIES, REPO_ROOT } from './pushgate-service.js';
 import { waitFor } from './wait-for.js';
 
@@ -51,10 +50,7 @@ export function spawnDevelopmentService(
   });
   // Where run-service makes a development token, it logs where after the server listens (the line
   // names its URL).
-  const logsDevelopmentToken =
-    mode !== 'worker' &&
-    configFilePath({ env: childEnv, cwd }) === undefined &&
-    !childEnv.PUSHGATE_API_TOKENS;
+  const logsDevelopmentToken = usesDevelopmentApiToken(mode, { env: childEnv, cwd });
   let log = '';
   const append = (chunk: Buffer): void => {
     log += chunk.toString('utf8');

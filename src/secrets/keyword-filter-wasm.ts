@@ -69,7 +69,8 @@ export const OUT = TRIGRAMS + TRIGRAM_COUNT;
 /** The bytes to search: a slice, its lookahead, and zeros after the input's end. */
 export const IN = OUT + 4 * SLICE;
 const PAGES = Math.ceil((IN + SLICE + LOOKAHEAD) / 65536);
-if (LOOKAHEAD < 18 || PAGES * 65536 < IN + SLICE + LOOKAHEAD) throw new Error('keyword filter layout');
+if (LOOKAHEAD < 18)
+  throw new Error('keyword filter layout: LOOKAHEAD must cover the 18 bytes the loads read ahead');
 
 /**
  * The hash the exact check uses: the low five bits of three bytes (which fold ASCII case), so

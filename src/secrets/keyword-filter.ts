@@ -13,6 +13,10 @@ import {
   trigramHash,
 } from './keyword-filter-wasm.js';
 
+/** One or more ASCII characters, NUL excepted. */
+// eslint-disable-next-line no-control-regex -- NUL is the one ASCII byte refused
+const NON_EMPTY_ASCII = /^[\x01-\x7f]+$/;
+
 interface FilterExports {
   filter(from: number, to: number): number;
   memory: { buffer: ArrayBuffer };
@@ -37,8 +41,7 @@ export class KeywordFilter implements KeywordMatcher {
   constructor(keywords: readonly string[]) {
     this.keywords = keywords;
     for (const k of keywords) {
-      const ascii = [...k].every((c) => c.charCodeAt(0) >= 0x01 && c.charCodeAt(0) <= 0x7f);
-      if (k.length === 0 || !ascii) throw new Error('keywords must be non-empty ASCII without NUL');
+      if (!NON_EMPTY_ASCII.test(k)) throw new Error('keywords must be non-empty ASCII without NUL');
     }
     this.lower = keywords.map((k) => Buffer.from(k.toLowerCase(), 'latin1'));
     this.shortest = Math.min(...this.lower.map((k) => k.length));

@@ -12,8 +12,8 @@ import { isMainThread } from 'node:worker_threads';
  * from that small live size and starts incremental marking again soon after each full GC, well
  * below the limit: usually 25–40 mark-compacts in a 1.7 s cold scan of the Go image on Node 20 (20
  * on Node 22, 41–44 on 24); a larger limit stops it. With the factor at 4 there were 2–6 on Node 20
- * (10–14 on 24); the scan used 0.2–0.5 s less CPU and ran 5–10 % faster on both bench images, and
- * its peak RSS rose by 10–20 MiB.
+ * (10–14 on 24); the scan used 0.2–0.4 s less CPU and ran 5–10 % faster on both bench images, and
+ * its peak RSS rose by 3–22 MiB (medians of interleaved runs).
  *
  * V8 reads the flag each time it recomputes a limit, for every isolate of the process (this thread
  * and the layer threads), so it is set while a scan runs and set back to V8's own choice (0) when

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { PushgateConfig } from '../src/config/types.js';
 import { errorFields, logRedisErrors, type Logger } from '../src/logger.js';
 import { processorPath } from '../src/queue/processor-path.js';
@@ -22,8 +23,9 @@ export interface RunningWorkers {
   inspect: Worker<InspectJobData, InspectJobResult>;
   enforce: Worker<EnforceJobData>;
   /**
-   * Stops taking jobs and waits for the running ones up to `graceMs`; jobs still running then are
-   * left to BullMQ's stalled-job recovery (their lock lapses and another worker takes them).
+   * Stops taking jobs and waits for the running ones up to `graceMs` (`workers.shutdownGraceMs`);
+   * jobs still running then are stopped without a result and left to BullMQ's stalled-job recovery
+   * (their lock lapses and a worker runs them again).
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -93,22 +95,77 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
   return {
     inspect,
     enforce,
-    async close(graceMs = 30_000) {
+    async close(graceMs = config.workers.shutdownGraceMs) {
       await reevaluation.stop();
-      const graceful = Promise.all([inspect.close(), enforce.close()]);
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        graceful.then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
-        logger.warn({ graceMs }, 'jobs still running after the grace period: handing them back');
-        await Promise.all([inspect.close(true), enforce.close(true)]);
+      const graceful = Promise.all([inspect.close(), enforce.close()]).catch((e: unknown) =>
+        logger.warn(errorFields(e), 'closing the workers'),
+      );
+      if (!(await settlesWithin(graceful, graceMs))) {
+        logger.warn(
+          { graceMs },
+          'jobs still running after the grace period: stopping them and handing them back (their lock lapses and a worker runs them again)',
+        );
+        // BullMQ ignores close(true) once close() has begun, so the jobs are let go here. Redis first:
+        // a job stopped after that can record nothing (no failure, no attempt spent) and its lock
+        // lapses; then the sandboxes, which is what stops a scan.
+        await endConnection(connection);
+        await Promise.all([stopSandboxes(inspect, logger), stopSandboxes(enforce, logger)]);
+        if (!(await settlesWithin(graceful, HAND_BACK_MS)))
+          logger.warn(
+            { waitedMs: HAND_BACK_MS },
+            'the workers did not close after handing their jobs back: leaving them',
+          );
       }
       await ctx.close();
       connection.disconnect();
       resolved.remove();
     },
   };
+}
+
+/** How long the workers may take to close once their jobs have been handed back. */
+const HAND_BACK_MS = 5000;
+
+/** True when `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = promise.then(() => true);
+  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([settled, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Disconnects `client` and waits (a second at most) until it has ended: nothing it sends after is written. */
+async function endConnection(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  client.disconnect();
+  await settlesWithin(ended, 1000);
+}
+
+/** The part of BullMQ's private pool of sandboxes (child processes or threads) used here. */
+interface SandboxPool {
+  retained: Record<string, unknown>;
+  getAllFree(): unknown[];
+  kill(child: unknown, signal: 'SIGKILL'): Promise<void>;
+}
+
+/**
+ * Kills a sandboxed worker's child processes (or threads): that is what stops their scans. BullMQ
+ * offers no way to: its own cleanup sends SIGTERM, on which a sandbox finishes its job first, and
+ * only after 30 s kills it.
+ */
+async function stopSandboxes(worker: Worker, logger: Logger): Promise<void> {
+  const pool = (worker as unknown as { childPool?: Partial<SandboxPool> }).childPool;
+  if (!pool) return; // not sandboxed
+  const { retained, getAllFree, kill } = pool;
+  if (typeof retained !== 'object' || typeof getAllFree !== 'function' || typeof kill !== 'function') {
+    logger.error({ queue: worker.name }, "cannot stop the sandboxes: BullMQ's child pool is not as expected");
+    return;
+  }
+  const children = [...Object.values(retained), ...getAllFree.call(pool)];
+  await Promise.all(children.map((child) => kill.call(pool, child, 'SIGKILL')));
 }

@@ -174,6 +174,11 @@ export interface WorkersConfig {
   lockDurationMs: number;
   /** How often stalled jobs are looked for. */
   stalledIntervalMs: number;
+  /**
+   * How long a stopping worker lets its running jobs finish; jobs still running then are handed
+   * back (stopped unrecorded; their lock lapses and a worker runs them again).
+   */
+  shutdownGraceMs: number;
 }
 
 export interface LimitsConfig {

@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { PushgateError } from '../errors.js';
+import { endWhileReconnecting } from './end-while-reconnecting.js';
 import type { RedisTarget } from './redis-target.js';
 
 export interface CreateRedisOptions {
@@ -124,7 +125,8 @@ export function createRedis(target: string | RedisTarget, options: CreateRedisOp
       // A failing logger must not turn a connection error into a crash.
     }
   });
-  return client;
+  // Else stopping pushgate while Redis is away never ends (see there).
+  return endWhileReconnecting(client);
 }
 
 /** True when the client can run a command now (not connecting, reconnecting or closed). */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   spawnService,
   startPushStack,
@@ -42,6 +43,87 @@ describe('a SIGTERM during startup', () => {
       expect(service.output()).toMatch(/"reason":"SIGTERM".*"msg":"shutting down"/);
     } finally {
       await service.kill();
+    }
+  }, 120_000);
+});
+
+/**
+ * SIGTERM while Redis is away, or in the second or two after it came back (BullMQ's blocking
+ * connection still waits out its reconnect delay): the service exits 0 at once. It used to wait
+ * for a connection that never ended, until it was killed.
+ */
+describe('a SIGTERM while Redis is away', () => {
+  let stack: PushStack;
+  let configPath: string;
+
+  beforeAll(async () => {
+    stack = await startPushStack();
+    configPath = (
+      await writeServiceConfig({
+        dir: stack.dir,
+        redisUrl: stack.redis.url,
+        registryUrl: stack.registry.url,
+        extra: { log: { level: 'info' } },
+      })
+    ).path;
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  type Exit = { code: number | null; signal: NodeJS.Signals | null } | string;
+
+  /** `pushgate start`, up with its workers; `stop()` sends SIGTERM and gives it 20 s to exit. */
+  async function launch() {
+    const service = spawnService('start', configPath);
+    const exited = new Promise<Exit>((resolve) =>
+      service.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    await waitFor(
+      'the workers to start',
+      () => Promise.resolve(/workers started/.test(service.output())),
+      60_000,
+    );
+    return {
+      service,
+      lostRedis: () =>
+        waitFor('the lost connection to be logged', () =>
+          Promise.resolve(/redis connection error/.test(service.output())),
+        ),
+      // Kubernetes signals the container's main process only.
+      async stop(): Promise<Exit> {
+        service.child.kill('SIGTERM');
+        return Promise.race([exited, sleep(20_000).then(() => 'still running 20 s after SIGTERM')]);
+      },
+    };
+  }
+
+  it('while Redis is down: exits 0', async () => {
+    const running = await launch();
+    try {
+      let exit: Exit | undefined;
+      await stack.redis.restart(async () => {
+        await running.lostRedis();
+        exit = await running.stop();
+      });
+      expect(exit, running.service.output()).toEqual({ code: 0, signal: null });
+    } finally {
+      await running.service.kill();
+    }
+  }, 120_000);
+
+  it('just after Redis came back: exits 0', async () => {
+    const running = await launch();
+    try {
+      await stack.redis.restart(async () => {
+        await running.lostRedis();
+        await sleep(3000); // ioredis's reconnect delays grow toward 2 s
+      });
+      // At once: a connection may still be waiting out its delay before it reconnects.
+      const exit = await running.stop();
+      expect(exit, running.service.output()).toEqual({ code: 0, signal: null });
+    } finally {
+      await running.service.kill();
     }
   }, 120_000);
 });

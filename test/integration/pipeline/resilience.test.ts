@@ -67,11 +67,34 @@ describe('recovery', () => {
   let server: InProcessService;
   let worker: ChildService | undefined;
   let shortTimeout: ServiceConfigFile;
+  let shortGrace: ServiceConfigFile;
 
   async function jobCount(state: string): Promise<number> {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     const match = new RegExp(`pushgate_jobs\\{queue="inspect",state="${state}"\\} (\\d+)`).exec(text);
     return match ? Number(match[1]) : -1;
+  }
+
+  /**
+   * Starts a worker with `config` and pushes an image whose 24 MiB layer the proxy serves at
+   * ~2.5 MiB/s (about ten seconds); returns once the layer download is under way.
+   */
+  async function startSlowScan(name: string, config: ServiceConfigFile) {
+    const running = spawnService('worker', config.path);
+    worker = running;
+    proxy.throttleBlobs(25);
+    const image = await buildCleanImage(name, 24 * 1024 * 1024);
+    const { digest } = await pushImage({ url: registry.url, repository: `prod/${name}`, tag: '1' }, image);
+    await waitFor('the inspection to start', async () => (await jobCount('active')) === 1, 60_000);
+    const before = proxy.blobBytes();
+    await waitFor(
+      'the layer download to be under way',
+      async () => proxy.blobBytes() - before > 2 * 1024 * 1024,
+      60_000,
+    );
+    const sandboxes = running.childPids();
+    expect(sandboxes.length).toBeGreaterThan(0);
+    return { digest, sandboxes, running };
   }
 
   beforeAll(async () => {
@@ -115,6 +138,14 @@ describe('recovery', () => {
       },
       enforcement: { attachReport: false },
     });
+    // And one that gives a stopping worker's jobs a second to finish.
+    shortGrace = await writeServiceConfig({
+      ...common,
+      prefix: cfg.prefix,
+      extra: { registries: [{ name: 'local', url: proxy.url, aliases: [registry.host] }] },
+      enforcement: { attachReport: false },
+      workers: { attempts: 12, backoffMs: 1000, shutdownGraceMs: 1000 },
+    });
     server = await startInProcess('serve', cfg.path);
   }, 60_000);
 
@@ -131,20 +162,8 @@ describe('recovery', () => {
   }, 60_000);
 
   it('a worker killed with SIGKILL mid-scan: the job completes after a restart', async () => {
-    worker = spawnService('worker', cfg.path);
-    proxy.throttleBlobs(25); // ~2.5 MiB/s: the 24 MiB layer takes about ten seconds
-    const image = await buildCleanImage('crash', 24 * 1024 * 1024);
-    const { digest } = await pushImage({ url: registry.url, repository: 'prod/crash', tag: '1' }, image);
-    await waitFor('the inspection to start', async () => (await jobCount('active')) === 1, 60_000);
-    const before = proxy.blobBytes();
-    await waitFor(
-      'the layer download to be under way',
-      async () => proxy.blobBytes() - before > 2 * 1024 * 1024,
-      60_000,
-    );
-    const sandboxes = worker.childPids();
-    expect(sandboxes.length).toBeGreaterThan(0);
-    await worker.killParent();
+    const { digest, sandboxes, running } = await startSlowScan('crash', cfg);
+    await running.killParent();
     // The sandboxed child sees its IPC channel close and exits: no orphan keeps reading.
     await waitFor(
       'the orphaned sandbox to exit',
@@ -158,6 +177,31 @@ describe('recovery', () => {
     const record = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 90_000);
     expect(record.decision).toBe('pass');
     expect(record.tags).toEqual(['1']);
+    expect(await jobCount('failed')).toBe(0);
+  }, 180_000);
+
+  it('SIGTERM mid-scan past workers.shutdownGraceMs: exits 0, the job is handed back unrecorded and completes after a restart', async () => {
+    const { digest, sandboxes, running } = await startSlowScan('handback', shortGrace);
+    // SIGTERM to the process group, as a terminal's Ctrl-C: the sandbox, told too, would finish its
+    // scan (far past the 1 s grace); the worker stops it once the grace period is over.
+    const code = await running.terminate();
+    const output = running.output();
+    expect(code, output).toBe(0);
+    expect(output).toContain('handing them back');
+    expect(output).not.toContain('did not close');
+    expect(sandboxes.every((pid) => !isAlive(pid))).toBe(true);
+    // Handed back, not failed: no verdict, no failed job, the job still held by its lapsing lock.
+    const record = await fetch(`${server.url}/api/v1/images/${digest}`, {
+      headers: { authorization: `Bearer ${cfg.apiToken}` },
+    });
+    expect(record.status).toBe(404);
+    expect(await jobCount('failed')).toBe(0);
+    expect(await jobCount('active')).toBe(1);
+    proxy.throttleBlobs(0);
+
+    worker = spawnService('worker', cfg.path);
+    const done = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 90_000);
+    expect(done.decision).toBe('pass');
     expect(await jobCount('failed')).toBe(0);
   }, 180_000);
 

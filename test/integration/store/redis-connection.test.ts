@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, isRedisReady } from '../../../src/store/redis-connection.js';
 import { failOnUnhandledErrors } from '../../support/fail-on-unhandled-errors.js';
@@ -97,5 +100,67 @@ describe('createRedis', () => {
       await guarded.stop();
     }
     expect(seen.join('\n')).not.toContain('hunter2-very-secret');
+  });
+
+  /** Settles with `promise`, or rejects once `ms` have passed (a hang is the failure). */
+  async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+    const timeout = sleep(ms).then(() => Promise.reject(new Error(`${what}: still waiting after ${ms} ms`)));
+    return Promise.race([promise, timeout]);
+  }
+
+  async function reconnecting(client: Redis): Promise<void> {
+    await waitFor(
+      'the client to wait between reconnect attempts',
+      async () => client.status === 'reconnecting',
+    );
+  }
+
+  // ioredis alone leaves such a client `reconnecting` for good: BullMQ's Worker.close() waited for
+  // its `end`, so a pushgate stopped during (or just after) a Redis outage never exited.
+  it('disconnect() and quit() end a client waiting to reconnect, and its duplicates (BullMQ closes by them)', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const client = createRedis(url, { name: 'away', forBullmq: true });
+    const blocking = client.duplicate();
+    blocking.on('error', () => undefined);
+    const quitting = createRedis(url, { name: 'away-quit', forBullmq: true });
+    try {
+      await Promise.all([reconnecting(client), reconnecting(blocking), reconnecting(quitting)]);
+      // A command waiting for Redis (BullMQ connections wait for ever) is failed, not left hanging.
+      const pending = client.ping().then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+      const ended = once(client, 'end');
+      client.disconnect();
+      await within(ended, 2000, 'disconnect() of the client');
+      expect(client.status).toBe('end');
+      expect(await within(pending, 2000, 'the waiting command')).toMatch(/Connection is closed/);
+
+      const blockingEnded = once(blocking, 'end');
+      blocking.disconnect();
+      await within(blockingEnded, 2000, 'disconnect() of the duplicate');
+
+      expect(await within(quitting.quit(), 2000, 'quit()')).toBe('OK');
+      expect(quitting.status).toBe('end');
+    } finally {
+      client.disconnect();
+      blocking.disconnect();
+      quitting.disconnect();
+    }
+  });
+
+  it('disconnect(true) still reconnects, and a connected client quits as before', async () => {
+    const client = createRedis(server.url, { name: 'bounce' });
+    try {
+      expect(await client.ping()).toBe('PONG');
+      client.disconnect(true);
+      await waitFor('the client to reconnect', async () => isRedisReady(client));
+      expect(await client.ping()).toBe('PONG');
+      expect(await client.quit()).toBe('OK');
+      await waitFor('the quit client to end', async () => client.status === 'end');
+    } finally {
+      client.disconnect();
+    }
   });
 });

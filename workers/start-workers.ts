@@ -23,9 +23,10 @@ export interface RunningWorkers {
   inspect: Worker<InspectJobData, InspectJobResult>;
   enforce: Worker<EnforceJobData>;
   /**
-   * Stops taking jobs and waits for the running ones up to `graceMs` (`workers.shutdownGraceMs`);
-   * jobs still running then are stopped without a result and left to BullMQ's stalled-job recovery
-   * (their lock lapses and a worker runs them again).
+   * Stops taking jobs and waits for the running ones up to `graceMs` (`workers.shutdownGraceMs`,
+   * else `limits.scanTimeoutMs`: a running scan finishes). Inspections still running then are
+   * stopped without a result and left to BullMQ's stalled-job recovery (their lock lapses and a
+   * worker runs them again); enforcement jobs get a few seconds more, then are stopped too.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -36,17 +37,18 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
     component: 'enforce',
     logger: logger.child({ queue: ENFORCE_QUEUE }),
   });
-  const connection = createRedis(target, {
-    name: 'worker',
-    forBullmq: true,
-    onError: logRedisErrors(logger),
-  });
+  // One connection per queue: a stop that hands inspections back ends theirs, while enforcement
+  // jobs still record what they did on their own.
+  const connect = (name: string): Redis =>
+    createRedis(target, { name, forBullmq: true, onError: logRedisErrors(logger) });
+  const inspectConnection = connect('inspect-worker');
+  const enforceConnection = connect('enforce-worker');
   const common = {
-    connection,
     prefix: config.redis.prefix,
     lockDuration: config.workers.lockDurationMs,
     stalledInterval: config.workers.stalledIntervalMs,
-    // A job whose worker died twice is failed rather than retried forever.
+    // A job whose worker died (or handed it back on a stop) twice is failed rather than retried
+    // forever.
     maxStalledCount: 2,
     // Stored on each job as `processedBy`: which pod (and process) ran it, in bull-board and the
     // scale-out bench's exactly-once check.
@@ -59,12 +61,14 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
     processorPath('inspect-image'),
     {
       ...common,
+      connection: inspectConnection,
       concurrency: config.workers.inspectConcurrency,
       ...sandboxOptions(config.workers.sandbox, env),
     },
   );
   const enforce = new Worker<EnforceJobData>(ENFORCE_QUEUE, createEnforceProcessor(ctx), {
     ...common,
+    connection: enforceConnection,
     concurrency: config.workers.enforceConcurrency,
   });
   for (const worker of [inspect, enforce] as Worker[]) {
@@ -95,29 +99,51 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
   return {
     inspect,
     enforce,
-    async close(graceMs = config.workers.shutdownGraceMs) {
+    async close(graceMs = config.workers.shutdownGraceMs ?? config.limits.scanTimeoutMs) {
       await reevaluation.stop();
-      const graceful = Promise.all([inspect.close(), enforce.close()]).catch((e: unknown) =>
-        logger.warn(errorFields(e), 'closing the workers'),
+      let contextClosed: Promise<void> | undefined;
+      const closeContext = (): Promise<void> => (contextClosed ??= ctx.close());
+      const deadline = Date.now() + graceMs;
+      const closing = (worker: Worker): Promise<void> =>
+        worker
+          .close()
+          .catch((e: unknown) => logger.warn(errorFields(e), `closing the ${worker.name} worker`));
+      const inspectClosed = closing(inspect);
+      const enforceClosed = closing(enforce);
+      logger.info(
+        { graceMs },
+        'stopping the workers: running jobs may finish first (a second SIGTERM or Ctrl-C stops at once)',
       );
-      if (!(await settlesWithin(graceful, graceMs))) {
+      if (!(await settlesWithin(inspectClosed, deadline - Date.now()))) {
         logger.warn(
           { graceMs },
-          'jobs still running after the grace period: stopping them and handing them back (their lock lapses and a worker runs them again)',
+          'inspections still running after the grace period: stopping them and handing them back (their lock lapses and a worker runs them again)',
         );
         // BullMQ ignores close(true) once close() has begun, so the jobs are let go here. Redis first:
-        // a job stopped after that can record nothing (no failure, no attempt spent) and its lock
-        // lapses; then the sandboxes, which is what stops a scan.
-        await endConnection(connection);
-        await Promise.all([stopSandboxes(inspect, logger), stopSandboxes(enforce, logger)]);
-        if (!(await settlesWithin(graceful, HAND_BACK_MS)))
-          logger.warn(
-            { waitedMs: HAND_BACK_MS },
-            'the workers did not close after handing their jobs back: leaving them',
-          );
+        // a job stopped after that can record no failure and spends no attempt; then the sandboxes,
+        // which is what stops a scan.
+        await endConnection(inspectConnection);
+        await settlesWithin(stopSandboxes(inspect, logger), HAND_BACK_MS);
       }
-      await ctx.close();
-      connection.disconnect();
+      // Enforcement jobs are registry calls with time limits: they get a little longer, as once
+      // stopped their actions may be taken again.
+      if (!(await settlesWithin(enforceClosed, deadline + HAND_BACK_MS - Date.now()))) {
+        logger.warn(
+          { graceMs },
+          'enforcement still running after the grace period: stopping it; when it runs again, actions it took but could not record are taken again',
+        );
+        await endConnection(enforceConnection);
+        await closeContext();
+      }
+      if (!(await settlesWithin(Promise.all([inspectClosed, enforceClosed]), HAND_BACK_MS))) {
+        // A sandbox that was still starting joined the pool after it was emptied.
+        await settlesWithin(stopSandboxes(inspect, logger), HAND_BACK_MS);
+        if (!(await settlesWithin(Promise.all([inspectClosed, enforceClosed]), 1000)))
+          logger.warn('the workers did not close after handing their jobs back: leaving them');
+      }
+      await closeContext();
+      inspectConnection.disconnect();
+      enforceConnection.disconnect();
       resolved.remove();
     },
   };
@@ -130,7 +156,9 @@ const HAND_BACK_MS = 5000;
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const settled = promise.then(() => true);
-  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  // setTimeout fires at once past 2^31 - 1 ms (limits.scanTimeoutMs has no upper bound).
+  const wait = Math.min(Math.max(ms, 0), 2 ** 31 - 1);
+  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), wait)));
   try {
     return await Promise.race([settled, timedOut]);
   } finally {

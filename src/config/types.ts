@@ -175,10 +175,11 @@ export interface WorkersConfig {
   /** How often stalled jobs are looked for. */
   stalledIntervalMs: number;
   /**
-   * How long a stopping worker lets its running jobs finish; jobs still running then are handed
-   * back (stopped unrecorded; their lock lapses and a worker runs them again).
+   * How long a stopping worker lets its running jobs finish (default: `limits.scanTimeoutMs`, so a
+   * running scan finishes); inspections still running then are handed back (stopped unrecorded;
+   * their lock lapses and a worker runs them again).
    */
-  shutdownGraceMs: number;
+  shutdownGraceMs?: number;
 }
 
 export interface LimitsConfig {

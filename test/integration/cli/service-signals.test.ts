@@ -79,11 +79,16 @@ describe('a SIGTERM while Redis is away', () => {
     const exited = new Promise<Exit>((resolve) =>
       service.child.once('exit', (code, signal) => resolve({ code, signal })),
     );
-    await waitFor(
-      'the workers to start',
-      () => Promise.resolve(/workers started/.test(service.output())),
-      60_000,
-    );
+    try {
+      await waitFor(
+        'the workers to start',
+        () => Promise.resolve(/workers started/.test(service.output())),
+        60_000,
+      );
+    } catch (err) {
+      await service.kill();
+      throw err;
+    }
     return {
       service,
       lostRedis: () =>

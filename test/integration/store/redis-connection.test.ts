@@ -141,8 +141,14 @@ describe('createRedis', () => {
       blocking.disconnect();
       await within(blockingEnded, 2000, 'disconnect() of the duplicate');
 
+      // With nothing queued ioredis answers QUIT itself; a queued command made it wait for Redis.
+      const queued = quitting.ping().then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
       expect(await within(quitting.quit(), 2000, 'quit()')).toBe('OK');
       expect(quitting.status).toBe('end');
+      expect(await within(queued, 2000, 'the queued command')).toMatch(/Connection is closed/);
     } finally {
       client.disconnect();
       blocking.disconnect();

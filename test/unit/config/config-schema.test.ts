@@ -77,6 +77,7 @@ describe('config.schema.json', () => {
       '.redis.password',
       '.redis.sentinelPassword',
       '.enforcement.passTag',
+      '.workers.shutdownGraceMs',
       '.admission.tls',
       '#registry.host',
       '#registry.credentials',

@@ -140,7 +140,6 @@ describe('loadConfig: defaults', () => {
         backoffMs: 1000,
         lockDurationMs: 30000,
         stalledIntervalMs: 30000,
-        shutdownGraceMs: 30000,
       },
       limits: {
         scanTimeoutMs: 900000,

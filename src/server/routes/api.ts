@@ -218,11 +218,16 @@ export function apiRouter(deps: ApiDeps): Router {
     if (!JOB_ID_PATTERN.test(id) || !id.startsWith('inspect-')) {
       throw new PushgateError('BAD_REQUEST', 'not a scan job id');
     }
-    const job = await deps.queues.inspect.getJob(id);
+    // The state first, then the job: a job's result (or failure) and its move to completed (or
+    // failed) are one write, so a job read after it holds what that state promises (it may be
+    // newer: a result while still `active`). In the other order a job finishing in between
+    // answered `completed` with no result.
+    const state = await deps.queues.inspect.getJobState(id);
+    const job = state === 'unknown' ? undefined : await deps.queues.inspect.getJob(id);
     if (!job) throw new PushgateError('NOT_FOUND', 'no such scan job');
     res.json({
       jobId: job.id,
-      state: await job.getState(),
+      state,
       attemptsMade: job.attemptsMade,
       result: job.returnvalue ?? null,
       failedReason: job.failedReason ?? null,

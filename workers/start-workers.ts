@@ -24,7 +24,7 @@ export interface RunningWorkers {
   enforce: Worker<EnforceJobData>;
   /**
    * Stops taking jobs and waits for the running ones up to `graceMs` (`workers.shutdownGraceMs`,
-   * else `limits.scanTimeoutMs`: a running scan finishes). Inspections still running then are
+   * else `limits.scanTimeoutMs`: as long as one scan may take). Inspections still running then are
    * stopped without a result and left to BullMQ's stalled-job recovery (their lock lapses and a
    * worker runs them again); enforcement jobs get a few seconds more, then are stopped too.
    */
@@ -47,8 +47,8 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
     prefix: config.redis.prefix,
     lockDuration: config.workers.lockDurationMs,
     stalledInterval: config.workers.stalledIntervalMs,
-    // A job whose worker died (or handed it back on a stop) twice is failed rather than retried
-    // forever.
+    // A job whose worker died (or handed it back on a stop) a third time is failed rather than
+    // retried forever.
     maxStalledCount: 2,
     // Stored on each job as `processedBy`: which pod (and process) ran it, in bull-board and the
     // scale-out bench's exactly-once check.
@@ -100,9 +100,6 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
     inspect,
     enforce,
     async close(graceMs = config.workers.shutdownGraceMs ?? config.limits.scanTimeoutMs) {
-      await reevaluation.stop();
-      let contextClosed: Promise<void> | undefined;
-      const closeContext = (): Promise<void> => (contextClosed ??= ctx.close());
       const deadline = Date.now() + graceMs;
       const closing = (worker: Worker): Promise<void> =>
         worker
@@ -114,10 +111,19 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
         { graceMs },
         'stopping the workers: running jobs may finish first (a second SIGTERM or Ctrl-C stops at once)',
       );
+      await reevaluation.stop();
+      let contextClosed: Promise<unknown> | undefined;
+      // Bounded: the registry clients wait for requests still in flight.
+      const closeContext = async (): Promise<void> => {
+        contextClosed ??= ctx
+          .close()
+          .catch((e: unknown) => logger.warn(errorFields(e), 'closing the workers'));
+        await settlesWithin(contextClosed, HAND_BACK_MS);
+      };
       if (!(await settlesWithin(inspectClosed, deadline - Date.now()))) {
         logger.warn(
           { graceMs },
-          'inspections still running after the grace period: stopping them and handing them back (their lock lapses and a worker runs them again)',
+          'the inspect worker did not stop within the grace period: stopping its inspections and handing them back (their lock lapses and a worker runs them again)',
         );
         // BullMQ ignores close(true) once close() has begun, so the jobs are let go here. Redis first:
         // a job stopped after that can record no failure and spends no attempt; then the sandboxes,

@@ -97,9 +97,11 @@ export async function createWorkerContext(
     },
     async close() {
       await enforceQueue.close();
-      await clients.close();
+      // Redis before the registry clients, which wait for requests in flight: a job stopped on a
+      // shutdown records nothing more meanwhile.
       redis.disconnect();
       bullRedis.disconnect();
+      await clients.close();
     },
   };
 }

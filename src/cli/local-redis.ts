@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
@@ -210,9 +210,12 @@ export async function startLocalRedis(options: {
   // Through setpriv a missing redis-server is setpriv's exit code, not ENOENT: look first.
   if (viaSetpriv && spawnSync(binary, ['--version'], { stdio: 'ignore', timeout: 5000 }).error)
     throw new PushgateError('CONFIG_INVALID', INSTALL_HINT);
+  // Its own process group: a terminal's Ctrl-C reaches pushgate, which stops its jobs and then this
+  // server; in pushgate's group the server stopped at once, under jobs that still had to record.
+  const spawnOptions: SpawnOptions = { stdio: ['ignore', 'ignore', 'pipe'], detached: true };
   const child: ChildProcess = viaSetpriv
-    ? spawn('setpriv', ['--pdeathsig', 'TERM', binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    ? spawn('setpriv', ['--pdeathsig', 'TERM', binary, ...args], spawnOptions)
+    : spawn(binary, args, spawnOptions);
   // Recorded at once, not once it answers: a start killed while redis-server loads must leave
   // enough behind for the next start to recognise the orphan. setpriv execs, so the pid is redis's.
   if (child.pid !== undefined) {

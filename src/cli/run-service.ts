@@ -37,18 +37,28 @@ export interface ServiceOptions {
   admissionDecider?: AdmissionDeciderFactory;
 }
 
+/** Exit codes of a death by SIGINT or SIGTERM, as a shell reports them. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
 /**
  * Resolves with the first SIGTERM or SIGINT. Installed before anything starts, so a signal during
  * startup (a supervisor stopping a pod that is still starting) is a clean shutdown once startup
  * ends, not Node's default (death by the signal, the local redis-server and open jobs left as they
- * were). After the first, the handlers are gone: a second signal kills at once.
+ * were). A second signal exits at once: its running jobs are handed back as after a crash. That is
+ * done here, not left to the signal's default action, which does nothing to PID 1 in a container.
  */
-function signalled(): { signal: Promise<string>; dispose(): void } {
+function signalled(stderr: CliEnvironment['stderr']): { signal: Promise<string>; dispose(): void } {
+  let first: string | undefined;
   let on!: (signal: string) => void;
   const signal = new Promise<string>((resolve) => {
     on = (name: string): void => {
-      dispose();
-      resolve(name);
+      if (first === undefined) {
+        first = name;
+        resolve(name);
+        return;
+      }
+      stderr.write(`pushgate: ${name} again while stopping: exiting now\n`);
+      process.exit(SIGNAL_EXIT[name] ?? 1);
     };
   });
   const dispose = (): void => {
@@ -71,7 +81,7 @@ export async function runService(
   options: ServiceOptions,
   io: CliEnvironment,
 ): Promise<number> {
-  const signals = options.stopSignal ? undefined : signalled();
+  const signals = options.stopSignal ? undefined : signalled(io.stderr);
   try {
     return await runUntilStopped(mode, options, io, options.stopSignal ?? signals!.signal);
   } finally {

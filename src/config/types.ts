@@ -175,8 +175,8 @@ export interface WorkersConfig {
   /** How often stalled jobs are looked for. */
   stalledIntervalMs: number;
   /**
-   * How long a stopping worker lets its running jobs finish (default: `limits.scanTimeoutMs`, so a
-   * running scan finishes); inspections still running then are handed back (stopped unrecorded;
+   * How long a stopping worker lets its running jobs finish (default: `limits.scanTimeoutMs`, as
+   * long as one scan may take); inspections still running then are handed back (stopped unrecorded;
    * their lock lapses and a worker runs them again).
    */
   shutdownGraceMs?: number;

@@ -151,7 +151,13 @@ export function chartCases(caBundle: string): ChartCase[] {
     },
     {
       name: 'ha-off',
-      values: { ...configured, server: { replicaCount: 1 }, worker: { replicaCount: 1 } },
+      values: {
+        ...configured,
+        // A single worker that lets scans run 20 minutes after a SIGTERM (longer than one scan may take).
+        config: { ...configured.config, workers: { shutdownGraceMs: 1200000 } },
+        server: { replicaCount: 1 },
+        worker: { replicaCount: 1 },
+      },
       env: credentialsEnv,
     },
     {

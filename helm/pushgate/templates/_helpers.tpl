@@ -152,11 +152,13 @@ The redis section of pushgate's configuration. A password goes into the URL as $
 {{- toJson $c }}
 {{- end }}
 
-{{/* Seconds a stopping worker may take: a whole scan plus a margin to hand its job back. */}}
+{{/* Seconds a stopping worker may take: its grace (workers.shutdownGraceMs, else a whole scan) plus a margin to hand its jobs back. */}}
 {{- define "pushgate.workerGracePeriod" -}}
 {{- $limits := default dict .Values.config.limits }}
+{{- $workers := default dict .Values.config.workers }}
 {{- $scanMs := default 900000 $limits.scanTimeoutMs | int64 }}
-{{- add (div (add $scanMs 999) 1000) .Values.worker.extraGracePeriodSeconds }}
+{{- $graceMs := default $scanMs $workers.shutdownGraceMs | int64 }}
+{{- add (div (add (max $scanMs $graceMs) 999) 1000) .Values.worker.extraGracePeriodSeconds }}
 {{- end }}
 
 {{/* Pod parts the server and the workers share. */}}

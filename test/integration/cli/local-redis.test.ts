@@ -41,6 +41,16 @@ describe('startLocalRedis', () => {
     expect(await redisCommand(Number(new URL(again.url).port), 'GET kept-over-restarts')).toBe('$1');
   });
 
+  it("runs in a process group of its own: a terminal's Ctrl-C reaches pushgate, which stops it after its jobs", async () => {
+    const dir = await tempDir('pushgate-local-redis-');
+    cleanup.push(() => dir.remove());
+    const redis = await start(dir.path);
+    const group = (pid: number): string =>
+      spawnSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+    expect(group(redis.pid)).toBe(String(redis.pid));
+    expect(group(redis.pid)).not.toBe(group(process.pid));
+  });
+
   it('reports a redis-server that dies after starting', async () => {
     const dir = await tempDir('pushgate-local-redis-');
     cleanup.push(() => dir.remove());

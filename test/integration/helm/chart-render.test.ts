@@ -186,12 +186,16 @@ describe('helm/pushgate over the values matrix', () => {
     }
   });
 
-  it('workers get more time to stop than a whole scan takes', () => {
-    // Default scanTimeoutMs 900000 → 900 s + 30 s margin; the keda case sets 600000.
+  it('workers get more time to stop than a whole scan takes, and than their shutdown grace', () => {
+    // Default scanTimeoutMs 900000 → 900 s + 30 s margin; the keda case sets 600000; ha-off sets
+    // workers.shutdownGraceMs to 1200000.
     expect(at(podSpec(objectsOf('defaults'), `${FULLNAME}-worker`), 'terminationGracePeriodSeconds')).toBe(
       930,
     );
     expect(at(podSpec(objectsOf('keda'), `${FULLNAME}-worker`), 'terminationGracePeriodSeconds')).toBe(630);
+    expect(at(podSpec(objectsOf('ha-off'), `${FULLNAME}-worker`), 'terminationGracePeriodSeconds')).toBe(
+      1230,
+    );
     // Large integers stay integers in the rendered configuration (helm's toYaml would print 3.4359738368e+10).
     expect(configOf(objectsOf('keda'))).toMatch(/"maxLayerBytes": 34359738368,/);
   });

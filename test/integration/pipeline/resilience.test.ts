@@ -79,8 +79,8 @@ describe('recovery', () => {
    * Starts a worker with `config` and pushes an image whose 24 MiB layer the proxy serves at
    * ~2.5 MiB/s (about ten seconds); returns once the layer download is under way.
    */
-  async function startSlowScan(name: string, config: ServiceConfigFile) {
-    const running = spawnService('worker', config.path);
+  async function startSlowScan(name: string, config: ServiceConfigFile, env: NodeJS.ProcessEnv = {}) {
+    const running = spawnService('worker', config.path, env);
     worker = running;
     proxy.throttleBlobs(25);
     const image = await buildCleanImage(name, 24 * 1024 * 1024);
@@ -202,6 +202,34 @@ describe('recovery', () => {
     worker = spawnService('worker', cfg.path);
     const done = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 90_000);
     expect(done.decision).toBe('pass');
+    expect(await jobCount('failed')).toBe(0);
+  }, 180_000);
+
+  it('a second SIGTERM while a scan runs: exits at once, and the job completes after a restart', async () => {
+    // The default grace: as long as a scan may take.
+    const { digest, sandboxes, running } = await startSlowScan('twice', cfg, { PUSHGATE_LOG_LEVEL: 'info' });
+    // To the main process only, as Kubernetes (and `kill`) sends it.
+    running.child.kill('SIGTERM');
+    await waitFor('the stop to begin', async () => running.output().includes('stopping the workers'));
+    expect(running.child.exitCode).toBeNull(); // waiting for the scan
+    running.child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) =>
+      running.child.exitCode !== null
+        ? resolve(running.child.exitCode)
+        : running.child.once('exit', (exitCode) => resolve(exitCode)),
+    );
+    expect(code, running.output()).toBe(143);
+    expect(running.output()).toContain('SIGTERM again while stopping: exiting now');
+    await waitFor(
+      'the orphaned sandbox to exit',
+      async () => sandboxes.every((pid) => !isAlive(pid)),
+      10_000,
+    );
+    proxy.throttleBlobs(0);
+
+    worker = spawnService('worker', cfg.path);
+    const record = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 90_000);
+    expect(record.decision).toBe('pass');
     expect(await jobCount('failed')).toBe(0);
   }, 180_000);
 

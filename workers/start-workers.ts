@@ -113,11 +113,10 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
       );
       await reevaluation.stop();
       let contextClosed: Promise<unknown> | undefined;
-      // Bounded: the registry clients wait for requests still in flight.
+      // Once, and bounded: the registry clients wait for requests still in flight.
       const closeContext = async (): Promise<void> => {
-        contextClosed ??= ctx
-          .close()
-          .catch((e: unknown) => logger.warn(errorFields(e), 'closing the workers'));
+        if (contextClosed) return;
+        contextClosed = ctx.close().catch((e: unknown) => logger.warn(errorFields(e), 'closing the workers'));
         await settlesWithin(contextClosed, HAND_BACK_MS);
       };
       if (!(await settlesWithin(inspectClosed, deadline - Date.now()))) {

@@ -21,7 +21,13 @@ export function writeResolvedConfig(config: PushgateConfig): ResolvedConfigFile 
   const dir = mkdtempSync(join(tmpdir(), 'pushgate-worker-'));
   const path = join(dir, 'config.json');
   writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
-  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  // It holds credentials: gone when the process exits, even by process.exit (a second Ctrl-C).
+  const remove = (): void => {
+    process.off('exit', remove);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', remove);
+  return { path, remove };
 }
 
 export function readResolvedConfig(env: NodeJS.ProcessEnv): PushgateConfig {

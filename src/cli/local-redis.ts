@@ -260,6 +260,12 @@ export async function startLocalRedis(options: {
     child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`)),
   );
   child.on('error', () => undefined); // an exit follows; it is what callers watch
+  // A pushgate that exits without stop() (a second Ctrl-C) still stops its server: in a process
+  // group of its own, and without setpriv's parent-death signal, nothing else would.
+  const stopOnExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', stopOnExit);
   return {
     url: `redis://127.0.0.1:${port}`,
     dir,
@@ -268,6 +274,7 @@ export async function startLocalRedis(options: {
     died: exited.then((how) => (stopping ? new Promise<string>(() => undefined) : how)),
     async stop() {
       stopping = true;
+      process.off('exit', stopOnExit);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM'); // redis-server fsyncs the AOF on SIGTERM
         await exited;

@@ -44,31 +44,35 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  * Resolves with the first SIGTERM or SIGINT. Installed before anything starts, so a signal during
  * startup (a supervisor stopping a pod that is still starting) is a clean shutdown once startup
  * ends, not Node's default (death by the signal, the local redis-server and open jobs left as they
- * were). A second signal exits at once: its running jobs are handed back as after a crash. That is
- * done here, not left to the signal's default action, which does nothing to PID 1 in a container.
+ * were). A second signal, a second or more after the first, exits at once: its running jobs are
+ * handed back as after a crash. Sooner it is the same Ctrl-C once more (npm passes its script the
+ * terminal's SIGINT, which the script's process got already). That is done by the handler, not
+ * left to the signal's default action, which does nothing to PID 1 in a container; after
+ * `dispose()` (the service has stopped) any signal exits at once.
  */
 function signalled(stderr: CliEnvironment['stderr']): { signal: Promise<string>; dispose(): void } {
-  let first: string | undefined;
+  let firstAt: number | undefined;
+  let stopped = false;
   let on!: (signal: string) => void;
   const signal = new Promise<string>((resolve) => {
     on = (name: string): void => {
-      if (first === undefined) {
-        first = name;
+      if (firstAt === undefined) {
+        firstAt = Date.now();
         resolve(name);
         return;
       }
+      if (!stopped && Date.now() - firstAt < REPEAT_WINDOW_MS) return;
       stderr.write(`pushgate: ${name} again while stopping: exiting now\n`);
       process.exit(SIGNAL_EXIT[name] ?? 1);
     };
   });
-  const dispose = (): void => {
-    process.off('SIGTERM', on);
-    process.off('SIGINT', on);
-  };
   process.on('SIGTERM', on);
   process.on('SIGINT', on);
-  return { signal, dispose };
+  return { signal, dispose: () => (stopped = true) };
 }
+
+/** A second signal this soon after the first is the first one again, passed on by npm. */
+const REPEAT_WINDOW_MS = 1000;
 
 /**
  * `serve` (HTTP), `worker` (BullMQ workers) or `start` (both, plus a local redis-server when no

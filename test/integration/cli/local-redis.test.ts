@@ -2,13 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalRedis, type LocalRedis } from '../../../src/cli/local-redis.js';
 import { spawnDevelopmentService } from '../../support/development-service.js';
 import { freePort } from '../../support/ports.js';
 import { redisCommand } from '../../support/redis.js';
-import { REPO_ROOT } from '../../support/run-cli.js';
+import { runModuleScript } from '../../support/run-module-script.js';
 import { waitFor } from '../../support/wait-for.js';
 import { tempDir } from '../../support/temp-dir.js';
 
@@ -56,18 +55,15 @@ describe('startLocalRedis', () => {
   it('is stopped when its process exits without stopping it (a second Ctrl-C), even without a parent-death signal', async () => {
     const dir = await tempDir('pushgate-local-redis-');
     cleanup.push(() => dir.remove());
-    const source = pathToFileURL(join(REPO_ROOT, 'src', 'cli', 'local-redis.ts')).href;
-    const script = [
-      `const { startLocalRedis } = await import(${JSON.stringify(source)});`,
-      `const redis = await startLocalRedis({ cwd: ${JSON.stringify(dir.path)}, dieWithParent: false });`,
-      'console.log(redis.pid);',
-      'process.exit(130);',
-    ].join('\n');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const run = runModuleScript(
+      'src/cli/local-redis.ts',
+      ['startLocalRedis'],
+      [
+        `const redis = await startLocalRedis({ cwd: ${JSON.stringify(dir.path)}, dieWithParent: false });`,
+        'console.log(redis.pid);',
+        'process.exit(130);',
+      ],
+    );
     expect(run.status, run.stderr).toBe(130);
     const pid = Number(run.stdout.trim());
     expect(pid).toBeGreaterThan(0);

@@ -1,7 +1,4 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { PushgateConfig } from '../../../src/config/types.js';
 import {
@@ -9,7 +6,7 @@ import {
   RESOLVED_CONFIG_ENV,
   writeResolvedConfig,
 } from '../../../workers/worker-config.js';
-import { REPO_ROOT } from '../../support/run-cli.js';
+import { runModuleScript } from '../../support/run-module-script.js';
 
 /** The resolved configuration a worker hands its sandboxes holds credentials: it must not outlive the worker. */
 describe('the resolved configuration file', () => {
@@ -27,17 +24,11 @@ describe('the resolved configuration file', () => {
   });
 
   it('is removed when the process exits without removing it (a second Ctrl-C)', () => {
-    const source = pathToFileURL(join(REPO_ROOT, 'workers', 'worker-config.ts')).href;
-    const script = [
-      `const { writeResolvedConfig } = await import(${JSON.stringify(source)});`,
-      `console.log(writeResolvedConfig(${JSON.stringify(config)}).path);`,
-      'process.exit(130);',
-    ].join('\n');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const run = runModuleScript(
+      'workers/worker-config.ts',
+      ['writeResolvedConfig'],
+      [`console.log(writeResolvedConfig(${JSON.stringify(config)}).path);`, 'process.exit(130);'],
+    );
     expect(run.status, run.stderr).toBe(130);
     const path = run.stdout.trim();
     expect(path).toMatch(/config\.json$/);

@@ -157,10 +157,13 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
 /** How long the workers may take to close once their jobs have been handed back. */
 const HAND_BACK_MS = 5000;
 
-/** True when `promise` settles within `ms`. */
+/** True when `promise` settles (either way: the callers log their own failures) within `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const settled = promise.then(() => true);
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
   // setTimeout fires at once past 2^31 - 1 ms (limits.scanTimeoutMs has no upper bound).
   const wait = Math.min(Math.max(ms, 0), 2 ** 31 - 1);
   const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), wait)));
@@ -200,5 +203,7 @@ async function stopSandboxes(worker: Worker, logger: Logger): Promise<void> {
     return;
   }
   const children = [...Object.values(retained), ...getAllFree.call(pool)];
-  await Promise.all(children.map((child) => kill.call(pool, child, 'SIGKILL')));
+  await Promise.all(children.map((child) => kill.call(pool, child, 'SIGKILL'))).catch((e: unknown) =>
+    logger.error({ queue: worker.name, ...errorFields(e) }, 'stopping the sandboxes'),
+  );
 }

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
  * ioredis 6 does not: a client between two reconnect attempts has no socket, so `disconnect()`
  * clears the reconnect timer and nothing else. The client stays `reconnecting` for good and never
  * emits `end`, and BullMQ's `Worker.close()`, which waits for that `end`, never returns; `quit()`
- * waits for a Redis that may not come back. A pushgate stopped while Redis was down, or in the
+ * waits for a Redis that may not come back, also when called during a connect attempt. A pushgate stopped while Redis was down, or in the
  * second or two after Redis came back, hung until it was killed.
  *
  * A client in status `wait` (never connected) is the one case ioredis ends at once: it runs its
@@ -23,8 +23,10 @@ export function endWhileReconnecting(client: Redis): Redis {
   };
   const quit = client.quit.bind(client);
   client.quit = ((...args: Parameters<Redis['quit']>) => {
-    // QUIT would wait in the offline queue until Redis answers; there is no session to end.
-    if (client.status !== 'reconnecting') return quit(...args);
+    // QUIT would wait in the offline queue until Redis answers; there is no session to end. Also
+    // while a connect attempt is under way (on a loaded machine that lasts): disconnect() ends its
+    // socket when the attempt ends.
+    if (client.status !== 'reconnecting' && client.status !== 'connecting') return quit(...args);
     client.disconnect();
     const ok = Promise.resolve('OK' as const);
     const callback = args[0];

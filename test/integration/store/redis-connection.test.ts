@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, isRedisReady } from '../../../src/store/redis-connection.js';
 import { failOnUnhandledErrors } from '../../support/fail-on-unhandled-errors.js';
@@ -153,6 +153,32 @@ describe('createRedis', () => {
       client.disconnect();
       blocking.disconnect();
       quitting.disconnect();
+    }
+  });
+
+  it('quit() does not wait for a connect attempt under way', async () => {
+    // A connect attempt that never ends: on a loaded machine one lasts while the event loop is busy.
+    class NeverConnects {
+      check(): boolean {
+        return true;
+      }
+      connect(): Promise<never> {
+        return new Promise<never>(() => undefined);
+      }
+      disconnect(): void {}
+    }
+    const client = createRedis('redis://127.0.0.1:1', {
+      name: 'connecting',
+      forBullmq: true,
+      extra: { Connector: NeverConnects as unknown as RedisOptions['Connector'] },
+    });
+    try {
+      await waitFor('the connect attempt to start', async () => client.status === 'connecting');
+      // With nothing queued ioredis answers QUIT itself; a queued command made it wait.
+      void client.ping().catch(() => undefined);
+      expect(await within(client.quit(), 2000, 'quit() while connecting')).toBe('OK');
+    } finally {
+      client.disconnect();
     }
   });
 

@@ -107,6 +107,7 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
           .catch((e: unknown) => logger.warn(errorFields(e), `closing the ${worker.name} worker`));
       const inspectClosed = closing(inspect);
       const enforceClosed = closing(enforce);
+      const bothClosed = Promise.all([inspectClosed, enforceClosed]);
       logger.info(
         { graceMs },
         'stopping the workers: running jobs may finish first (a second SIGTERM or Ctrl-C stops at once)',
@@ -140,10 +141,10 @@ export async function startWorkers(config: PushgateConfig, logger: Logger): Prom
         await endConnection(enforceConnection);
         await closeContext();
       }
-      if (!(await settlesWithin(Promise.all([inspectClosed, enforceClosed]), HAND_BACK_MS))) {
+      if (!(await settlesWithin(bothClosed, HAND_BACK_MS))) {
         // A sandbox that was still starting joined the pool after it was emptied.
         await settlesWithin(stopSandboxes(inspect, logger), HAND_BACK_MS);
-        if (!(await settlesWithin(Promise.all([inspectClosed, enforceClosed]), 1000)))
+        if (!(await settlesWithin(bothClosed, 1000)))
           logger.warn('the workers did not close after handing their jobs back: leaving them');
       }
       await closeContext();

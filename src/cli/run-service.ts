@@ -40,6 +40,9 @@ export interface ServiceOptions {
 /** Exit codes of a death by SIGINT or SIGTERM, as a shell reports them. */
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
+/** A second signal this soon after the first is the first one again, passed on by npm. */
+const REPEAT_WINDOW_MS = 1000;
+
 /**
  * Resolves with the first SIGTERM or SIGINT. Installed before anything starts, so a signal during
  * startup (a supervisor stopping a pod that is still starting) is a clean shutdown once startup
@@ -48,11 +51,11 @@ const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  * handed back as after a crash. Sooner it is the same Ctrl-C once more (npm passes its script the
  * terminal's SIGINT, which the script's process got already). That is done by the handler, not
  * left to the signal's default action, which does nothing to PID 1 in a container; after
- * `dispose()` (the service has stopped) any signal exits at once.
+ * `stopped()` (the service has stopped, yet the process lives on) any signal exits at once.
  */
-function signalled(stderr: CliEnvironment['stderr']): { signal: Promise<string>; dispose(): void } {
+function signalled(stderr: CliEnvironment['stderr']): { signal: Promise<string>; stopped(): void } {
   let firstAt: number | undefined;
-  let stopped = false;
+  let done = false;
   let on!: (signal: string) => void;
   const signal = new Promise<string>((resolve) => {
     on = (name: string): void => {
@@ -61,18 +64,15 @@ function signalled(stderr: CliEnvironment['stderr']): { signal: Promise<string>;
         resolve(name);
         return;
       }
-      if (!stopped && Date.now() - firstAt < REPEAT_WINDOW_MS) return;
+      if (!done && Date.now() - firstAt < REPEAT_WINDOW_MS) return;
       stderr.write(`pushgate: ${name} again while stopping: exiting now\n`);
       process.exit(SIGNAL_EXIT[name] ?? 1);
     };
   });
   process.on('SIGTERM', on);
   process.on('SIGINT', on);
-  return { signal, dispose: () => (stopped = true) };
+  return { signal, stopped: () => (done = true) };
 }
-
-/** A second signal this soon after the first is the first one again, passed on by npm. */
-const REPEAT_WINDOW_MS = 1000;
 
 /**
  * `serve` (HTTP), `worker` (BullMQ workers) or `start` (both, plus a local redis-server when no
@@ -89,7 +89,7 @@ export async function runService(
   try {
     return await runUntilStopped(mode, options, io, options.stopSignal ?? signals!.signal);
   } finally {
-    signals?.dispose();
+    signals?.stopped();
   }
 }
 

@@ -7,8 +7,9 @@ import type { Redis } from 'ioredis';
  * ioredis 6 does not: a client between two reconnect attempts has no socket, so `disconnect()`
  * clears the reconnect timer and nothing else. The client stays `reconnecting` for good and never
  * emits `end`, and BullMQ's `Worker.close()`, which waits for that `end`, never returns; `quit()`
- * waits for a Redis that may not come back, also when called during a connect attempt. A pushgate stopped while Redis was down, or in the
- * second or two after Redis came back, hung until it was killed.
+ * waits for a Redis that may not come back, also when called during a connect attempt. A pushgate
+ * stopped while Redis was down, or in the second or two after Redis came back, hung until it was
+ * killed.
  *
  * A client in status `wait` (never connected) is the one case ioredis ends at once: it runs its
  * close handler, which ends a manually closed client, flushes its queues and emits `close` and

@@ -136,6 +136,8 @@ export interface ChildService {
   childPids(): number[];
   /** SIGTERM and wait for the exit code. */
   terminate(): Promise<number | null>;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
 }
 
 /** Runs `bin/pushgate.js <mode> --config FILE` as a separate process (its own process group). */
@@ -192,6 +194,7 @@ export function spawnService(
       killGroup('SIGTERM');
       return exited;
     },
+    exited,
   };
 }
 

@@ -98,6 +98,15 @@ describe('recovery', () => {
     return { digest, sandboxes, running };
   }
 
+  /** A fresh worker (the default configuration) takes the job up and passes the image; no job failed. */
+  async function completedByAFreshWorker(digest: string): Promise<Record<string, unknown>> {
+    worker = spawnService('worker', cfg.path);
+    const record = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 90_000);
+    expect(record.decision).toBe('pass');
+    expect(await jobCount('failed')).toBe(0);
+    return record;
+  }
+
   beforeAll(async () => {
     dir = await tempDir('pushgate-recovery-');
     const port = await freePort();
@@ -174,11 +183,8 @@ describe('recovery', () => {
     proxy.throttleBlobs(0);
     expect(await jobCount('active')).toBe(1); // still locked by the dead worker
 
-    worker = spawnService('worker', cfg.path);
-    const record = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 90_000);
-    expect(record.decision).toBe('pass');
+    const record = await completedByAFreshWorker(digest);
     expect(record.tags).toEqual(['1']);
-    expect(await jobCount('failed')).toBe(0);
   }, 180_000);
 
   it('SIGTERM mid-scan past workers.shutdownGraceMs: exits 0, the job is handed back unrecorded and completes after a restart', async () => {
@@ -200,10 +206,7 @@ describe('recovery', () => {
     expect(await jobCount('active')).toBe(1);
     proxy.throttleBlobs(0);
 
-    worker = spawnService('worker', cfg.path);
-    const done = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 90_000);
-    expect(done.decision).toBe('pass');
-    expect(await jobCount('failed')).toBe(0);
+    await completedByAFreshWorker(digest);
   }, 180_000);
 
   it('a second SIGTERM while a scan runs: exits at once, and the job completes after a restart', async () => {
@@ -218,12 +221,7 @@ describe('recovery', () => {
     await sleep(Math.max(0, firstAt + 1200 - Date.now()));
     expect(running.child.exitCode).toBeNull(); // waiting for the scan
     running.child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) =>
-      running.child.exitCode !== null
-        ? resolve(running.child.exitCode)
-        : running.child.once('exit', (exitCode) => resolve(exitCode)),
-    );
-    expect(code, running.output()).toBe(143);
+    expect(await running.exited, running.output()).toBe(143);
     expect(running.output()).toContain('SIGTERM again while stopping: exiting now');
     await waitFor(
       'the orphaned sandbox to exit',
@@ -232,10 +230,7 @@ describe('recovery', () => {
     );
     proxy.throttleBlobs(0);
 
-    worker = spawnService('worker', cfg.path);
-    const record = await waitForRecord(server.url, cfg.apiToken, digest, () => true, 90_000);
-    expect(record.decision).toBe('pass');
-    expect(await jobCount('failed')).toBe(0);
+    await completedByAFreshWorker(digest);
   }, 180_000);
 
   it('Redis restarted with jobs queued: nothing is lost (AOF)', async () => {
